@@ -1,0 +1,3 @@
+from thanknote.cli import main
+
+main()

@@ -1,0 +1,245 @@
+"""The batch logic, written once for every sender: check, plan, claim, deliver, record.
+
+``prepare`` renders nothing itself: it takes rendered notes, runs every guard
+(including against the send log's history) and builds each message. ``plan``
+says what a run would do with each note, which is all ``--dry-run`` and the
+confirmation prompt show. ``deliver`` claims each note in the send log before
+the network call and records the outcome after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from thanknote.errors import GuardRefusal, ThanknoteError
+from thanknote.guards import DEFAULT_MAX_SIMILARITY, GuardReport, PooledNote, run_checks
+from thanknote.message import Prepared, build
+from thanknote.model import Interview, InterviewFile
+from thanknote.render import Note
+from thanknote.sendlog import ON_TIME_HOURS, Claim, SendLog, Skip
+from thanknote.senders.base import FAILED, UNKNOWN, FatalSenderError, Outcome, Outgoing, Sender
+
+
+@dataclass(frozen=True)
+class GuardOptions:
+    max_similarity: float = DEFAULT_MAX_SIMILARITY
+    allow_similar: bool = False
+
+
+@dataclass(frozen=True)
+class Preparation:
+    interview_file: InterviewFile
+    prepared: tuple[Prepared, ...]
+    report: GuardReport
+
+
+def pooled(note: Note) -> PooledNote:
+    return PooledNote(to=note.to, name=note.name, title=note.title, body=note.body)
+
+
+def check_notes(notes: Sequence[Note], log: SendLog | None, interview: Interview,
+                options: GuardOptions) -> GuardReport:
+    history = []
+    if log is not None and notes:
+        history = [PooledNote(to=r.to, name=r.name, title=r.title, body=r.body, new=False)
+                   for r in log.history(interview, notes[0].kind)]
+    return run_checks([pooled(n) for n in notes], history,
+                      max_similarity=options.max_similarity, allow_similar=options.allow_similar)
+
+
+def refusal_message(report: GuardReport) -> str:
+    lines = [f"refused: {len(report.refusals)} problem(s); nothing was sent"]
+    for refusal in report.refusals:
+        lines.append(f"  {refusal.check}: {refusal.first.describe()} and "
+                     f"{refusal.second.describe()}: {refusal.reason}")
+    return "\n".join(lines)
+
+
+def prepare(interview_file: InterviewFile, notes: Sequence[Note], *, log: SendLog | None,
+            options: GuardOptions, now: datetime, raise_on_refusal: bool = True) -> Preparation:
+    """Build and verify every message, then run the body checks."""
+    candidate = interview_file.candidate
+    prepared = tuple(build(note, sender_name=candidate.name, sender_address=candidate.email,
+                           date=now) for note in notes)
+    report = check_notes(notes, log, interview_file.interview, options)
+    if raise_on_refusal and not report.ok:
+        raise GuardRefusal(refusal_message(report))
+    return Preparation(interview_file, prepared, report)
+
+
+# -- timing ---------------------------------------------------------------------------------
+
+
+def hours_late(interview: Interview, when: datetime) -> float | None:
+    """Hours past the protocol's 24 hours after the interview ended, or None when on time."""
+    deadline = interview.ends_at + timedelta(hours=ON_TIME_HOURS)
+    if when <= deadline:
+        return None
+    return (when - deadline).total_seconds() / 3600
+
+
+def timing_problem(interview: Interview, now: datetime) -> str | None:
+    """Why a thank-you note may not be *sent* now (drafts are allowed at any time)."""
+    if now < interview.ends_at:
+        local_end = interview.ends_at.astimezone(interview.display_timezone)
+        return (f"the interview has not ended yet (it ends {local_end:%a %d %b %H:%M %Z}); "
+                "a thank-you note goes out after the conversation. Use 'thanknote draft' to "
+                "prepare drafts now")
+    return None
+
+
+def late_warning(interview: Interview, now: datetime) -> str | None:
+    late = hours_late(interview, now)
+    if late is None:
+        return None
+    after = (now - interview.ends_at).total_seconds() / 3600
+    return (f"sent {after:.0f} h after the interview; the protocol asks for {ON_TIME_HOURS} h "
+            f"({late:.0f} h late). The log marks these notes on_time: false")
+
+
+# -- planning and delivery --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Planned:
+    prepared: Prepared
+    action: str
+    """``deliver`` or ``skip``."""
+    reason: str = ""
+
+
+def plan(preparation: Preparation, log: SendLog | None, *, via: str, purpose: str,
+         resend: frozenset[str], only: frozenset[str]) -> list[Planned]:
+    """What a run would do with each note, read from the log (the claim re-checks atomically)."""
+    latest = {}
+    if log is not None and preparation.prepared:
+        kind = preparation.prepared[0].note.kind
+        interview_id = log.interview_id(preparation.interview_file.interview, create=False)
+        if interview_id is not None:
+            latest = {r.to.casefold(): r for r in
+                      log.records(interview_id=interview_id, latest_only=True, kind=kind)}
+    planned = []
+    for prepared in preparation.prepared:
+        to = prepared.recipient.casefold()
+        if only and to not in only:
+            continue
+        record = latest.get(to)
+        reason = ""
+        if record is not None and to not in resend:
+            status = record.shown_status
+            if status == "sent":
+                reason = f"already sent via {record.via}"
+            elif status == UNKNOWN and not (via == "gmail" and record.via == "gmail"
+                                            and record.gmail_id):
+                reason = ("unknown: an earlier run was interrupted and it may have gone out; "
+                          f"check your Sent folder, then use --resend {prepared.recipient}")
+            elif status == "drafted" and purpose == "draft":
+                reason = f"already drafted (Gmail draft {record.gmail_id})"
+        planned.append(Planned(prepared, "skip" if reason else "deliver", reason))
+    return planned
+
+
+@dataclass
+class NoteResult:
+    prepared: Prepared
+    status: str
+    detail: str = ""
+
+
+@dataclass
+class BatchResult:
+    results: list[NoteResult] = field(default_factory=list)
+    stopped: str | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def failed(self) -> bool:
+        return self.stopped is not None or any(r.status in (FAILED, UNKNOWN) for r in self.results)
+
+
+def deliver(planned: Sequence[Planned], sender: Sender, log: SendLog | None,
+            interview_id: int | None, *,
+            resend: frozenset[str], now: Callable[[], datetime],
+            on_result: Callable[[NoteResult], None] = lambda _r: None) -> BatchResult:
+    """Deliver every planned note through ``sender``; one failure does not stop the others.
+
+    With no ``log`` (preview and dry runs) nothing is claimed or recorded: the
+    notes go through the same path to a sender that touches nothing outside.
+    """
+    journal = _Journal(log, interview_id)
+    result = BatchResult()
+    to_deliver = [p for p in planned if p.action == "deliver"]
+    for skipped in (p for p in planned if p.action == "skip"):
+        note_result = NoteResult(skipped.prepared, "skipped", skipped.reason)
+        result.results.append(note_result)
+        on_result(note_result)
+    if not to_deliver:
+        return result
+    sender.open()
+    try:
+        for item in to_deliver:
+            prepared = item.prepared
+            claim = journal.claim(prepared, sender, resend=prepared.recipient.casefold() in resend,
+                                  now=now())
+            if isinstance(claim, Skip):
+                note_result = NoteResult(prepared, "skipped", claim.reason)
+            else:
+                try:
+                    outcome = _deliver_one(sender, prepared, claim, journal)
+                except FatalSenderError as fatal:
+                    journal.finish(claim.row_id, fatal.outcome.status, now=now(),
+                               error=fatal.outcome.detail)
+                    note_result = NoteResult(prepared, fatal.outcome.status, fatal.outcome.detail)
+                    result.results.append(note_result)
+                    on_result(note_result)
+                    result.stopped = str(fatal)
+                    break
+                journal.finish(claim.row_id, outcome.status, now=now(), gmail_id=outcome.gmail_id,
+                           error=outcome.detail if outcome.status in (FAILED, UNKNOWN) else None)
+                note_result = NoteResult(prepared, outcome.status, outcome.detail)
+            result.results.append(note_result)
+            on_result(note_result)
+    finally:
+        sender.close()
+    return result
+
+
+class _Journal:
+    """The send log as the batch uses it; without a log every call is a no-op."""
+
+    def __init__(self, log: SendLog | None, interview_id: int | None) -> None:
+        self.log = log
+        self.interview_id = interview_id
+
+    def claim(self, prepared: Prepared, sender: Sender, *, resend: bool,
+              now: datetime) -> Claim | Skip:
+        if self.log is None or self.interview_id is None:
+            return Claim(row_id=-1, gmail_id=None)
+        return self.log.claim(self.interview_id, prepared.note, via=sender.via,
+                              purpose=sender.purpose, message_id=prepared.message_id,
+                              resend=resend, now=now)
+
+    def set_gmail_id(self, row_id: int, gmail_id: str) -> None:
+        if self.log is not None:
+            self.log.set_gmail_id(row_id, gmail_id)
+
+    def finish(self, row_id: int, status: str, *, now: datetime, gmail_id: str | None = None,
+               error: str | None = None) -> None:
+        if self.log is not None:
+            self.log.finish(row_id, status, now=now, gmail_id=gmail_id, error=error)
+
+
+def _deliver_one(sender: Sender, prepared: Prepared, claim: Claim, journal: _Journal) -> Outcome:
+    outgoing = Outgoing(prepared=prepared, gmail_id=claim.gmail_id,
+                        record_gmail_id=lambda gmail_id: journal.set_gmail_id(claim.row_id,
+                                                                               gmail_id))
+    try:
+        return sender.deliver(outgoing)
+    except FatalSenderError:
+        raise
+    except ThanknoteError as error:
+        return Outcome(FAILED, str(error))

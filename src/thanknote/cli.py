@@ -1,0 +1,460 @@
+"""The command line: parse options, call the library, print, map errors to exit codes.
+
+Google's libraries, rich and the SMTP machinery are imported inside the
+commands that use them, so ``--help`` and ``preview`` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from thanknote import __version__
+from thanknote.errors import BadInput, GuardRefusal, ThanknoteError
+
+app = typer.Typer(
+    name="thanknote",
+    help="One personal thank-you note per interviewer: previewed, checked, delivered, logged.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+FileArgument = Annotated[Path, typer.Argument(help="The interview file (TOML).",
+                                              show_default=False)]
+DbOption = Annotated[Path | None, typer.Option(
+    "--db", help="The send log (SQLite). Env: THANKNOTE_DB. Default: sends.sqlite3 in the "
+    "user data directory.", show_default=False)]
+TemplateOption = Annotated[Path | None, typer.Option(
+    "--template", help="A note template for every interviewer (an interviewer's own "
+    "template wins).", show_default=False)]
+OnlyOption = Annotated[list[str] | None, typer.Option(
+    "--only", help="Only the note to this address (repeatable).", show_default=False)]
+ResendOption = Annotated[list[str] | None, typer.Option(
+    "--resend", help="Deliver this address's note again on purpose (repeatable).",
+    show_default=False)]
+DryRunOption = Annotated[bool, typer.Option(
+    "--dry-run", help="Render, check and report what would happen; touch nothing.")]
+MaxSimilarityOption = Annotated[float, typer.Option(
+    "--max-similarity", min=0.0, max=1.0,
+    help="Refuse two notes more similar than this (0-1). The score falls by 0.1 for each "
+    "word one note has that the other lacks, so 0.5 asks each note for five words of its own.")]
+AllowSimilarOption = Annotated[bool, typer.Option(
+    "--allow-similar", help="Skip the near-identical check (identical and name-swapped "
+    "bodies are still refused).")]
+YesOption = Annotated[bool, typer.Option(
+    "--yes", "-y", help="Do not ask for confirmation (required when standard input is not a "
+    "terminal).")]
+
+
+def _fail(error: ThanknoteError) -> NoReturn:
+    typer.echo(f"thanknote: {error.message}", err=True)
+    if error.hint:
+        typer.echo(f"hint: {error.hint}", err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def main() -> None:
+    """Console entry point: every ThanknoteError becomes a message and its exit code."""
+    try:
+        app()
+    except ThanknoteError as error:  # pragma: no cover - typer re-raises from standalone mode
+        _fail(error)
+
+
+def _guarded(function):  # type: ignore[no-untyped-def]
+    """Run a command body, turning ThanknoteError into a message and its exit code."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return function(*args, **kwargs)
+        except ThanknoteError as error:
+            _fail(error)
+        except KeyboardInterrupt:
+            typer.echo("thanknote: interrupted; see 'thanknote log' for what went out", err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"thanknote {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    pass
+
+
+# -- init --------------------------------------------------------------------------------------
+
+
+@app.command()
+@_guarded
+def init(path: Annotated[Path, typer.Argument(help="Where to write the example.")] = Path(
+        "interview.toml")) -> None:
+    """Write a commented example interview file (refuses to overwrite)."""
+    from thanknote.example import EXAMPLE
+
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(EXAMPLE)
+    except FileExistsError:
+        raise BadInput(f"{path} already exists; thanknote init never overwrites a file") from None
+    except OSError as error:
+        raise BadInput(f"cannot write {path}: {error.strerror}") from None
+    typer.echo(f"wrote {path}; edit it, then run: thanknote preview {path}")
+
+
+# -- preview -----------------------------------------------------------------------------------
+
+
+@app.command()
+@_guarded
+def preview(
+    file: FileArgument,
+    out: Annotated[Path | None, typer.Option("--out", help="Write one .eml file per note here.",
+                                             show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the notes as JSON.")] = False,
+    template: TemplateOption = None,
+    db: DbOption = None,
+    max_similarity: MaxSimilarityOption = 0.5,
+    allow_similar: AllowSimilarOption = False,
+) -> None:
+    """Render every note and run every check. Sends nothing; needs no account."""
+    from thanknote import preview as previewing
+    from thanknote.batch import GuardOptions
+
+    result = previewing.preview(file, template=template, db=db,
+                                options=GuardOptions(max_similarity, allow_similar), out=out)
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(result.as_text())
+    if not result.report.ok:
+        from thanknote.batch import refusal_message
+
+        typer.echo(f"thanknote: {refusal_message(result.report)}", err=True)
+        raise typer.Exit(GuardRefusal.exit_code)
+
+
+# -- draft and send ----------------------------------------------------------------------------
+
+
+def _confirm(ready, question: str, yes: bool) -> None:  # type: ignore[no-untyped-def]
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise BadInput("standard input is not a terminal, so thanknote cannot ask before "
+                       "sending; run it in a terminal or pass --yes")
+    for item in ready.to_deliver:
+        note = item.prepared.note
+        typer.echo(f"  {note.label}: {note.subject}")
+    if not typer.confirm(question, default=False):
+        typer.echo("nothing sent")
+        raise typer.Exit(0)
+
+
+def _print_plan(ready, verb: str) -> None:  # type: ignore[no-untyped-def]
+    interview = ready.interview_file.interview
+    typer.echo(f"{interview.company} / {interview.role} / "
+               f"{interview.local_start:%a %d %b %Y %H:%M %Z}")
+    for item in ready.planned:
+        note = item.prepared.note
+        if item.action == "deliver":
+            typer.echo(f"  {verb}: {note.label}: {note.subject}")
+        else:
+            typer.echo(f"  skip: {note.label}: {item.reason}")
+    for warning in ready.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+
+
+def _run(ready, sender, *, resend: frozenset[str], dry_run: bool) -> None:  # type: ignore[no-untyped-def]
+    from thanknote import batch, clock
+    from thanknote.senders.base import FAILED, UNKNOWN
+
+    log = None if dry_run else ready.log
+    result = batch.deliver(ready.planned, sender, log, ready.interview_id, resend=resend,
+                           now=clock.now, on_result=_reporter(len(ready.to_deliver)))
+    for warning in ready.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    counts = {status: result.count(status) for status in
+              ("sent", "drafted", "skipped", FAILED, UNKNOWN, "would send")}
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    where = f"; log: {ready.log.path}" if ready.log is not None and not dry_run else ""
+    typer.echo(f"{summary or 'nothing to do'}{where}")
+    if result.stopped:
+        typer.echo(f"thanknote: stopped: {result.stopped}", err=True)
+    if result.failed:
+        typer.echo("thanknote: not every note went out; the log has each one's state, and a "
+                   "rerun delivers only what is left", err=True)
+        raise typer.Exit(1)
+
+
+def _reporter(total: int):  # type: ignore[no-untyped-def]
+    done = [0]
+
+    def report(result) -> None:  # type: ignore[no-untyped-def]
+        note = result.prepared.note
+        if result.status != "skipped":
+            done[0] += 1
+            typer.echo(f"[{done[0]}/{total}] {result.status}: {note.label}"
+                       + (f" ({result.detail})" if result.detail and result.status != "sent"
+                          else ""))
+        else:
+            typer.echo(f"skipped: {note.label}: {result.detail}")
+
+    return report
+
+
+def _request(file, via, purpose, template, db, only, resend, max_similarity, allow_similar,  # type: ignore[no-untyped-def]
+             dry_run):
+    from thanknote.batch import GuardOptions
+    from thanknote.workflow import Request
+
+    return Request(path=file, via=via, purpose=purpose, template=template, db=db,
+                   only=frozenset(only or ()), resend=frozenset(resend or ()),
+                   guards=GuardOptions(max_similarity, allow_similar), dry_run=dry_run)
+
+
+@app.command()
+@_guarded
+def draft(
+    file: FileArgument,
+    dry_run: DryRunOption = False,
+    template: TemplateOption = None,
+    db: DbOption = None,
+    only: OnlyOption = None,
+    resend: ResendOption = None,
+    max_similarity: MaxSimilarityOption = 0.5,
+    allow_similar: AllowSimilarOption = False,
+) -> None:
+    """Create one Gmail draft per interviewer (to read once more and send yourself)."""
+    from thanknote import clock, workflow
+    from thanknote.senders.preview import DryRunSender
+
+    request = _request(file, "gmail", "draft", template, db, only, resend, max_similarity,
+                       allow_similar, dry_run)
+    ready = workflow.prepare_request(request, clock.now())
+    try:
+        if dry_run:
+            _print_plan(ready, "would draft")
+            _run(ready, DryRunSender("gmail", "draft"), resend=request.resend, dry_run=True)
+            return
+        from thanknote.senders.gmail import GmailSender
+
+        sender = GmailSender.from_environment(purpose="draft")
+        _run(ready, sender, resend=request.resend, dry_run=False)
+        typer.echo(f"follow-up date: {ready.interview_file.interview.follow_up_on}; "
+                   "'thanknote followups --ics reminders.ics' adds it to your calendar")
+    finally:
+        if ready.log is not None:
+            ready.log.close()
+
+
+@app.command()
+@_guarded
+def send(
+    file: FileArgument,
+    via: Annotated[str, typer.Option("--via", help="smtp or gmail.", show_default=False)],
+    yes: YesOption = False,
+    dry_run: DryRunOption = False,
+    template: TemplateOption = None,
+    db: DbOption = None,
+    only: OnlyOption = None,
+    resend: ResendOption = None,
+    max_similarity: MaxSimilarityOption = 0.5,
+    allow_similar: AllowSimilarOption = False,
+    smtp_host: Annotated[str, typer.Option("--smtp-host", envvar="THANKNOTE_SMTP_HOST",
+                                           help="SMTP server.")] = "smtp.gmail.com",
+    smtp_port: Annotated[int | None, typer.Option(
+        "--smtp-port", envvar="THANKNOTE_SMTP_PORT", min=1, max=65535,
+        help="Default: 465 for ssl, 587 for starttls, 25 for none.", show_default=False)] = None,
+    smtp_security: Annotated[str, typer.Option(
+        "--smtp-security", envvar="THANKNOTE_SMTP_SECURITY",
+        help="ssl, starttls, or none (loopback hosts only).")] = "ssl",
+    smtp_user: Annotated[str | None, typer.Option(
+        "--smtp-user", envvar="THANKNOTE_SMTP_USER",
+        help="Default: the candidate's email.", show_default=False)] = None,
+    smtp_cafile: Annotated[Path | None, typer.Option(
+        "--smtp-cafile", envvar="THANKNOTE_SMTP_CAFILE",
+        help="An extra CA bundle to trust.", show_default=False)] = None,
+) -> None:
+    """Send one message per interviewer, by SMTP or through Gmail.
+
+    The SMTP password comes from THANKNOTE_SMTP_PASSWORD or a hidden prompt.
+    """
+    from thanknote import clock, workflow
+    from thanknote.senders.preview import DryRunSender
+
+    if via not in ("smtp", "gmail"):
+        raise BadInput(f"--via must be smtp or gmail, not {via!r}")
+    request = _request(file, via, "send", template, db, only, resend, max_similarity,
+                       allow_similar, dry_run)
+    settings = None
+    if via == "smtp":
+        settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile,
+                                  password="")  # checked now; the password is asked later
+    ready = workflow.prepare_request(request, clock.now())
+    try:
+        if dry_run:
+            _print_plan(ready, "would send")
+            _run(ready, DryRunSender(via), resend=request.resend, dry_run=True)
+            return
+        if not ready.to_deliver:
+            _run(ready, DryRunSender(via), resend=request.resend, dry_run=False)
+            return
+        _confirm(ready, f"Send these {len(ready.to_deliver)} note(s) via {via}?", yes)
+        if via == "smtp":
+            assert settings is not None
+            from dataclasses import replace
+
+            from thanknote.senders.smtp import SmtpSender
+
+            settings = replace(settings, password=_smtp_password(settings.user),
+                               sender=ready.interview_file.candidate.email,
+                               user=smtp_user or ready.interview_file.candidate.email)
+            sender = SmtpSender(settings)
+        else:
+            from thanknote.senders.gmail import GmailSender
+
+            sender = GmailSender.from_environment(purpose="send")
+        _run(ready, sender, resend=request.resend, dry_run=False)
+        typer.echo(f"follow-up date: {ready.interview_file.interview.follow_up_on}; "
+                   "'thanknote followups --ics reminders.ics' adds it to your calendar")
+    finally:
+        if ready.log is not None:
+            ready.log.close()
+
+
+def _smtp_settings(host, port, security, user, cafile, password):  # type: ignore[no-untyped-def]
+    from thanknote.senders.smtp import DEFAULT_PORTS, SmtpSettings, check_settings
+
+    if security not in DEFAULT_PORTS:
+        raise BadInput(f"--smtp-security must be ssl, starttls or none, not {security!r}")
+    settings = SmtpSettings(host=host, port=port or DEFAULT_PORTS[security], security=security,
+                            user=user or "", password=password, sender="", cafile=cafile)
+    check_settings(settings)
+    return settings
+
+
+def _smtp_password(user: str) -> str:
+    if password := os.environ.get("THANKNOTE_SMTP_PASSWORD"):
+        return password
+    if not sys.stdin.isatty():
+        raise BadInput("no SMTP password: set THANKNOTE_SMTP_PASSWORD (standard input is not a "
+                       "terminal, so thanknote cannot ask)")
+    import getpass
+
+    password = getpass.getpass(f"SMTP password for {user}: ")
+    if not password:
+        raise BadInput("no SMTP password given")
+    return password
+
+
+# -- log ---------------------------------------------------------------------------------------
+
+
+@app.command("log")
+@_guarded
+def show_log(
+    file: Annotated[Path | None, typer.Argument(help="Only this interview.",
+                                                show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the records as JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    """What was drafted or sent, when, and how long after the interview."""
+    from thanknote import loader
+    from thanknote.paths import send_log_path
+    from thanknote.sendlog import SendLog
+
+    path = send_log_path(db)
+    log = SendLog.existing(path)
+    if log is None:
+        records = []
+    else:
+        with log:
+            interview_id = None
+            if file is not None:
+                interview_id = log.interview_id(loader.load(file).interview, create=False)
+            records = [] if file is not None and interview_id is None else log.records(
+                interview_id=interview_id)
+    if as_json:
+        typer.echo(json.dumps([r.as_json() for r in records], indent=2, ensure_ascii=False))
+        return
+    if not records:
+        typer.echo(f"nothing drafted or sent yet (log: {path})")
+        return
+    from thanknote.logview import table
+
+    table(records)
+
+
+# -- Gmail consent -----------------------------------------------------------------------------
+
+
+@app.command()
+@_guarded
+def auth(
+    client_secrets: Annotated[Path | None, typer.Option(
+        "--client-secrets", envvar="THANKNOTE_CLIENT_SECRETS",
+        help="Google OAuth client secrets (Desktop app). Default: ./credentials.json, then the "
+        "config directory.", show_default=False)] = None,
+    no_browser: Annotated[bool, typer.Option(
+        "--no-browser", help="Print the consent URL instead of opening a browser.")] = False,
+) -> None:
+    """Run Google's OAuth consent for Gmail and store the token (mode 0600)."""
+    from thanknote.gmail_auth import run_consent
+
+    path = run_consent(client_secrets, open_browser=not no_browser)
+    typer.echo(f"saved the Gmail token to {path} (readable only by you)")
+
+
+# -- follow-ups --------------------------------------------------------------------------------
+
+
+@app.command()
+@_guarded
+def followups(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    show_all: Annotated[bool, typer.Option("--all", help="Also interviews not yet due.")] = False,
+    ics: Annotated[Path | None, typer.Option("--ics", help="Write calendar reminders here.",
+                                             show_default=False)] = None,
+    done: Annotated[Path | None, typer.Option("--done", help="Close this interview (an answer "
+                                              "came).", show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Interviews whose follow-up date has come, with what was sent."""
+    from thanknote.followups import followups_command
+
+    followups_command(as_json=as_json, show_all=show_all, ics=ics, done=done, db=db,
+                      echo=typer.echo)
+
+
+@app.command()
+@_guarded
+def followup(
+    file: FileArgument,
+    via: Annotated[str, typer.Option("--via", help="gmail or smtp.")] = "gmail",
+    as_draft: Annotated[bool, typer.Option("--draft", help="Create a Gmail draft instead of "
+                                           "sending.")] = False,
+) -> None:
+    """Write and deliver the follow-up note to follow_up_with, on or after the follow-up date."""
+    raise BadInput("thanknote followup is not built yet")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,105 @@
+"""``thanknote preview``: every note rendered and checked, nothing sent, no account needed.
+
+The notes go through the same building, checks and batch path as a real send;
+``--out`` hands them to a sender that writes ``.eml`` files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from thanknote import batch, clock, loader
+from thanknote.batch import GuardOptions, Preparation
+from thanknote.guards import GuardReport
+from thanknote.paths import send_log_path
+from thanknote.render import render_notes
+from thanknote.sendlog import SendLog
+from thanknote.senders.preview import EmlFileSender
+
+
+@dataclass
+class PreviewResult:
+    preparation: Preparation
+    history_count: int
+    warnings: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def report(self) -> GuardReport:
+        return self.preparation.report
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "notes": [{"to": p.note.to, "name": p.note.name, "subject": p.note.subject,
+                       "body": p.note.body} for p in self.preparation.prepared],
+            "checks": [{"check": check, "ok": not refusals,
+                        "problems": [f"{r.first.describe()} / {r.second.describe()}: {r.reason}"
+                                     for r in refusals]}
+                       for check, refusals in self.report.checks.items()],
+            "warnings": self.warnings,
+        }
+
+    def as_text(self) -> str:
+        file = self.preparation.interview_file
+        interview = file.interview
+        prepared = self.preparation.prepared
+        lines = [
+            f"{interview.company} / {interview.role}",
+            f"interview {interview.local_start:%a %d %b %Y %H:%M %Z}, "
+            f"{interview.duration_minutes} min; follow up on {interview.follow_up_on} "
+            f"with {interview.follow_up_with}",
+            f"{len(prepared)} note{'s' if len(prepared) != 1 else ''} from "
+            f"{file.candidate.name} <{file.candidate.email}>",
+        ]
+        for number, item in enumerate(prepared, start=1):
+            note = item.note
+            lines += ["", f"--- note {number} of {len(prepared)} " + "-" * 40,
+                      f"To:      {note.label}", f"Subject: {note.subject}", "", note.body.rstrip()]
+        lines += ["", "--- checks " + "-" * 50,
+                  f"ok       header safety: {len(prepared)} message(s), one recipient each"]
+        for check, refusals in self.report.checks.items():
+            if refusals:
+                for refusal in refusals:
+                    lines.append(f"REFUSED  {check}: {refusal.first.describe()} and "
+                                 f"{refusal.second.describe()}: {refusal.reason}")
+            else:
+                lines.append(f"ok       {check}")
+        for check, why in self.report.skipped.items():
+            lines.append(f"skipped  {check} ({why})")
+        lines.append(f"ok       send log: compared with {self.history_count} earlier note(s) "
+                     "of this interview" if self.history_count else
+                     "ok       send log: no earlier notes for this interview")
+        for warning in self.warnings:
+            lines.append(f"warning  {warning}")
+        for path in self.written:
+            lines.append(f"wrote    {path}")
+        return "\n".join(lines)
+
+
+def preview(path: Path, *, template: Path | None, db: Path | None, options: GuardOptions,
+            out: Path | None = None) -> PreviewResult:
+    interview_file = loader.load(path)
+    notes = render_notes(interview_file, template=template)
+    now = clock.now()
+    log = SendLog.existing(send_log_path(db))
+    try:
+        preparation = batch.prepare(interview_file, notes, log=log, options=options, now=now,
+                                    raise_on_refusal=False)
+        history = log.history(interview_file.interview, notes[0].kind) if log else []
+    finally:
+        if log is not None:
+            log.close()
+    fresh = {n.to.casefold() for n in notes}
+    result = PreviewResult(preparation, sum(1 for r in history if r.to.casefold() not in fresh))
+    interview = interview_file.interview
+    if (problem := batch.timing_problem(interview, now)) is not None:
+        result.warnings.append(f"send would refuse now: {problem}")
+    elif (late := batch.late_warning(interview, now)) is not None:
+        result.warnings.append(f"a send now would be late: {late}")
+    if out is not None and result.report.ok:
+        sender = EmlFileSender(out)
+        planned = [batch.Planned(p, "deliver") for p in preparation.prepared]
+        batch.deliver(planned, sender, None, None, resend=frozenset(), now=clock.now)
+        result.written = sender.written
+    return result

@@ -1,0 +1,1 @@
+"""Delivery back ends. Each implements :class:`thanknote.senders.base.Sender`."""

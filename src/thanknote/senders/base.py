@@ -1,0 +1,64 @@
+"""The one interface every delivery back end implements.
+
+A sender opens once (one connection, one login for the whole batch), delivers
+one prepared message at a time and reports what happened, and closes. The
+batch logic in :mod:`thanknote.batch` is written once above it: claiming each
+note in the send log before the network call, recording the outcome after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from thanknote.message import Prepared
+
+SENT, DRAFTED, FAILED, UNKNOWN = "sent", "drafted", "failed", "unknown"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to deliver, with what the send log already knows about it."""
+
+    prepared: Prepared
+    gmail_id: str | None = None
+    """A Gmail draft that already holds this note (from ``draft`` or an interrupted send)."""
+    record_gmail_id: Callable[[str], None] = field(default=lambda _id: None)
+    """Call as soon as a draft exists, before sending it: the log must know the draft's id."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    """``sent``, ``drafted``, ``failed`` (certainly not delivered) or ``unknown`` (may have been)."""
+    detail: str = ""
+    gmail_id: str | None = None
+    attempts: int = 1
+
+
+class Sender(Protocol):
+    via: str
+    """``smtp`` or ``gmail``: what the send log records."""
+    purpose: str
+    """``send`` or ``draft``."""
+
+    def open(self) -> None:
+        """Connect and log in; raise a ThanknoteError when that is impossible (nothing sent)."""
+
+    def deliver(self, outgoing: Outgoing) -> Outcome:
+        """Deliver one message, retrying what is safe to retry, and say what happened."""
+
+    def close(self) -> None:
+        """Release the connection; never raises."""
+
+
+class FatalSenderError(Exception):
+    """Raised by ``deliver`` when no further note can go out (e.g. the login was revoked).
+
+    The note in hand is recorded with ``outcome``; the batch stops.
+    """
+
+    def __init__(self, message: str, outcome: Outcome) -> None:
+        super().__init__(message)
+        self.outcome = outcome

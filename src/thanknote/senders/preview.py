@@ -1,0 +1,60 @@
+"""Senders that deliver nowhere: ``preview --out`` (one .eml file per note) and dry runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from thanknote.errors import BadInput
+from thanknote.senders.base import Outcome, Outgoing
+
+WOULD_SEND = "would send"
+WRITTEN = "written"
+
+
+class DryRunSender:
+    """Goes through the batch like a real sender and reports what it would have done."""
+
+    purpose = "send"
+
+    def __init__(self, via: str, purpose: str = "send") -> None:
+        self.via = via
+        self.purpose = purpose
+
+    def open(self) -> None:
+        pass
+
+    def deliver(self, outgoing: Outgoing) -> Outcome:
+        action = "would create a Gmail draft" if self.purpose == "draft" else f"would send via {self.via}"
+        return Outcome(WOULD_SEND, action)
+
+    def close(self) -> None:
+        pass
+
+
+class EmlFileSender:
+    """Writes each message as an RFC 5322 ``.eml`` file that any mail client opens."""
+
+    via = "file"
+    purpose = "preview"
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.written: list[Path] = []
+
+    def open(self) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise BadInput(f"cannot create {self.directory}: {error.strerror}") from None
+
+    def deliver(self, outgoing: Outgoing) -> Outcome:
+        note = outgoing.prepared.note
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{len(self.written) + 1:02d}-{note.kind}-{note.to}")
+        path = self.directory / f"{stem}.eml"
+        path.write_bytes(outgoing.prepared.as_bytes())
+        self.written.append(path)
+        return Outcome(WRITTEN, str(path))
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,383 @@
+"""The send log: an SQLite record of every note drafted or sent, and when.
+
+A note's row is written *before* the network call (status ``sending``) and
+updated after it, so a crash in between leaves a row that reads ``unknown``
+("it may have gone out") rather than a lie either way. Claiming a note is a
+write transaction (``BEGIN IMMEDIATE``), so two runs on one database cannot
+both send it.
+
+Every delivery attempt is its own row; a note's state is its newest row. The
+schema is versioned by named migrations, applied in order and recorded in
+``migrations``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from thanknote.errors import BadInput
+from thanknote.model import Interview
+from thanknote.render import Note
+
+ON_TIME_HOURS = 24
+SENDING, SENT, DRAFTED, FAILED, UNKNOWN = "sending", "sent", "drafted", "failed", "unknown"
+
+
+def _migration_001_initial(db: sqlite3.Connection) -> None:
+    db.executescript("""
+        CREATE TABLE interviews (
+            id INTEGER PRIMARY KEY,
+            company TEXT NOT NULL,
+            role TEXT NOT NULL,
+            starts_at TEXT NOT NULL,          -- UTC, ISO 8601: part of the identity
+            starts_at_local TEXT NOT NULL,    -- as written, with its offset, for display
+            timezone TEXT,                    -- IANA name when the file gave one
+            ends_at TEXT NOT NULL,
+            follow_up_on TEXT NOT NULL,
+            follow_up_with TEXT NOT NULL,
+            source_path TEXT,
+            done_at TEXT,
+            UNIQUE (company, role, starts_at)
+        );
+        CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            interview_id INTEGER NOT NULL REFERENCES interviews (id),
+            kind TEXT NOT NULL CHECK (kind IN ('thank-you', 'follow-up')),
+            recipient TEXT NOT NULL,          -- case-folded address
+            address TEXT NOT NULL,            -- as written
+            name TEXT NOT NULL,
+            title TEXT,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('sending', 'sent', 'drafted', 'failed', 'unknown')),
+            via TEXT NOT NULL CHECK (via IN ('smtp', 'gmail')),
+            message_id TEXT NOT NULL,
+            gmail_id TEXT,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX notes_by_note ON notes (interview_id, kind, recipient, id);
+    """)
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
+    ("001_initial", _migration_001_initial),
+]
+
+
+@dataclass(frozen=True)
+class LoggedInterview:
+    id: int
+    company: str
+    role: str
+    starts_at: datetime
+    ends_at: datetime
+    display_timezone: tzinfo
+    follow_up_on: date
+    follow_up_with: str
+    source_path: str | None
+    done_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Record:
+    """One row of the log, as ``thanknote log`` shows it."""
+
+    id: int
+    interview: LoggedInterview
+    kind: str
+    to: str
+    name: str
+    title: str | None
+    subject: str
+    body: str
+    status: str
+    via: str
+    message_id: str
+    gmail_id: str | None
+    error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+    @property
+    def shown_status(self) -> str:
+        # A row still 'sending' was interrupted (or is being sent right now):
+        # nobody can say whether it went out.
+        return UNKNOWN if self.status == SENDING else self.status
+
+    @property
+    def hours_after_interview(self) -> float | None:
+        if self.sent_at is None:
+            return None
+        return (self.sent_at - self.interview.starts_at).total_seconds() / 3600
+
+    @property
+    def on_time(self) -> bool | None:
+        if self.sent_at is None:
+            return None
+        return self.sent_at <= self.interview.ends_at + timedelta(hours=ON_TIME_HOURS)
+
+    def as_json(self) -> dict[str, object]:
+        zone = self.interview.display_timezone
+        hours = self.hours_after_interview
+        return {
+            "to": self.to,
+            "name": self.name,
+            "status": self.shown_status,
+            "via": self.via,
+            "kind": self.kind,
+            "company": self.interview.company,
+            "role": self.interview.role,
+            "subject": self.subject,
+            "interview_at": self.interview.starts_at.astimezone(zone).isoformat(),
+            "sent_at": self.sent_at.astimezone(zone).isoformat() if self.sent_at else None,
+            "hours_after_interview": round(hours, 2) if hours is not None else None,
+            "on_time": self.on_time,
+            "message_id": self.message_id,
+            "gmail_id": self.gmail_id,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The right to deliver one note: its row, and a Gmail draft it may resume from."""
+
+    row_id: int
+    gmail_id: str | None
+
+
+@dataclass(frozen=True)
+class Skip:
+    reason: str
+    status: str
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class SendLog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        except (OSError, sqlite3.Error) as error:
+            raise BadInput(f"cannot open the send log {path}: {error}") from None
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.execute("PRAGMA busy_timeout = 30000")
+        self._migrate()
+
+    @classmethod
+    def existing(cls, path: Path) -> SendLog | None:
+        """The log at ``path`` if there is one (preview never creates a log)."""
+        return cls(path) if path.is_file() else None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> SendLog:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        try:
+            with self._write() as db:
+                db.execute("CREATE TABLE IF NOT EXISTS migrations "
+                           "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+                done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+                for name, migrate in MIGRATIONS:
+                    if name not in done:
+                        migrate(db)
+                        db.execute("INSERT INTO migrations VALUES (?, ?)",
+                                   (name, _iso(datetime.now(UTC))))
+        except sqlite3.DatabaseError as error:
+            raise BadInput(f"{self.path} is not a thanknote send log: {error}") from None
+
+    # -- interviews ------------------------------------------------------------------------
+
+    def interview_id(self, interview: Interview, source: Path | None = None,
+                     *, create: bool = True) -> int | None:
+        company, role, starts_at = interview.key
+        row = self.db.execute(
+            "SELECT id FROM interviews WHERE company = ? AND role = ? AND starts_at = ?",
+            (company, role, starts_at)).fetchone()
+        if row is not None:
+            if create:
+                # The file may have moved its follow-up date or added a recruiter.
+                self.db.execute(
+                    "UPDATE interviews SET follow_up_on = ?, follow_up_with = ?, ends_at = ?, "
+                    "timezone = ?, source_path = coalesce(?, source_path) WHERE id = ?",
+                    (interview.follow_up_on.isoformat(), interview.follow_up_with,
+                     _iso(interview.ends_at), interview.timezone_name,
+                     str(source.resolve()) if source else None, row[0]))
+            return int(row[0])
+        if not create:
+            return None
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO interviews (company, role, starts_at, starts_at_local, timezone, "
+                "ends_at, follow_up_on, follow_up_with, source_path) VALUES (?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT (company, role, starts_at) DO UPDATE SET company = company "
+                "RETURNING id",
+                (company, role, starts_at, interview.local_start.isoformat(),
+                 interview.timezone_name, _iso(interview.ends_at),
+                 interview.follow_up_on.isoformat(), interview.follow_up_with,
+                 str(source.resolve()) if source else None))
+            return int(cursor.fetchone()[0])
+
+    def _interview_from_row(self, row: sqlite3.Row) -> LoggedInterview:
+        local = datetime.fromisoformat(row["starts_at_local"])
+        zone: tzinfo = ZoneInfo(row["timezone"]) if row["timezone"] else local.tzinfo or UTC
+        done = _time(row["done_at"])
+        return LoggedInterview(
+            id=row["id"], company=row["company"], role=row["role"],
+            starts_at=datetime.fromisoformat(row["starts_at"]),
+            ends_at=datetime.fromisoformat(row["ends_at"]), display_timezone=zone,
+            follow_up_on=date.fromisoformat(row["follow_up_on"]),
+            follow_up_with=row["follow_up_with"], source_path=row["source_path"], done_at=done)
+
+    def interviews(self) -> list[LoggedInterview]:
+        rows = self.db.execute("SELECT * FROM interviews ORDER BY follow_up_on, starts_at")
+        return [self._interview_from_row(row) for row in rows]
+
+    def find_interview(self, interview: Interview) -> LoggedInterview | None:
+        company, role, starts_at = interview.key
+        row = self.db.execute(
+            "SELECT * FROM interviews WHERE company = ? AND role = ? AND starts_at = ?",
+            (company, role, starts_at)).fetchone()
+        return self._interview_from_row(row) if row else None
+
+    def mark_done(self, interview_id: int, when: datetime) -> None:
+        with self._write() as db:
+            db.execute("UPDATE interviews SET done_at = ? WHERE id = ?", (_iso(when), interview_id))
+
+    # -- notes -----------------------------------------------------------------------------
+
+    def records(self, *, interview_id: int | None = None, latest_only: bool = False,
+                kind: str | None = None) -> list[Record]:
+        where, params = [], []
+        if interview_id is not None:
+            where.append("n.interview_id = ?")
+            params.append(interview_id)
+        if kind is not None:
+            where.append("n.kind = ?")
+            params.append(kind)
+        if latest_only:
+            where.append("n.id = (SELECT max(id) FROM notes m WHERE m.interview_id = "
+                         "n.interview_id AND m.kind = n.kind AND m.recipient = n.recipient)")
+        sql = ("SELECT n.*, i.company, i.role, i.starts_at, i.starts_at_local, i.timezone, "
+               "i.ends_at, i.follow_up_on, i.follow_up_with, i.source_path, i.done_at, "
+               "i.id AS interview_row FROM notes n JOIN interviews i ON i.id = n.interview_id")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY i.starts_at, n.id"
+        interviews: dict[int, LoggedInterview] = {}
+        result = []
+        for row in self.db.execute(sql, params):
+            key = row["interview_row"]
+            if key not in interviews:
+                interviews[key] = self._interview_from_row(_InterviewRow(row))
+            result.append(Record(
+                id=row["id"], interview=interviews[key], kind=row["kind"], to=row["address"],
+                name=row["name"], title=row["title"], subject=row["subject"], body=row["body"],
+                status=row["status"], via=row["via"], message_id=row["message_id"],
+                gmail_id=row["gmail_id"], error=row["error"],
+                created_at=datetime.fromisoformat(row["created_at"]),
+                sent_at=_time(row["sent_at"])))
+        return result
+
+    def history(self, interview: Interview, kind: str) -> list[Record]:
+        """The newest row of each note of this interview that may have reached its recipient."""
+        interview_id = self.interview_id(interview, create=False)
+        if interview_id is None:
+            return []
+        return [r for r in self.records(interview_id=interview_id, latest_only=True, kind=kind)
+                if r.status != FAILED]
+
+    def claim(self, interview_id: int, note: Note, *, via: str, purpose: str, message_id: str,
+              resend: bool, now: datetime) -> Claim | Skip:
+        """Atomically decide whether this run may deliver ``note``, and record that it is."""
+        with self._write() as db:
+            latest = db.execute(
+                "SELECT * FROM notes WHERE interview_id = ? AND kind = ? AND recipient = ? "
+                "ORDER BY id DESC LIMIT 1",
+                (interview_id, note.kind, note.to.casefold())).fetchone()
+            gmail_id = None
+            if latest is not None and not resend:
+                status, earlier_via = latest["status"], latest["via"]
+                if status == SENT:
+                    return Skip(f"already sent {latest['sent_at'][:16].replace('T', ' ')} UTC "
+                                f"via {earlier_via}", SENT)
+                if status in (SENDING, UNKNOWN):
+                    if via == "gmail" and earlier_via == "gmail" and latest["gmail_id"]:
+                        # Gmail sends go through a draft: the draft's fate says whether it
+                        # went out, so this run may safely finish the job.
+                        gmail_id = latest["gmail_id"]
+                    else:
+                        return Skip("unknown: an earlier run was interrupted and it may have gone "
+                                    "out; check your Sent folder, then use --resend "
+                                    f"{note.to} to send it again", UNKNOWN)
+                if status == DRAFTED:
+                    if purpose == "draft":
+                        return Skip(f"already drafted (Gmail draft {latest['gmail_id']})", DRAFTED)
+                    if via == "gmail":
+                        gmail_id = latest["gmail_id"]
+            stamp = _iso(now)
+            cursor = db.execute(
+                "INSERT INTO notes (interview_id, kind, recipient, address, name, title, subject, "
+                "body, status, via, message_id, gmail_id, created_at, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (interview_id, note.kind, note.to.casefold(), note.to, note.name, note.title,
+                 note.subject, note.body, SENDING, via, message_id, gmail_id, stamp, stamp))
+            assert cursor.lastrowid is not None
+            return Claim(row_id=cursor.lastrowid, gmail_id=gmail_id)
+
+    def set_gmail_id(self, row_id: int, gmail_id: str) -> None:
+        with self._write() as db:
+            db.execute("UPDATE notes SET gmail_id = ?, updated_at = ? WHERE id = ?",
+                       (gmail_id, _iso(datetime.now(UTC)), row_id))
+
+    def finish(self, row_id: int, status: str, *, now: datetime, gmail_id: str | None = None,
+               error: str | None = None) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE notes SET status = ?, gmail_id = coalesce(?, gmail_id), error = ?, "
+                "updated_at = ?, sent_at = ? WHERE id = ?",
+                (status, gmail_id, error, _iso(now), _iso(now) if status == SENT else None,
+                 row_id))
+
+
+class _InterviewRow(dict):  # type: ignore[type-arg]
+    """Adapts a joined notes row to the interview columns (id is the interview's)."""
+
+    def __init__(self, row: sqlite3.Row) -> None:
+        super().__init__({key: row[key] for key in row.keys()})
+        self["id"] = row["interview_row"]

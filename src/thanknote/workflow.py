@@ -1,0 +1,95 @@
+"""What ``preview``, ``draft``, ``send`` and ``followup`` share: file → notes → checks → plan.
+
+The CLI calls these and only adds what belongs to a terminal: confirmation,
+progress, and printing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from thanknote import batch, loader
+from thanknote.batch import GuardOptions, Planned, Preparation
+from thanknote.errors import BadInput, GuardRefusal
+from thanknote.model import InterviewFile
+from thanknote.paths import send_log_path
+from thanknote.render import THANK_YOU, Note, render_notes
+from thanknote.sendlog import SendLog
+
+
+@dataclass(frozen=True)
+class Request:
+    path: Path
+    via: str
+    purpose: str
+    """``send`` or ``draft``."""
+    template: Path | None = None
+    db: Path | None = None
+    only: frozenset[str] = frozenset()
+    resend: frozenset[str] = frozenset()
+    guards: GuardOptions = field(default_factory=GuardOptions)
+    dry_run: bool = False
+    """Read the send log if there is one; create and write nothing."""
+
+
+@dataclass
+class Ready:
+    """A checked batch, ready for confirmation and delivery."""
+
+    interview_file: InterviewFile
+    preparation: Preparation
+    planned: list[Planned]
+    log: SendLog | None
+    interview_id: int | None
+    warnings: list[str]
+
+    @property
+    def to_deliver(self) -> list[Planned]:
+        return [p for p in self.planned if p.action == "deliver"]
+
+
+def _addresses(interview_file: InterviewFile, values: frozenset[str], option: str,
+               extra: frozenset[str] = frozenset()) -> frozenset[str]:
+    known = {person.email.casefold() for person in interview_file.interviewers} | extra
+    folded = frozenset(value.casefold() for value in values)
+    unknown = sorted(folded - known)
+    if unknown:
+        raise BadInput(f"{option} {', '.join(unknown)}: not an address in {interview_file.path} "
+                       f"(the notes go to: {', '.join(sorted(known))})")
+    return folded
+
+
+def prepare_request(request: Request, now: datetime, *,
+                    notes: list[Note] | None = None) -> Ready:
+    """Load, render, check and plan. Raises BadInput (2) or GuardRefusal (3); sends nothing."""
+    interview_file = loader.load(request.path)
+    if notes is None:
+        notes = render_notes(interview_file, template=request.template)
+    recipients = frozenset(n.to.casefold() for n in notes)
+    only = _addresses(interview_file, request.only, "--only", recipients)
+    resend = _addresses(interview_file, request.resend, "--resend", recipients)
+    interview = interview_file.interview
+    warnings = []
+    if request.purpose == "send" and notes and notes[0].kind == THANK_YOU:
+        problem = batch.timing_problem(interview, now)
+        if problem is not None:
+            raise GuardRefusal(f"refused: {problem}; nothing was sent")
+        if (late := batch.late_warning(interview, now)) is not None:
+            warnings.append(late)
+    path = send_log_path(request.db)
+    log = SendLog.existing(path) if request.dry_run else SendLog(path)
+    try:
+        preparation = batch.prepare(interview_file, notes, log=log, options=request.guards,
+                                    now=now)
+        planned = batch.plan(preparation, log, via=request.via, purpose=request.purpose,
+                             resend=resend, only=only)
+        interview_id = None
+        if log is not None:
+            interview_id = log.interview_id(interview, request.path, create=not request.dry_run)
+    except BaseException:
+        if log is not None:
+            log.close()
+        raise
+    return Ready(interview_file, preparation, planned, log, interview_id, warnings)
