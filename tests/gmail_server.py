@@ -33,7 +33,11 @@ Usage::
         ...
 
 or the function-scoped ``fake_gmail`` pytest fixture (import it into the test module
-or a conftest: ``from tests.gmail_server import fake_gmail``).
+or a conftest: ``from tests.gmail_server import fake_gmail``, or
+``pytest_plugins = ["tests.gmail_server"]``).
+
+PYTEST_DONT_REWRITE -- no test assertions live here; this also keeps pytest quiet when the
+module is imported before being registered as a plugin.
 """
 
 from __future__ import annotations
@@ -531,7 +535,7 @@ class FakeGmail:
             self.valid_tokens.add(access)
             out = {
                 "access_token": access,
-                "expires_in": 3599,
+                "expires_in": 3600,
                 "token_type": "Bearer",
                 "scope": scope or GMAIL_COMPOSE_SCOPE,
             }

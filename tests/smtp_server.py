@@ -40,13 +40,19 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
-import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+try:
+    import pytest
+except ModuleNotFoundError:  # the "bench" extra has aiosmtpd but not pytest
+    _HAVE_PYTEST = False
+else:
+    _HAVE_PYTEST = True
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -57,10 +63,6 @@ __all__ = [
     "ReceivedMessage",
     "SMTPTestServer",
     "make_certificate",
-    "smtp_certificate",
-    "smtp_plain_server",
-    "smtp_ssl_server",
-    "smtp_starttls_server",
     "start_server",
 ]
 
@@ -752,31 +754,30 @@ def start_server(mode: Mode, cert_dir: Path | str) -> SMTPTestServer:
 # pytest fixtures (load with `pytest_plugins = ["tests.smtp_server"]`)
 # ---------------------------------------------------------------------------
 
+if _HAVE_PYTEST:
+    __all__ += ["smtp_certificate", "smtp_plain_server", "smtp_ssl_server", "smtp_starttls_server"]
 
-@pytest.fixture(scope="session")
-def smtp_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(cert_path, key_path) of a self-signed localhost cert; cert_path is the CA file."""
-    return make_certificate(tmp_path_factory.mktemp("smtp-cert"))
+    @pytest.fixture(scope="session")
+    def smtp_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+        """(cert_path, key_path) of a self-signed localhost cert; cert_path is the CA file."""
+        return make_certificate(tmp_path_factory.mktemp("smtp-cert"))
 
+    @pytest.fixture
+    def smtp_starttls_server(smtp_certificate: tuple[Path, Path]) -> Iterator[SMTPTestServer]:
+        """Fresh STARTTLS server (TLS + AUTH required), stopped after the test."""
+        cert, key = smtp_certificate
+        with SMTPTestServer("starttls", cert, key) as server:
+            yield server
 
-@pytest.fixture
-def smtp_starttls_server(smtp_certificate: tuple[Path, Path]) -> Iterator[SMTPTestServer]:
-    """Fresh STARTTLS server (TLS + AUTH required), stopped after the test."""
-    cert, key = smtp_certificate
-    with SMTPTestServer("starttls", cert, key) as server:
-        yield server
+    @pytest.fixture
+    def smtp_ssl_server(smtp_certificate: tuple[Path, Path]) -> Iterator[SMTPTestServer]:
+        """Fresh implicit-TLS server (AUTH required), stopped after the test."""
+        cert, key = smtp_certificate
+        with SMTPTestServer("ssl", cert, key) as server:
+            yield server
 
-
-@pytest.fixture
-def smtp_ssl_server(smtp_certificate: tuple[Path, Path]) -> Iterator[SMTPTestServer]:
-    """Fresh implicit-TLS server (AUTH required), stopped after the test."""
-    cert, key = smtp_certificate
-    with SMTPTestServer("ssl", cert, key) as server:
-        yield server
-
-
-@pytest.fixture
-def smtp_plain_server() -> Iterator[SMTPTestServer]:
-    """Fresh plaintext server, AUTH optional, stopped after the test."""
-    with SMTPTestServer("none") as server:
-        yield server
+    @pytest.fixture
+    def smtp_plain_server() -> Iterator[SMTPTestServer]:
+        """Fresh plaintext server, AUTH optional, stopped after the test."""
+        with SMTPTestServer("none") as server:
+            yield server

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -304,7 +304,7 @@ class _Parser:
                            "timezone = \"America/New_York\"")
             placed = value.replace(tzinfo=zone)
             # A wall-clock time skipped by a daylight-saving jump does not exist.
-            if placed.astimezone(zone).replace(tzinfo=None) != value:
+            if placed.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != value:
                 raise fail(f"{value.isoformat()} does not exist in {zone.key} "
                            "(the clocks skip it for daylight saving time)")
             return placed

@@ -1,0 +1,185 @@
+"""The interview file loader: every field, and one clear message per kind of bad input."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE
+from tests.helpers import interview_toml, write_interview
+from thanknote.errors import BadInput
+from thanknote.loader import load
+
+
+def bad(path: Path) -> str:
+    with pytest.raises(BadInput) as caught:
+        load(path)
+    assert caught.value.exit_code == 2
+    return caught.value.message
+
+
+def test_example_loads_with_every_field(tmp_path: Path) -> None:
+    loaded = load(EXAMPLE)
+    assert loaded.candidate.name == "Ada Lovelace"
+    assert loaded.candidate.signature == "Ada Lovelace\n+1 555 0100"
+    interview = loaded.interview
+    assert interview.starts_at == datetime(2026, 11, 25, 19, 0, tzinfo=timezone.utc)
+    assert interview.ends_at - interview.starts_at == timedelta(minutes=90)
+    assert interview.follow_up_on == date(2026, 12, 7)
+    assert interview.follow_up_with == "recruiter@analytical.example"
+    assert [i.email for i in loaded.interviewers] == ["grace@analytical.example",
+                                                      "alan@analytical.example"]
+    assert loaded.interviewers[0].title == "Engineering Manager"
+
+
+def test_defaults(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, candidate={"signature": None},
+                           interview={"duration_minutes": None})
+    loaded = load(path)
+    assert loaded.candidate.signature == "Ada Lovelace"
+    assert loaded.interview.duration_minutes == 60
+    assert loaded.interview.follow_up_on == date(2026, 12, 5)  # ten days after 25 November
+    assert loaded.interview.follow_up_with == "grace@analytical.example"
+
+
+def test_local_time_with_timezone(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, interview={"starts_at": "2026-07-01T09:30:00",
+                                                "timezone": "Europe/London"})
+    interview = load(path).interview
+    assert interview.starts_at.utcoffset() == timedelta(hours=1)
+    assert interview.local_start.hour == 9
+
+
+def test_offset_fixes_the_instant_and_timezone_the_display(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, interview={"starts_at": "2026-11-25T14:00:00-05:00",
+                                                "timezone": "Asia/Tokyo"})
+    interview = load(path).interview
+    assert interview.starts_at == datetime(2026, 11, 25, 19, 0, tzinfo=timezone.utc)
+    assert interview.local_start.hour == 4  # 19:00 UTC is 04:00 in Tokyo
+    assert interview.follow_up_on == date(2026, 12, 6)  # ten days after the Tokyo date
+
+
+def test_toml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "interview.toml"
+    path.write_text('[candidate]\nname = "Ada"\nemail = ada@example.com\n')
+    message = bad(path)
+    assert message.startswith(f"{path}:3: TOML syntax error")
+
+
+def test_unknown_key_names_line_and_key(tmp_path: Path) -> None:
+    text = interview_toml().replace('title = "Staff Engineer"', 'titel = "Staff Engineer"')
+    path = tmp_path / "interview.toml"
+    path.write_text(text)
+    line = next(n for n, l in enumerate(text.splitlines(), 1) if l.startswith("titel"))
+    message = bad(path)
+    assert f"{path}:{line}:" in message
+    assert "[[interviewers]] #2" in message and "unknown key 'titel'" in message
+
+
+def test_unknown_top_level_table(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, extra="\n[company]\nname = 'x'\n")
+    assert "unknown key 'company'" in bad(path)
+
+
+@pytest.mark.parametrize(("section", "field", "expected"), [
+    ("candidate", "email", "candidate.email: missing"),
+    ("candidate", "name", "candidate.name: missing"),
+    ("interview", "company", "interview.company: missing"),
+    ("interview", "starts_at", "interview.starts_at: missing"),
+])
+def test_missing_required_field(tmp_path: Path, section: str, field: str, expected: str) -> None:
+    path = write_interview(tmp_path, **{section: {field: None}})
+    assert expected in bad(path)
+
+
+def test_missing_conversation_point(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, interviewers=[
+        {"name": "Grace Hopper", "email": "grace@analytical.example"}])
+    assert "[[interviewers]] #1 conversation_point: missing" in bad(path)
+
+
+def test_missing_fit_everywhere(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, interview={"fit": None})
+    assert "fit" in bad(path)
+
+
+@pytest.mark.parametrize("address", ["grace@", "grace", "grace@localhost", "a b@x.example",
+                                     "grace@x..example", "=?utf-8?q?x?=@x.example"])
+def test_invalid_address(tmp_path: Path, address: str) -> None:
+    path = write_interview(tmp_path, interviewers=[
+        {"name": "Grace Hopper", "email": address, "conversation_point": "the roadmap"}])
+    message = bad(path)
+    assert "[[interviewers]] #1 email" in message and "not a valid email address" in message
+
+
+def test_duplicate_interviewer_address_case_insensitive(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, interviewers=[
+        {"name": "Grace Hopper", "email": "grace@analytical.example", "conversation_point": "a"},
+        {"name": "G. Hopper", "email": "Grace@Analytical.example", "conversation_point": "b"}])
+    message = bad(path)
+    assert "[[interviewers]] #2 email" in message and "interviewer #1" in message
+
+
+def test_zero_interviewers(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, interviewers=[])
+    assert "no interviewers" in bad(path)
+
+
+def test_naive_datetime(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, interview={"starts_at": "2026-11-25T14:00:00"})
+    message = bad(path)
+    assert "interview.starts_at" in message and "no UTC offset" in message
+
+
+def test_date_without_time(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, interview={"starts_at": "2026-11-25"})
+    assert "not just a date" in bad(path)
+
+
+def test_unknown_timezone(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, interview={"starts_at": "2026-11-25T14:00:00",
+                                                "timezone": "Mars/Olympus_Mons"})
+    assert "unknown timezone 'Mars/Olympus_Mons'" in bad(path)
+
+
+def test_nonexistent_local_time(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, interview={"starts_at": "2026-03-08T02:30:00",
+                                                "timezone": "America/New_York"})
+    assert "does not exist" in bad(path)
+
+
+def test_follow_up_before_interview(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, interview={"follow_up_on": "2026-11-20"})
+    message = bad(path)
+    assert "interview.follow_up_on" in message and "before the interview" in message
+
+
+def test_follow_up_with_invalid(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, interview={"follow_up_with": "recruiter"})
+    assert "interview.follow_up_with" in bad(path)
+
+
+def test_missing_template_file(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, interviewers=[
+        {"name": "Grace Hopper", "email": "grace@analytical.example",
+         "conversation_point": "the roadmap", "template": "notes/grace.txt"}])
+    message = bad(path)
+    assert "template file 'notes/grace.txt' not found" in message
+
+
+def test_header_unsafe_name(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, interviewers=[
+        {"name": "Grace\u2028Bcc: x@evil.example", "email": "grace@analytical.example",
+         "conversation_point": "the roadmap"}])
+    assert "cannot go into an email header" in bad(path)
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    path = write_interview(tmp_path, interview={"duration_minutes": "ninety"})
+    assert "interview.duration_minutes" in bad(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert "no such file" in bad(tmp_path / "nope.toml")
