@@ -431,29 +431,107 @@ def auth(
 def followups(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
     show_all: Annotated[bool, typer.Option("--all", help="Also interviews not yet due.")] = False,
-    ics: Annotated[Path | None, typer.Option("--ics", help="Write calendar reminders here.",
-                                             show_default=False)] = None,
-    done: Annotated[Path | None, typer.Option("--done", help="Close this interview (an answer "
-                                              "came).", show_default=False)] = None,
+    ics: Annotated[Path | None, typer.Option(
+        "--ics", help="Write an iCalendar file with one all-day reminder per open interview "
+        "on its follow-up date (re-importing it updates the events).", show_default=False)] = None,
+    done: Annotated[Path | None, typer.Option(
+        "--done", help="Close the interview of this file (an answer came): it is no longer "
+        "listed.", show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
     """Interviews whose follow-up date has come, with what was sent."""
-    from thanknote.followups import followups_command
+    from thanknote import clock
+    from thanknote import followups as following
 
-    followups_command(as_json=as_json, show_all=show_all, ics=ics, done=done, db=db,
-                      echo=typer.echo)
+    now = clock.now()
+    if done is not None:
+        closed = following.close(done, db, now)
+        typer.echo(closed.as_text(), err=as_json)
+    agenda = following.load_agenda(db, now)
+    if as_json:
+        typer.echo(json.dumps(agenda.as_json(show_all=show_all), indent=2, ensure_ascii=False))
+    elif done is None or agenda.open:
+        typer.echo(agenda.as_text(show_all=show_all))
+    if ics is not None:
+        following.write_calendar(ics, agenda.open, now)
+        typer.echo(f"wrote {ics}: {len(agenda.open)} reminder(s); importing it again updates "
+                   "them in place", err=as_json)
 
 
 @app.command()
 @_guarded
 def followup(
     file: FileArgument,
-    via: Annotated[str, typer.Option("--via", help="gmail or smtp.")] = "gmail",
+    to: Annotated[str | None, typer.Option(
+        "--to", help="Write to this address instead of the file's follow_up_with.",
+        show_default=False)] = None,
+    via: Annotated[str | None, typer.Option(
+        "--via", help="gmail or smtp. Default: gmail.", show_default=False)] = None,
     as_draft: Annotated[bool, typer.Option("--draft", help="Create a Gmail draft instead of "
                                            "sending.")] = False,
+    early: Annotated[bool, typer.Option(
+        "--early", help="Follow up before the follow-up date.")] = False,
+    resend: Annotated[bool, typer.Option(
+        "--resend", help="Deliver a follow-up even though one was already drafted or sent.")
+    ] = False,
+    yes: YesOption = False,
+    dry_run: DryRunOption = False,
+    template: Annotated[Path | None, typer.Option(
+        "--template", help="The follow-up template (default: the shipped follow-up.txt).",
+        show_default=False)] = None,
+    db: DbOption = None,
+    smtp_host: Annotated[str, typer.Option("--smtp-host", envvar="THANKNOTE_SMTP_HOST",
+                                           help="SMTP server.")] = "smtp.gmail.com",
+    smtp_port: Annotated[int | None, typer.Option(
+        "--smtp-port", envvar="THANKNOTE_SMTP_PORT", min=1, max=65535,
+        help="Default: 465 for ssl, 587 for starttls, 25 for none.", show_default=False)] = None,
+    smtp_security: Annotated[str, typer.Option(
+        "--smtp-security", envvar="THANKNOTE_SMTP_SECURITY",
+        help="ssl, starttls, or none (loopback hosts only).")] = "ssl",
+    smtp_user: Annotated[str | None, typer.Option(
+        "--smtp-user", envvar="THANKNOTE_SMTP_USER",
+        help="Default: the candidate's email.", show_default=False)] = None,
+    smtp_cafile: Annotated[Path | None, typer.Option(
+        "--smtp-cafile", envvar="THANKNOTE_SMTP_CAFILE",
+        help="An extra CA bundle to trust.", show_default=False)] = None,
 ) -> None:
-    """Write and deliver the follow-up note to follow_up_with, on or after the follow-up date."""
-    raise BadInput("thanknote followup is not built yet")
+    """Write and deliver the follow-up note to follow_up_with, on or after the follow-up date.
+
+    The recipient gets a personal greeting when they are one of the interviewers, a neutral
+    one otherwise (a recruiter). One follow-up per interview unless --resend.
+    """
+    from thanknote import clock
+    from thanknote import followups as following
+    from thanknote.senders.preview import DryRunSender
+
+    via, purpose = following.delivery_mode(via, as_draft)
+    settings = None
+    if via == "smtp":
+        settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile,
+                                  password="")  # checked now; the password is asked later
+    request = following.FollowUpRequest(path=file, via=via, purpose=purpose, to=to,
+                                        template=template, db=db, early=early, resend=resend,
+                                        dry_run=dry_run)
+    prepared = following.prepare(request, clock.now())
+    ready = prepared.ready
+    try:
+        if dry_run:
+            _print_plan(ready, "would draft" if purpose == "draft" else "would send")
+            _run(ready, DryRunSender(via, purpose), resend=prepared.resend, dry_run=True)
+            return
+        if not ready.to_deliver:
+            _run(ready, DryRunSender(via, purpose), resend=prepared.resend, dry_run=False)
+            return
+        if purpose == "send":
+            _confirm(ready, f"Send this follow-up via {via}?", yes)
+        sender = following.sender_for(via, purpose, smtp=settings,
+                                      candidate=ready.interview_file.candidate,
+                                      password=_smtp_password)
+        _run(ready, sender, resend=prepared.resend, dry_run=False)
+        typer.echo(f"when you hear back: thanknote followups --done {file}")
+    finally:
+        if ready.log is not None:
+            ready.log.close()
 
 
 if __name__ == "__main__":  # pragma: no cover

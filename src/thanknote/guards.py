@@ -222,7 +222,7 @@ def near_identical(pool: Sequence[PooledNote], max_similarity: float) -> list[Re
        every difference, so each note is reduced to its *residual*: what not all
        notes share. Differences computed on residuals are exact.
     2. A note whose residual is smaller than the limit is too close to every other
-       note; it is paired with its nearest one.
+       note, and is paired with each.
     3. For the rest, if ``|A - B| < limit`` then B holds all but fewer than
        ``limit`` of A's residual words, so B contains at least one of any ``limit``
        of them. Indexing each note by its ``limit`` rarest residual words finds every
@@ -260,9 +260,10 @@ def near_identical(pool: Sequence[PooledNote], max_similarity: float) -> list[Re
 
     for i, residual in enumerate(residuals):
         if len(residual) < limit:
-            others = [j for j in range(len(pool)) if j != i and (pool[i].new or pool[j].new)]
-            if others:
-                consider(i, min(others, key=lambda j: distinct(i, j)))
+            # Fewer words of its own than the limit: too close to every other note.
+            for j in range(len(pool)):
+                if j != i:
+                    consider(i, j)
             continue
         prefix = sorted(residual, key=lambda item: (frequency[item], item))[:limit]
         candidates = {j for item in prefix for j in postings[item] if j != i}

@@ -29,8 +29,24 @@ ON_TIME_HOURS = 24
 SENDING, SENT, DRAFTED, FAILED, UNKNOWN = "sending", "sent", "drafted", "failed", "unknown"
 
 
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run each statement of ``script`` inside the caller's transaction.
+
+    Not ``executescript``: it COMMITs the open transaction first, so a migration
+    would not be atomic and the migration's own COMMIT would then fail.
+    """
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in a migration: {statement.strip()!r}")
+
+
 def _migration_001_initial(db: sqlite3.Connection) -> None:
-    db.executescript("""
+    _run_script(db, """
         CREATE TABLE interviews (
             id INTEGER PRIMARY KEY,
             company TEXT NOT NULL,
