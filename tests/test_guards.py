@@ -166,7 +166,7 @@ def test_bodies_differing_by_a_few_words_are_refused(base: list[str], data: st.D
 
 def brute_force(pool: list[PooledNote], max_similarity: float) -> set[tuple[str, str]]:
     terms = guards._recipient_terms(pool)
-    sets = [guards._word_set(n.body, terms) for n in pool]
+    sets = [guards._words_of(guards.masked_tokens(n.body, terms)) for n in pool]
     limit = 10 * (1 - max_similarity)
     found = set()
     for i, j in itertools.combinations(range(len(pool)), 2):

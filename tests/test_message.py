@@ -39,6 +39,19 @@ def test_message_headers_and_recipient() -> None:
     assert "cc" not in parsed and "bcc" not in parsed
 
 
+@pytest.mark.parametrize("subject", [
+    "Thank you " * 20,
+    "Merci pour notre conversation sur le rôle d'ingénieur backend senior " * 3,
+    "山田さん、本日はお時間をいただきありがとうございました。" * 3,
+])
+def test_long_subjects_and_names_fold_and_read_back(subject: str) -> None:
+    name = "Zoë Ångström-Østergaard de la Fuente y Núñez " * 2
+    parsed, prepared = built(make(subject=subject.strip(), name=name.strip()))
+    assert str(parsed["subject"]) == subject.strip()
+    assert parsed["to"].addresses[0].display_name == name.strip()
+    assert all(len(line) <= 998 for line in prepared.as_bytes().split(b"\r\n"))
+
+
 def test_message_ids_are_unique() -> None:
     ids = {built(make())[1].message_id for _ in range(200)}
     assert len(ids) == 200
@@ -110,7 +123,7 @@ def test_verify_refuses_a_second_recipient_or_extra_header() -> None:
         verify(two, note=make(), sender_address="ada@example.com")
 
 
-header_text = st.text(st.characters(codec="utf-8"), min_size=1, max_size=40)
+header_text = st.text(st.characters(codec="utf-8"), min_size=1, max_size=120)
 
 
 @given(name=header_text, subject=header_text)

@@ -7,6 +7,7 @@ turns back into a line break, so thanknote checks header values itself.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -29,6 +30,7 @@ def is_valid_address(value: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # the sender's name and address repeat in every message
 def header_problem(value: str) -> str | None:
     """Why ``value`` may not go into a header, or None when it may."""
     if "=?" in value:

@@ -6,7 +6,6 @@ commands that use them, so ``--help`` and ``preview`` start fast.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -141,6 +140,8 @@ def preview(
     result = previewing.preview(file, template=template, db=db,
                                 options=GuardOptions(max_similarity, allow_similar), out=out)
     if as_json:
+        import json
+
         typer.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
     else:
         typer.echo(result.as_text())
@@ -393,6 +394,8 @@ def show_log(
             records = [] if file is not None and interview_id is None else log.records(
                 interview_id=interview_id)
     if as_json:
+        import json
+
         typer.echo(json.dumps([r.as_json() for r in records], indent=2, ensure_ascii=False))
         return
     if not records:
@@ -415,12 +418,20 @@ def auth(
         "config directory.", show_default=False)] = None,
     no_browser: Annotated[bool, typer.Option(
         "--no-browser", help="Print the consent URL instead of opening a browser.")] = False,
+    port: Annotated[int | None, typer.Option(
+        "--port", envvar="THANKNOTE_OAUTH_PORT", min=1, max=65535,
+        help="Wait for Google's answer on this localhost port (to forward it over SSH). "
+        "Default: any free port.", show_default=False)] = None,
 ) -> None:
-    """Run Google's OAuth consent for Gmail and store the token (mode 0600)."""
+    """Run Google's OAuth consent for Gmail and store the token (mode 0600).
+
+    Asks for one permission only: gmail.compose (create drafts and send them).
+    """
     from thanknote.gmail_auth import run_consent
 
-    path = run_consent(client_secrets, open_browser=not no_browser)
-    typer.echo(f"saved the Gmail token to {path} (readable only by you)")
+    path = run_consent(client_secrets, open_browser=not no_browser, port=port, echo=typer.echo)
+    typer.echo(f"saved the Gmail token to {path} (readable only by you); next: thanknote draft "
+               "FILE, or thanknote send FILE --via gmail")
 
 
 # -- follow-ups --------------------------------------------------------------------------------
@@ -449,6 +460,8 @@ def followups(
         typer.echo(closed.as_text(), err=as_json)
     agenda = following.load_agenda(db, now)
     if as_json:
+        import json
+
         typer.echo(json.dumps(agenda.as_json(show_all=show_all), indent=2, ensure_ascii=False))
     elif done is None or agenda.open:
         typer.echo(agenda.as_text(show_all=show_all))
@@ -517,6 +530,7 @@ def followup(
     try:
         if dry_run:
             _print_plan(ready, "would draft" if purpose == "draft" else "would send")
+            typer.echo(f"\n{prepared.as_text()}\n")
             _run(ready, DryRunSender(via, purpose), resend=prepared.resend, dry_run=True)
             return
         if not ready.to_deliver:

@@ -32,12 +32,13 @@ does not make two genuinely personal notes look alike.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import chain
 
 DEFAULT_MAX_SIMILARITY = 0.5
 WORDS_PER_STEP = 10
@@ -102,7 +103,7 @@ def run_checks(new: Sequence[PooledNote], history: Iterable[PooledNote] = (), *,
     is that person's note now (a resend), not a second person's copy.
     """
     fresh = {note.to.casefold() for note in new}
-    pool = list(new) + [note for note in history if note.to.casefold() not in fresh]
+    pool = _Pool(list(new) + [note for note in history if note.to.casefold() not in fresh])
     report = GuardReport()
     report.checks[IDENTICAL] = identical(pool)
     report.checks[NAME_SWAPPED] = name_swapped(pool)
@@ -117,36 +118,69 @@ def run_checks(new: Sequence[PooledNote], history: Iterable[PooledNote] = (), *,
     return report
 
 
-def _pairs_in_groups(pool: Sequence[PooledNote], keys: Iterable[object], check: str,
+class _Pool:
+    """The notes under check, each tokenised once and shared by the three checks."""
+
+    def __init__(self, notes: Sequence[PooledNote] | _Pool) -> None:
+        self.notes: list[PooledNote] = list(notes.notes if isinstance(notes, _Pool) else notes)
+
+    def __len__(self) -> int:
+        return len(self.notes)
+
+    @cached_property
+    def terms(self) -> frozenset[str]:
+        return _recipient_terms(self.notes)
+
+    @cached_property
+    def normalised(self) -> list[str]:
+        return [normalise(note.body) for note in self.notes]
+
+    @cached_property
+    def masked(self) -> list[list[str]]:
+        return [_masked(note.body, self.terms) for note in self.notes]
+
+    @cached_property
+    def word_counts(self) -> list[Counter[str]]:
+        counts = []
+        for tokens in self.masked:
+            counted = Counter(tokens)
+            counted.pop(_MASK, None)  # a masked name is nobody's own word
+            counts.append(counted)
+        return counts
+
+
+def _pool(notes: Sequence[PooledNote] | _Pool) -> _Pool:
+    return notes if isinstance(notes, _Pool) else _Pool(notes)
+
+
+def _pairs_in_groups(pool: _Pool, keys: Iterable[object], check: str,
                      reason: str) -> list[Refusal]:
     groups: dict[object, list[int]] = defaultdict(list)
     for index, key in enumerate(keys):
         groups[key].append(index)
+    notes = pool.notes
     refusals = []
     for members in groups.values():
         # Pair each note with the first of its group: enough to name every culprit
         # without listing n^2/2 pairs for a thousand copies of one body.
         first = members[0]
         for other in members[1:]:
-            if pool[first].new or pool[other].new:
-                refusals.append(Refusal(check, pool[first], pool[other], reason))
+            if notes[first].new or notes[other].new:
+                refusals.append(Refusal(check, notes[first], notes[other], reason))
     return refusals
-
-
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 def normalise(body: str) -> str:
     return " ".join(body.casefold().split())
 
 
-def identical(pool: Sequence[PooledNote]) -> list[Refusal]:
-    return _pairs_in_groups(pool, (_digest(normalise(n.body)) for n in pool), IDENTICAL,
+def identical(notes: Sequence[PooledNote] | _Pool) -> list[Refusal]:
+    pool = _pool(notes)
+    return _pairs_in_groups(pool, pool.normalised, IDENTICAL,
                             "the two bodies are the same (ignoring case and spacing)")
 
 
-def _recipient_terms(pool: Sequence[PooledNote]) -> frozenset[str]:
+def _recipient_terms(pool: Iterable[PooledNote]) -> frozenset[str]:
     """Every word of every recipient's name and title, and every address, case-folded.
 
     All notes are masked with the terms of *all* recipients: masking each note
@@ -163,42 +197,35 @@ def _recipient_terms(pool: Sequence[PooledNote]) -> frozenset[str]:
 
 def masked_tokens(body: str, terms: frozenset[str]) -> list[str]:
     """The body's words, case-folded, with recipient terms masked and mask runs collapsed."""
-    tokens: list[str] = []
-    for token in _TOKEN.findall(body.casefold()):
-        if token in terms:
-            if tokens and tokens[-1] == _MASK:
-                continue
-            token = _MASK
-        tokens.append(token)
-    return tokens
+    return _collapse(_masked(body, terms)).split(" ") if body.strip() else []
 
 
-def name_swapped(pool: Sequence[PooledNote]) -> list[Refusal]:
-    terms = _recipient_terms(pool)
-    keys = []
-    exact = set()
-    for note in pool:
-        keys.append(_digest(" ".join(masked_tokens(note.body, terms))))
-        exact.add(_digest(normalise(note.body)))
+def _masked(body: str, terms: frozenset[str]) -> list[str]:
+    return [_MASK if token in terms else token for token in _TOKEN.findall(body.casefold())]
+
+
+_MASK_RUN = re.compile(f"{_MASK}(?: {_MASK})+")
+
+
+def _collapse(tokens: list[str]) -> str:
+    """Tokens joined by spaces, with each run of masks (a full name) as one mask."""
+    return _MASK_RUN.sub(_MASK, " ".join(tokens))
+
+
+def name_swapped(notes: Sequence[PooledNote] | _Pool) -> list[Refusal]:
+    pool = _pool(notes)
     refusals = _pairs_in_groups(
-        pool, keys, NAME_SWAPPED,
+        pool, (_collapse(tokens) for tokens in pool.masked), NAME_SWAPPED,
         "the bodies differ only in the recipients' names, titles or addresses: "
         "a mass email with a mail-merge greeting")
     # A pair already refused as identical is reported once, as identical.
-    return [r for r in refusals
-            if _digest(normalise(r.first.body)) != _digest(normalise(r.second.body))]
+    return [r for r in refusals if normalise(r.first.body) != normalise(r.second.body)]
 
 
-def _word_set(body: str, terms: frozenset[str]) -> frozenset[tuple[str, int]]:
-    """The body's multiset of words as a set of (word, occurrence) pairs; masks dropped."""
-    seen: Counter[str] = Counter()
-    items = []
-    for token in masked_tokens(body, terms):
-        if token == _MASK:
-            continue
-        seen[token] += 1
-        items.append((token, seen[token]))
-    return frozenset(items)
+def _words_of(tokens: Iterable[str]) -> frozenset[tuple[str, int]]:
+    """A multiset of words as a set of (word, occurrence) pairs; masks dropped."""
+    counts = Counter(token for token in tokens if token != _MASK)
+    return frozenset((word, n) for word, count in counts.items() for n in range(1, count + 1))
 
 
 def similarity(distinct_words: int) -> float:
@@ -208,11 +235,35 @@ def similarity(distinct_words: int) -> float:
 def pair_similarity(first: str, second: str, names: Iterable[str] = ()) -> float:
     """The similarity of two bodies, for tests and for explaining a refusal."""
     terms = frozenset(t.casefold() for name in names for t in _TOKEN.findall(name))
-    a, b = _word_set(first, terms), _word_set(second, terms)
+    a = _words_of(masked_tokens(first, terms))
+    b = _words_of(masked_tokens(second, terms))
     return similarity(min(len(a - b), len(b - a)))
 
 
-def near_identical(pool: Sequence[PooledNote], max_similarity: float) -> list[Refusal]:
+def _residuals(counts: Sequence[Counter[str]]) -> list[frozenset[tuple[str, int]]]:
+    """Each note's words minus the words every note has, as (word, occurrence) pairs.
+
+    The multiset every note shares is found by shrinking the first note's counts
+    against each other note: it soon holds just the template's words, so each
+    step is cheap. A word a note has ``c`` times beyond the shared ``s`` times
+    becomes the items (word, s + 1) ... (word, s + c).
+    """
+    common = dict(counts[0])
+    for counted in counts[1:]:
+        common = {word: min(times, counted[word]) for word, times in common.items()
+                  if word in counted}
+    residuals = []
+    for counted in counts:
+        items = []
+        for word, times in counted.items():
+            shared = common.get(word, 0)
+            if times > shared:
+                items.extend((word, n) for n in range(shared + 1, times + 1))
+        residuals.append(frozenset(items))
+    return residuals
+
+
+def near_identical(notes: Sequence[PooledNote] | _Pool, max_similarity: float) -> list[Refusal]:
     """Refuse pairs more similar than ``max_similarity``, without comparing every pair.
 
     A pair is refused when ``distinct < limit`` words. Three steps keep this near
@@ -223,58 +274,59 @@ def near_identical(pool: Sequence[PooledNote], max_similarity: float) -> list[Re
        notes share. Differences computed on residuals are exact.
     2. A note whose residual is smaller than the limit is too close to every other
        note, and is paired with each.
-    3. For the rest, if ``|A - B| < limit`` then B holds all but fewer than
-       ``limit`` of A's residual words, so B contains at least one of any ``limit``
-       of them. Indexing each note by its ``limit`` rarest residual words finds every
-       such B (a prefix filter, as in set-similarity joins).
+    3. For the rest, if ``|A - B| < limit`` then B holds all but at most
+       ``limit - 1`` of A's residual words, so of A's ``p`` rarest residual words B
+       holds at least ``p - limit + 1`` (a prefix filter with a count filter, as in
+       set-similarity joins). Counting hits over the posting lists of those words
+       (in C, through ``Counter``) leaves only the few notes that can be close; the
+       exact difference is then two and-nots and two bit counts on bit sets.
     """
-    if len(pool) < 2:
+    pool = _pool(notes)
+    count = len(pool)
+    if count < 2:
         return []
     limit = math.ceil(WORDS_PER_STEP * (1.0 - max_similarity) - 1e-9)
     if limit <= 0:
         return []
-    terms = _recipient_terms(pool)
-    sets = [_word_set(note.body, terms) for note in pool]
-    common = frozenset.intersection(*sets)
-    residuals = [s - common for s in sets]
-    frequency: Counter[tuple[str, int]] = Counter()
+    residuals = _residuals(pool.word_counts)
     postings: dict[tuple[str, int], list[int]] = defaultdict(list)
     for index, residual in enumerate(residuals):
-        frequency.update(residual)
         for item in residual:
             postings[item].append(index)
+    bit = {item: 1 << position for position, item in enumerate(postings)}
+    masks = [sum(bit[item] for item in residual) for residual in residuals]
+    new = [note.new for note in pool.notes]
 
-    def distinct(i: int, j: int) -> int:
-        a, b = residuals[i], residuals[j]
-        return min(len(a - b), len(b - a))
+    def rarity(item: tuple[str, int]) -> tuple[int, tuple[str, int]]:
+        return (len(postings[item]), item)
 
     found: dict[tuple[int, int], int] = {}
-
-    def consider(i: int, j: int) -> None:
-        pair = (min(i, j), max(i, j))
-        if pair in found or not (pool[i].new or pool[j].new):
-            return
-        words = distinct(i, j)
-        if words < limit:
-            found[pair] = words
-
     for i, residual in enumerate(residuals):
         if len(residual) < limit:
             # Fewer words of its own than the limit: too close to every other note.
-            for j in range(len(pool)):
-                if j != i:
-                    consider(i, j)
-            continue
-        prefix = sorted(residual, key=lambda item: (frequency[item], item))[:limit]
-        candidates = {j for item in prefix for j in postings[item] if j != i}
+            candidates: Iterable[int] = range(count)
+        else:
+            prefix = sorted(residual, key=rarity)[:2 * limit]
+            needed = len(prefix) - limit + 1
+            hits = Counter(chain.from_iterable(postings[item] for item in prefix))
+            candidates = [j for j, shared in hits.items() if shared >= needed]
+        mask = masks[i]
         for j in candidates:
-            consider(i, j)
+            if j == i or not (new[i] or new[j]):
+                continue
+            pair = (i, j) if i < j else (j, i)
+            if pair in found:
+                continue
+            other = masks[j]
+            words = min((mask & ~other).bit_count(), (other & ~mask).bit_count())
+            if words < limit:
+                found[pair] = words
 
     refusals = []
     for (i, j), words in sorted(found.items()):
         score = similarity(words)
         refusals.append(Refusal(
-            SIMILAR, pool[i], pool[j],
+            SIMILAR, pool.notes[i], pool.notes[j],
             f"similarity {score:.2f} is above --max-similarity {max_similarity:.2f}: "
             f"one of the two has only {words} word{'s' if words != 1 else ''} the other lacks "
             f"(each note needs at least {limit} of its own; add something from that "

@@ -73,11 +73,12 @@ class _KeyLines:
 class _Reader:
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
-        self.lines = _KeyLines.scan(text)
+        self.text = text
 
     def fail(self, where: str, message: str, *, table: str = "", index: int = 0,
              key: str | None = None, hint: str | None = None) -> BadInput:
-        line = self.lines.line(table, index, key)
+        # Lines are looked up only when something is wrong: a good file never pays.
+        line = _KeyLines.scan(self.text).line(table, index, key)
         location = f"{self.path}:{line}" if line else str(self.path)
         return BadInput(f"{location}: {where}: {message}", hint=hint)
 

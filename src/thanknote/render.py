@@ -170,10 +170,14 @@ def render_notes(interview_file: InterviewFile, *, template: Path | None = None)
         "follow_up_on": ReadableDate.of(interview.follow_up_on),
     }
     notes = []
+    shared = template or default_template(THANK_YOU)
+    compiled: dict[Path, Template] = {}  # looked up once per batch, not once per note
     for person in interview_file.interviewers:
-        chosen = person.template or template or default_template(THANK_YOU)
+        chosen = person.template or shared
+        if chosen not in compiled:
+            compiled[chosen] = load_template(chosen)
         variables = dict(common, interviewer=person, **resolved_fields(interview_file, person))
-        subject, body = load_template(chosen).render(variables)
+        subject, body = compiled[chosen].render(variables)
         notes.append(Note(kind=THANK_YOU, to=person.email, name=person.name, title=person.title,
                           subject=subject, body=body, template=str(chosen)))
     return notes
