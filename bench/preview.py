@@ -62,14 +62,18 @@ NEW_INFORMATION = ("I also maintain an open-source library for idempotent webhoo
 # -- realistic, distinct interviewers -------------------------------------------------------
 
 FIRST_NAMES = (
-    "Grace Alan Barbara Edsger Frances Donald Margaret Dennis Radia Ken Sophie Leslie "
-    "Hedy Claude Katherine Niklaus Lynn Tony Adele Butler Jean Fernando Shafi Whitfield "
-    "Karen Robin Ivan Evelyn Seymour Annie Vint Marian").split()
+    "Grace", "Alan", "Barbara", "Edsger", "Frances", "Donald", "Margaret", "Dennis", "Radia",
+    "Ken", "Sophie", "Leslie", "Hedy", "Claude", "Katherine", "Niklaus", "Lynn", "Tony",
+    "Adele", "Butler", "Jean", "Fernando", "Shafi", "Whitfield", "Karen", "Robin", "Ivan",
+    "Evelyn", "Seymour", "Annie", "Vint", "Marian",
+)
 LAST_NAMES = (
-    "Hopper Turing Liskov Dijkstra Allen Knuth Hamilton Ritchie Perlman Thompson Wilson "
-    "Lamport Lamarr Shannon Johnson Wirth Conway Hoare Goldberg Lampson Sammet Corbato "
-    "Goldwasser Diffie Sparck Milner Sutherland Berezin Papert Easley Cerf Croarken "
-    "Engelbart Kahan").split()
+    "Hopper", "Turing", "Liskov", "Dijkstra", "Allen", "Knuth", "Hamilton", "Ritchie",
+    "Perlman", "Thompson", "Wilson", "Lamport", "Lamarr", "Shannon", "Johnson", "Wirth",
+    "Conway", "Hoare", "Goldberg", "Lampson", "Sammet", "Corbato", "Goldwasser", "Diffie",
+    "Sparck", "Milner", "Sutherland", "Berezin", "Papert", "Easley", "Cerf", "Croarken",
+    "Engelbart", "Kahan",
+)
 TITLES = ("Engineering Manager", "Staff Engineer", "Principal Engineer", "Recruiter",
           "Director of Platform", "Tech Lead", None)
 
@@ -241,7 +245,8 @@ def run_once(command: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
-def median_times(commands: dict[str, list[str]], env: dict[str, str], runs: int) -> dict[str, float]:
+def median_times(commands: dict[str, list[str]], env: dict[str, str],
+                 runs: int) -> dict[str, float]:
     """The median wall time of each command; runs are interleaved so drift hits all alike."""
     for command in commands.values():
         run_once(command, env)  # warm-up: bytecode caches, page cache
@@ -257,6 +262,13 @@ def bench_env(folder: Path) -> dict[str, str]:
     # A send log that does not exist: preview then reads no real history.
     env["THANKNOTE_DB"] = str(folder / "no-such-sends.sqlite3")
     env["THANKNOTE_NOW"] = NOW
+    # An installed wheel has its bytecode compiled; an editable checkout run
+    # with PYTHONDONTWRITEBYTECODE (as in CI and these sandboxes) recompiles
+    # thanknote's sources on every start, about 20 ms that no user pays. A
+    # private bytecode cache, filled by the warm-up run, gives every command
+    # (mailmerge too) compiled modules without writing into the checkout.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
     env.pop("PYTHONPROFILEIMPORTTIME", None)
     return env
 
@@ -322,14 +334,20 @@ def profile(interview: Path, env: dict[str, str], folder: Path) -> None:
     for cumulative, _, name in top_level[:15]:
         print(f"  {cumulative / 1000:7.1f} ms  {name}")
     names = {r[2] for r in rows}
+
+    def loaded(*packages: str) -> bool:
+        return any(n == p or n.startswith(p + ".") for n in names for p in packages)
+
+    # The families the CLI is meant to import only in the commands that need them.
     families = {
-        "google.*": any(n == "google" or n.startswith(("google.", "googleapiclient")) for n in names),
-        "rich": any(n == "rich" or n.startswith("rich.") for n in names),
-        "email.*": any(n.startswith("email") for n in names),
-        "sqlite3": "sqlite3" in names,
-        "smtplib/ssl": "smtplib" in names or "ssl" in names,
-        "platformdirs": "platformdirs" in names,
-        "icalendar": "icalendar" in names,
+        "google": loaded("google", "googleapiclient", "google_auth_oauthlib"),
+        "rich": loaded("rich"),
+        "pydantic": loaded("pydantic"),
+        "email": loaded("email"),
+        "sqlite3": loaded("sqlite3"),
+        "smtplib/ssl": loaded("smtplib", "ssl"),
+        "platformdirs": loaded("platformdirs"),
+        "icalendar": loaded("icalendar"),
     }
     print("  loaded: " + ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in families.items()))
 
