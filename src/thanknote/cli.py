@@ -15,6 +15,7 @@ import typer
 
 from thanknote import __version__
 from thanknote.errors import BadInput, GuardRefusal, ThanknoteError
+from thanknote.senders import sender_for
 
 app = typer.Typer(
     name="thanknote",
@@ -50,6 +51,22 @@ AllowSimilarOption = Annotated[bool, typer.Option(
 YesOption = Annotated[bool, typer.Option(
     "--yes", "-y", help="Do not ask for confirmation (required when standard input is not a "
     "terminal).")]
+
+
+SmtpHostOption = Annotated[str, typer.Option(
+    "--smtp-host", envvar="THANKNOTE_SMTP_HOST", help="SMTP server.")]
+SmtpPortOption = Annotated[int | None, typer.Option(
+    "--smtp-port", envvar="THANKNOTE_SMTP_PORT", min=1, max=65535,
+    help="Default: 465 for ssl, 587 for starttls, 25 for none.", show_default=False)]
+SmtpSecurityOption = Annotated[str, typer.Option(
+    "--smtp-security", envvar="THANKNOTE_SMTP_SECURITY",
+    help="ssl, starttls, or none (loopback hosts only).")]
+SmtpUserOption = Annotated[str | None, typer.Option(
+    "--smtp-user", envvar="THANKNOTE_SMTP_USER",
+    help="Default: the candidate's email.", show_default=False)]
+SmtpCafileOption = Annotated[Path | None, typer.Option(
+    "--smtp-cafile", envvar="THANKNOTE_SMTP_CAFILE",
+    help="An extra CA bundle to trust.", show_default=False)]
 
 
 def _fail(error: ThanknoteError) -> NoReturn:
@@ -188,8 +205,9 @@ def _run(ready, sender, *, resend: frozenset[str], dry_run: bool) -> None:  # ty
     from thanknote.senders.base import FAILED, UNKNOWN
 
     log = None if dry_run else ready.log
-    result = batch.deliver(ready.planned, sender, log, ready.interview_id, resend=resend,
-                           now=clock.now, on_result=_reporter(len(ready.to_deliver)))
+    with _Progress(len(ready.to_deliver), live=not dry_run) as progress:
+        result = batch.deliver(ready.planned, sender, log, ready.interview_id, resend=resend,
+                               now=clock.now, on_result=progress.report)
     for warning in ready.warnings:
         typer.echo(f"warning: {warning}", err=True)
     counts = {status: result.count(status) for status in
@@ -205,20 +223,45 @@ def _run(ready, sender, *, resend: frozenset[str], dry_run: bool) -> None:  # ty
         raise typer.Exit(1)
 
 
-def _reporter(total: int):  # type: ignore[no-untyped-def]
-    done = [0]
+class _Progress:
+    """One line per note; on a terminal, also a rich progress bar for the batch."""
 
-    def report(result) -> None:  # type: ignore[no-untyped-def]
-        note = result.prepared.note
-        if result.status != "skipped":
-            done[0] += 1
-            typer.echo(f"[{done[0]}/{total}] {result.status}: {note.label}"
-                       + (f" ({result.detail})" if result.detail and result.status != "sent"
-                          else ""))
+    def __init__(self, total: int, *, live: bool) -> None:
+        self.total = total
+        self.done = 0
+        self.bar = None
+        if live and total > 1 and sys.stdout.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.bar = Progress(TextColumn("delivering"), BarColumn(), MofNCompleteColumn(),
+                                transient=True)
+            self.task = self.bar.add_task("notes", total=total)
+
+    def __enter__(self) -> _Progress:
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def _print(self, line: str) -> None:
+        if self.bar is not None:
+            self.bar.console.print(line, markup=False, highlight=False)
         else:
-            typer.echo(f"skipped: {note.label}: {result.detail}")
+            typer.echo(line)
 
-    return report
+    def report(self, result) -> None:  # type: ignore[no-untyped-def]
+        note = result.prepared.note
+        if result.status == "skipped":
+            self._print(f"skipped: {note.label}: {result.detail}")
+            return
+        self.done += 1
+        detail = f" ({result.detail})" if result.detail and result.status != "sent" else ""
+        self._print(f"[{self.done}/{self.total}] {result.status}: {note.label}{detail}")
+        if self.bar is not None:
+            self.bar.advance(self.task)
 
 
 def _request(file, via, purpose, template, db, only, resend, max_similarity, allow_similar,  # type: ignore[no-untyped-def]
@@ -253,12 +296,11 @@ def draft(
     try:
         if dry_run:
             _print_plan(ready, "would draft")
-            _run(ready, DryRunSender("gmail", "draft"), resend=request.resend, dry_run=True)
+            _run(ready, DryRunSender("gmail", "draft"), resend=ready.resend, dry_run=True)
             return
-        from thanknote.senders.gmail import GmailSender
-
-        sender = GmailSender.from_environment(purpose="draft")
-        _run(ready, sender, resend=request.resend, dry_run=False)
+        sender = sender_for("gmail", "draft", smtp=None, candidate=ready.interview_file.candidate,
+                            password=_smtp_password)
+        _run(ready, sender, resend=ready.resend, dry_run=False)
         typer.echo(f"follow-up date: {ready.interview_file.interview.follow_up_on}; "
                    "'thanknote followups --ics reminders.ics' adds it to your calendar")
     finally:
@@ -279,20 +321,11 @@ def send(
     resend: ResendOption = None,
     max_similarity: MaxSimilarityOption = 0.5,
     allow_similar: AllowSimilarOption = False,
-    smtp_host: Annotated[str, typer.Option("--smtp-host", envvar="THANKNOTE_SMTP_HOST",
-                                           help="SMTP server.")] = "smtp.gmail.com",
-    smtp_port: Annotated[int | None, typer.Option(
-        "--smtp-port", envvar="THANKNOTE_SMTP_PORT", min=1, max=65535,
-        help="Default: 465 for ssl, 587 for starttls, 25 for none.", show_default=False)] = None,
-    smtp_security: Annotated[str, typer.Option(
-        "--smtp-security", envvar="THANKNOTE_SMTP_SECURITY",
-        help="ssl, starttls, or none (loopback hosts only).")] = "ssl",
-    smtp_user: Annotated[str | None, typer.Option(
-        "--smtp-user", envvar="THANKNOTE_SMTP_USER",
-        help="Default: the candidate's email.", show_default=False)] = None,
-    smtp_cafile: Annotated[Path | None, typer.Option(
-        "--smtp-cafile", envvar="THANKNOTE_SMTP_CAFILE",
-        help="An extra CA bundle to trust.", show_default=False)] = None,
+    smtp_host: SmtpHostOption = "smtp.gmail.com",
+    smtp_port: SmtpPortOption = None,
+    smtp_security: SmtpSecurityOption = "ssl",
+    smtp_user: SmtpUserOption = None,
+    smtp_cafile: SmtpCafileOption = None,
 ) -> None:
     """Send one message per interviewer, by SMTP or through Gmail.
 
@@ -313,27 +346,15 @@ def send(
     try:
         if dry_run:
             _print_plan(ready, "would send")
-            _run(ready, DryRunSender(via), resend=request.resend, dry_run=True)
+            _run(ready, DryRunSender(via), resend=ready.resend, dry_run=True)
             return
         if not ready.to_deliver:
-            _run(ready, DryRunSender(via), resend=request.resend, dry_run=False)
+            _run(ready, DryRunSender(via), resend=ready.resend, dry_run=False)
             return
         _confirm(ready, f"Send these {len(ready.to_deliver)} note(s) via {via}?", yes)
-        if via == "smtp":
-            assert settings is not None
-            from dataclasses import replace
-
-            from thanknote.senders.smtp import SmtpSender
-
-            settings = replace(settings, password=_smtp_password(settings.user),
-                               sender=ready.interview_file.candidate.email,
-                               user=smtp_user or ready.interview_file.candidate.email)
-            sender = SmtpSender(settings)
-        else:
-            from thanknote.senders.gmail import GmailSender
-
-            sender = GmailSender.from_environment(purpose="send")
-        _run(ready, sender, resend=request.resend, dry_run=False)
+        sender = sender_for(via, "send", smtp=settings, candidate=ready.interview_file.candidate,
+                            password=_smtp_password)
+        _run(ready, sender, resend=ready.resend, dry_run=False)
         typer.echo(f"follow-up date: {ready.interview_file.interview.follow_up_on}; "
                    "'thanknote followups --ics reminders.ics' adds it to your calendar")
     finally:
@@ -493,20 +514,11 @@ def followup(
         "--template", help="The follow-up template (default: the shipped follow-up.txt).",
         show_default=False)] = None,
     db: DbOption = None,
-    smtp_host: Annotated[str, typer.Option("--smtp-host", envvar="THANKNOTE_SMTP_HOST",
-                                           help="SMTP server.")] = "smtp.gmail.com",
-    smtp_port: Annotated[int | None, typer.Option(
-        "--smtp-port", envvar="THANKNOTE_SMTP_PORT", min=1, max=65535,
-        help="Default: 465 for ssl, 587 for starttls, 25 for none.", show_default=False)] = None,
-    smtp_security: Annotated[str, typer.Option(
-        "--smtp-security", envvar="THANKNOTE_SMTP_SECURITY",
-        help="ssl, starttls, or none (loopback hosts only).")] = "ssl",
-    smtp_user: Annotated[str | None, typer.Option(
-        "--smtp-user", envvar="THANKNOTE_SMTP_USER",
-        help="Default: the candidate's email.", show_default=False)] = None,
-    smtp_cafile: Annotated[Path | None, typer.Option(
-        "--smtp-cafile", envvar="THANKNOTE_SMTP_CAFILE",
-        help="An extra CA bundle to trust.", show_default=False)] = None,
+    smtp_host: SmtpHostOption = "smtp.gmail.com",
+    smtp_port: SmtpPortOption = None,
+    smtp_security: SmtpSecurityOption = "ssl",
+    smtp_user: SmtpUserOption = None,
+    smtp_cafile: SmtpCafileOption = None,
 ) -> None:
     """Write and deliver the follow-up note to follow_up_with, on or after the follow-up date.
 
@@ -538,7 +550,7 @@ def followup(
             return
         if purpose == "send":
             _confirm(ready, f"Send this follow-up via {via}?", yes)
-        sender = following.sender_for(via, purpose, smtp=settings,
+        sender = sender_for(via, purpose, smtp=settings,
                                       candidate=ready.interview_file.candidate,
                                       password=_smtp_password)
         _run(ready, sender, resend=prepared.resend, dry_run=False)

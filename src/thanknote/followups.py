@@ -19,7 +19,7 @@ import os
 import tempfile
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -28,14 +28,13 @@ from typing import TYPE_CHECKING, Any
 from thanknote import loader, workflow
 from thanknote.addresses import is_valid_address
 from thanknote.errors import BadInput, GuardRefusal
-from thanknote.model import Candidate, Interview, InterviewFile, ReadableDate
+from thanknote.model import Interview, InterviewFile, ReadableDate
 from thanknote.paths import send_log_path
 from thanknote.render import FOLLOW_UP, Note, default_template, load_template, resolved_fields
 from thanknote.sendlog import FAILED, UNKNOWN, LoggedInterview, Record, SendLog
 
 if TYPE_CHECKING:
-    from thanknote.senders.base import Sender
-    from thanknote.senders.smtp import SmtpSettings
+    pass
 
 REMINDER_HOUR = 9
 """The calendar alarm rings at this local hour on the follow-up date."""
@@ -68,7 +67,7 @@ class FollowUp:
 
     interview: LoggedInterview
     notes: tuple[Record, ...]
-    """The newest row of each note of the interview (any kind), failed ones left out."""
+    """Each note of the interview (any kind): its newest row that did not fail."""
     today: date
     """Today in the interview's display timezone."""
 
@@ -166,14 +165,14 @@ class Agenda:
         lines = []
         if self.due:
             lines.append(f"due for a follow-up ({len(self.due)}):")
-            for item in self.due:
-                lines += item.as_text()
+            for number, item in enumerate(self.due):
+                lines += ([""] if number else []) + item.as_text()
         else:
             lines.append("no follow-ups due")
         if show_all and self.upcoming:
             lines += ["", f"not yet due ({len(self.upcoming)}):"]
-            for item in self.upcoming:
-                lines += item.as_text()
+            for number, item in enumerate(self.upcoming):
+                lines += ([""] if number else []) + item.as_text()
         elif self.upcoming:
             lines.append(f"({len(self.upcoming)} not yet due; --all lists them)")
         if self.due:
@@ -185,18 +184,27 @@ def agenda(log: SendLog | None, now: datetime, *, log_path: Path) -> Agenda:
     """Every open interview of the log, split into due and not yet due as of ``now``."""
     if log is None:
         return Agenda((), (), log_path)
-    notes: dict[int, list[Record]] = defaultdict(list)
-    for record in log.records(latest_only=True):
+    # Each note's newest row that may have reached its recipient: a failed resend
+    # does not hide the note that went out before it.
+    newest: dict[tuple[int, str, str], Record] = {}
+    for record in log.records():
         if record.status != FAILED:
-            notes[record.interview.id].append(record)
-    due, upcoming = [], []
+            newest[(record.interview.id, record.kind, record.to.casefold())] = record
+    notes: dict[int, list[Record]] = defaultdict(list)
+    for record in sorted(newest.values(), key=lambda record: record.id):
+        notes[record.interview.id].append(record)
+    due: list[FollowUp] = []
+    upcoming: list[FollowUp] = []
     for interview in log.interviews():
         if interview.done_at is not None:
             continue
         today = now.astimezone(interview.display_timezone).date()
         item = FollowUp(interview, tuple(notes.get(interview.id, ())), today)
         (due if item.due else upcoming).append(item)
-    order = lambda item: (item.interview.follow_up_on, item.interview.starts_at)  # noqa: E731
+
+    def order(item: FollowUp) -> tuple[date, datetime]:
+        return item.interview.follow_up_on, item.interview.starts_at
+
     return Agenda(tuple(sorted(due, key=order)), tuple(sorted(upcoming, key=order)), log_path)
 
 
@@ -271,9 +279,9 @@ def calendar(items: Iterable[FollowUp], now: datetime) -> bytes:
 def write_calendar(path: Path, items: Sequence[FollowUp], now: datetime) -> None:
     """Write the calendar atomically: a calendar app never reads half a file."""
     content = calendar(items, now)
-    directory = path.parent if str(path.parent) else Path(".")
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                             suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(content)
@@ -429,6 +437,12 @@ class FollowUpBatch:
     resend: frozenset[str]
     """The case-folded recipient when ``--resend`` was given: what the batch's claim expects."""
 
+    def as_text(self) -> str:
+        """The note as it will read, for ``--dry-run``."""
+        note = self.note
+        to = f"{note.name} <{note.to}>" if note.name else note.to
+        return "\n".join([f"To:      {to}", f"Subject: {note.subject}", "", note.body.rstrip()])
+
 
 def delivery_mode(via: str | None, draft: bool) -> tuple[str, str]:
     """``(via, purpose)`` from ``--via`` and ``--draft``."""
@@ -472,21 +486,3 @@ def prepare(request: FollowUpRequest, now: datetime) -> FollowUpBatch:
     return FollowUpBatch(ready, note, resend)
 
 
-def sender_for(via: str, purpose: str, *, smtp: SmtpSettings | None, candidate: Candidate,
-               password: Callable[[str], str]) -> Sender:
-    """The real sender for ``via``; the SMTP password is asked only now, after every check.
-
-    ``smtp`` are the settings checked before anything else ran (with an empty
-    password and sender); the user defaults to the candidate's address.
-    """
-    if via == "smtp":
-        from thanknote.senders.smtp import SmtpSender
-
-        if smtp is None:
-            raise BadInput("no SMTP settings")
-        user = smtp.user or candidate.email
-        return SmtpSender(replace(smtp, user=user, sender=candidate.email, password=password(user)))
-    from thanknote.senders.gmail import GmailSender
-
-    sender: Sender = GmailSender.from_environment(purpose=purpose)
-    return sender

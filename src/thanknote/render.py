@@ -39,7 +39,7 @@ class Note:
 
     @property
     def label(self) -> str:
-        return f"{self.name} <{self.to}>"
+        return f"{self.name} <{self.to}>" if self.name else self.to
 
 
 def templates_dir() -> Path:

@@ -44,6 +44,8 @@ class Ready:
     log: SendLog | None
     interview_id: int | None
     warnings: list[str]
+    resend: frozenset[str] = frozenset()
+    """Case-folded addresses to deliver again on purpose (the send log compares them so)."""
 
     @property
     def to_deliver(self) -> list[Planned]:
@@ -92,4 +94,4 @@ def prepare_request(request: Request, now: datetime, *,
         if log is not None:
             log.close()
         raise
-    return Ready(interview_file, preparation, planned, log, interview_id, warnings)
+    return Ready(interview_file, preparation, planned, log, interview_id, warnings, resend)

@@ -1,0 +1,654 @@
+"""Follow-ups: the agenda, calendar reminders, closing an interview, and the follow-up note.
+
+The send log is filled either directly (claim/finish, as the batch does) or by
+running ``send --via smtp`` against the real SMTP test server; the follow-up
+note goes out through the same server, so the tests read what a mail server
+received.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import subprocess
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import thanknote_executable
+from tests.helpers import write_interview
+from tests.smtp_server import DEFAULT_PASSWORD, SMTPTestServer
+from thanknote import followups, loader
+from thanknote.cli import app
+from thanknote.message import build
+from thanknote.model import InterviewFile
+from thanknote.render import FOLLOW_UP, THANK_YOU, Note
+from thanknote.sendlog import Claim, SendLog
+
+runner = CliRunner()
+
+RECRUITER = "recruiter@analytical.example"
+GRACE = "grace@analytical.example"
+ALAN = "alan@analytical.example"
+# The helpers' interview: Wednesday 25 November 2026, 14:00-15:30 in New York.
+INTERVIEW_DAY = "Wednesday, November 25"
+AFTER_SENDING = "2026-11-25T17:00:00-05:00"
+FOLLOW_UP_ON = "2026-12-07"
+TWO_DAYS_LATE = "2026-12-09T10:00:00-05:00"
+TOO_SOON = "2026-12-01T10:00:00-05:00"
+
+
+def invoke(*args: str) -> Any:
+    return runner.invoke(app, list(args))
+
+
+def db_path() -> Path:
+    return Path(os.environ["THANKNOTE_DB"])
+
+
+def interview_file(directory: Path, name: str = "interview.toml", *,
+                   company: str = "Analytical Engines Ltd", follow_up_on: str = FOLLOW_UP_ON,
+                   follow_up_with: str | None = RECRUITER, **interview: Any) -> Path:
+    fields = {"company": company, "follow_up_on": follow_up_on,
+              "follow_up_with": follow_up_with, **interview}
+    return write_interview(directory, name, interview=fields)
+
+
+def log_note(path: Path, to: str, *, status: str = "sent", kind: str = THANK_YOU,
+             via: str = "smtp", when: str = AFTER_SENDING, gmail_id: str | None = None) -> None:
+    """Record one note the way the batch does: claim before delivery, finish after."""
+    loaded = loader.load(path)
+    person = loaded.interviewer(to)
+    note = Note(kind=kind, to=to, name=person.name if person else "", title=None,
+                subject="Thank you", body=f"A note to {to} about {loaded.interview.company}.\n",
+                template="test")
+    moment = datetime.fromisoformat(when)
+    with SendLog(db_path()) as log:
+        interview_id = log.interview_id(loaded.interview, path)
+        assert interview_id is not None
+        claim = log.claim(interview_id, note, via=via, purpose="send",
+                          message_id=f"<{len(to)}.{kind}@example.com>", resend=True, now=moment)
+        assert isinstance(claim, Claim), claim
+        if status != "sending":
+            log.finish(claim.row_id, status, now=moment, gmail_id=gmail_id)
+
+
+def follow_up_rows() -> list[dict[str, Any]]:
+    result = invoke("log", "--json")
+    assert result.exit_code == 0, result.output
+    return [r for r in json.loads(result.stdout) if r["kind"] == FOLLOW_UP]
+
+
+@pytest.fixture
+def three_interviews(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """One due two days ago, one due in eleven days, one closed; the clock two days late."""
+    due = interview_file(tmp_path, "due.toml", company="Analytical Engines Ltd")
+    log_note(due, GRACE)
+    log_note(due, ALAN, status="drafted", via="gmail", gmail_id="r-17")
+    upcoming = interview_file(tmp_path, "upcoming.toml", company="Difference Engines plc",
+                              follow_up_on="2026-12-20", follow_up_with=None)
+    log_note(upcoming, GRACE)
+    closed = interview_file(tmp_path, "closed.toml", company="Babbage and Sons",
+                            follow_up_on="2026-12-01")
+    log_note(closed, GRACE)
+    with SendLog(db_path()) as log:
+        found = log.find_interview(loader.load(closed).interview)
+        assert found is not None
+        log.mark_done(found.id, datetime.fromisoformat("2026-12-02T09:00:00-05:00"))
+    monkeypatch.setenv("THANKNOTE_NOW", TWO_DAYS_LATE)
+    return {"due": due, "upcoming": upcoming, "closed": closed}
+
+
+# -- the agenda --------------------------------------------------------------------------------
+
+
+def test_lists_only_due_interviews_with_their_notes(three_interviews: dict[str, Path]) -> None:
+    result = invoke("followups")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "due for a follow-up (1):" in out
+    assert "Analytical Engines Ltd / Senior Backend Engineer" in out
+    assert "Mon 07 Dec 2026 (2 days ago) with recruiter@analytical.example" in out
+    assert "thank-you to Grace Hopper <grace@analytical.example>: sent" in out
+    assert "thank-you to Alan Turing <alan@analytical.example>: drafted" in out
+    assert f"thanknote followup {three_interviews['due'].resolve()}" in out
+    assert "Difference Engines" not in out and "Babbage" not in out
+    assert "(1 not yet due; --all lists them)" in out
+
+
+def test_all_lists_upcoming_apart_and_never_closed_ones(
+        three_interviews: dict[str, Path]) -> None:
+    out = invoke("followups", "--all").stdout
+    due_part, _, upcoming_part = out.partition("not yet due (1):")
+    assert "Analytical Engines" in due_part and "Difference Engines" not in due_part
+    assert "Difference Engines plc / Senior Backend Engineer" in upcoming_part
+    assert "Sun 20 Dec 2026 (in 11 days) with grace@analytical.example" in upcoming_part
+    assert "Babbage" not in out
+
+
+def test_json_has_iso_dates_days_and_notes(three_interviews: dict[str, Path]) -> None:
+    result = invoke("followups", "--json", "--all")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    (due,) = data["due"]
+    assert due["company"] == "Analytical Engines Ltd"
+    assert due["role"] == "Senior Backend Engineer"
+    assert due["interview_at"] == "2026-11-25T14:00:00-05:00"
+    assert due["follow_up_on"] == "2026-12-07"
+    assert due["days_overdue"] == 2 and "days_until" not in due
+    assert due["follow_up_with"] == RECRUITER
+    assert due["done"] is False
+    assert due["file"] == str(three_interviews["due"].resolve())
+    assert due["notes"] == [
+        {"to": GRACE, "name": "Grace Hopper", "kind": "thank-you", "status": "sent", "via": "smtp",
+         "sent_at": "2026-11-25T17:00:00-05:00", "logged_at": "2026-11-25T17:00:00-05:00"},
+        {"to": ALAN, "name": "Alan Turing", "kind": "thank-you", "status": "drafted",
+         "via": "gmail", "sent_at": None, "logged_at": "2026-11-25T17:00:00-05:00"},
+    ]
+    (upcoming,) = data["upcoming"]
+    assert upcoming["company"] == "Difference Engines plc"
+    assert upcoming["days_until"] == 11 and "days_overdue" not in upcoming
+    assert upcoming["follow_up_with"] == GRACE  # the default: the first interviewer
+    without_all = json.loads(invoke("followups", "--json").stdout)
+    assert without_all["upcoming"] == [] and len(without_all["due"]) == 1
+
+
+def test_due_and_upcoming_are_ordered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for company, on in [("Later Ltd", "2026-12-30"), ("Overdue Ltd", "2026-12-03"),
+                        ("Sooner Ltd", "2026-12-12"), ("Today Ltd", "2026-12-09")]:
+        log_note(interview_file(tmp_path, f"{company}.toml", company=company, follow_up_on=on),
+                 GRACE)
+    monkeypatch.setenv("THANKNOTE_NOW", TWO_DAYS_LATE)
+    data = json.loads(invoke("followups", "--json", "--all").stdout)
+    assert [(d["company"], d["days_overdue"]) for d in data["due"]] == [
+        ("Overdue Ltd", 6), ("Today Ltd", 0)]
+    assert [(d["company"], d["days_until"]) for d in data["upcoming"]] == [
+        ("Sooner Ltd", 3), ("Later Ltd", 21)]
+    assert "(today)" in invoke("followups").stdout
+
+
+def test_today_is_the_interview_timezone_day(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_interview(tmp_path, interview={
+        "starts_at": "2026-11-25T10:00:00", "timezone": "America/Los_Angeles",
+        "follow_up_on": "2026-12-07"})
+    log_note(path, GRACE, when="2026-11-25T12:00:00-08:00")
+    # 23:00 on the 6th in Los Angeles, already the 7th in UTC: not due yet.
+    monkeypatch.setenv("THANKNOTE_NOW", "2026-12-07T07:00:00+00:00")
+    data = json.loads(invoke("followups", "--json", "--all").stdout)
+    assert data["due"] == [] and data["upcoming"][0]["days_until"] == 1
+    assert data["upcoming"][0]["interview_at"] == "2026-11-25T10:00:00-08:00"
+    monkeypatch.setenv("THANKNOTE_NOW", "2026-12-07T08:00:00+00:00")  # midnight there
+    data = json.loads(invoke("followups", "--json").stdout)
+    assert data["due"][0]["days_overdue"] == 0
+
+
+def test_a_failed_resend_does_not_hide_what_went_out(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    path = interview_file(tmp_path)
+    log_note(path, GRACE)
+    log_note(path, GRACE, status="failed", when="2026-11-26T09:00:00-05:00")
+    monkeypatch.setenv("THANKNOTE_NOW", TWO_DAYS_LATE)
+    (due,) = json.loads(invoke("followups", "--json").stdout)["due"]
+    assert [(n["to"], n["status"], n["sent_at"]) for n in due["notes"]] == [
+        (GRACE, "sent", "2026-11-25T17:00:00-05:00")]
+
+
+def test_no_log_says_so_and_creates_nothing() -> None:
+    result = invoke("followups", "--all")
+    assert result.exit_code == 0, result.output
+    assert "no open interviews in the send log" in result.stdout
+    assert json.loads(invoke("followups", "--json").stdout) == {"due": [], "upcoming": []}
+    assert not db_path().exists()
+
+
+# -- calendar ----------------------------------------------------------------------------------
+
+
+def read_calendar(path: Path) -> Any:
+    import icalendar
+
+    return icalendar.Calendar.from_ical(path.read_bytes())
+
+
+def test_ics_has_one_all_day_event_per_open_interview(
+        three_interviews: dict[str, Path], tmp_path: Path) -> None:
+    target = tmp_path / "reminders.ics"
+    result = invoke("followups", "--ics", str(target))
+    assert result.exit_code == 0, result.output
+    assert f"wrote {target}: 2 reminder(s)" in result.stdout
+    raw = target.read_bytes()
+    assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
+    cal = read_calendar(target)
+    assert str(cal["VERSION"]) == "2.0" and "thanknote" in str(cal["PRODID"])
+    events = {str(e["SUMMARY"]): e for e in cal.walk("VEVENT")}
+    # Due and not yet due alike (a calendar is for the future); the closed one is left out.
+    assert set(events) == {"Follow up: Senior Backend Engineer at Analytical Engines Ltd",
+                           "Follow up: Senior Backend Engineer at Difference Engines plc"}
+    due = events["Follow up: Senior Backend Engineer at Analytical Engines Ltd"]
+    assert due.decoded("DTSTART") == date(2026, 12, 7)
+    assert due.decoded("DTEND") == date(2026, 12, 8)
+    assert b"DTSTART;VALUE=DATE:20261207" in raw
+    assert due.decoded("DTSTAMP") == datetime(2026, 12, 9, 15, 0, tzinfo=UTC)
+    description = str(due["DESCRIPTION"])
+    assert RECRUITER in description
+    assert "thank-you to Grace Hopper <grace@analytical.example>: sent" in description
+    assert str(three_interviews["due"].resolve()) in description
+    (alarm,) = due.walk("VALARM")
+    assert str(alarm["ACTION"]) == "DISPLAY"
+    assert alarm.decoded("TRIGGER") == timedelta(hours=9)
+    assert len({str(e["UID"]) for e in events.values()}) == 2
+
+
+def test_ics_uids_are_stable_across_writes(three_interviews: dict[str, Path], tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = tmp_path / "a.ics", tmp_path / "b.ics"
+    assert invoke("followups", "--ics", str(first)).exit_code == 0
+    # A week later, after the file moved its follow-up date: same UIDs, new date.
+    interview_file(tmp_path, "due.toml", company="Analytical Engines Ltd",
+                   follow_up_on="2026-12-18")
+    log_note(three_interviews["due"], GRACE)
+    monkeypatch.setenv("THANKNOTE_NOW", "2026-12-16T10:00:00-05:00")
+    assert invoke("followups", "--ics", str(second)).exit_code == 0
+
+    def by_uid(path: Path) -> dict[str, Any]:
+        return {str(e["UID"]): e for e in read_calendar(path).walk("VEVENT")}
+
+    before, after = by_uid(first), by_uid(second)
+    assert set(before) == set(after)
+    uid = followups.calendar_uid(loader.load(three_interviews["due"]).interview)
+    assert uid.endswith("@thanknote") and uid in before
+    assert before[uid].decoded("DTSTART") == date(2026, 12, 7)
+    assert after[uid].decoded("DTSTART") == date(2026, 12, 18)
+
+
+def test_uid_is_the_interview_identity(tmp_path: Path) -> None:
+    path = interview_file(tmp_path)
+    log_note(path, GRACE)
+    interview = loader.load(path).interview
+    with SendLog(db_path()) as log:
+        logged = log.find_interview(interview)
+    assert logged is not None
+    assert followups.calendar_uid(logged) == followups.calendar_uid(interview)
+    moved = interview_file(tmp_path, "moved.toml", starts_at="2026-11-25T15:00:00-05:00")
+    other_role = interview_file(tmp_path, "role.toml", role="Staff Engineer")
+    uids = {followups.calendar_uid(loader.load(p).interview) for p in (path, moved, other_role)}
+    assert len(uids) == 3
+    # The same instant written in another offset is the same interview.
+    same = interview_file(tmp_path, "utc.toml", starts_at="2026-11-25T19:00:00Z")
+    assert followups.calendar_uid(loader.load(same).interview) == followups.calendar_uid(interview)
+
+
+def test_ics_write_failure_is_bad_input(three_interviews: dict[str, Path],
+                                        tmp_path: Path) -> None:
+    result = invoke("followups", "--ics", str(tmp_path / "missing" / "r.ics"))
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr
+
+
+# -- closing -----------------------------------------------------------------------------------
+
+
+def test_done_closes_an_interview(three_interviews: dict[str, Path]) -> None:
+    due = str(three_interviews["due"])
+    result = invoke("followups", "--done", due)
+    assert result.exit_code == 0, result.output
+    assert "closed Analytical Engines Ltd / Senior Backend Engineer" in result.stdout
+    assert "no follow-ups due" in result.stdout
+    assert json.loads(invoke("followups", "--json", "--all").stdout)["due"] == []
+    again = invoke("followups", "--done", due)
+    assert again.exit_code == 0
+    assert "was already closed on Wed 09 Dec 2026" in again.stdout
+
+
+def test_done_with_json_keeps_stdout_json(three_interviews: dict[str, Path]) -> None:
+    result = invoke("followups", "--done", str(three_interviews["due"]), "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"due": [], "upcoming": []}
+    assert "closed" in result.stderr
+
+
+def test_done_for_an_interview_not_in_the_log_is_bad_input(tmp_path: Path) -> None:
+    path = interview_file(tmp_path)
+    result = invoke("followups", "--done", str(path))  # no log at all
+    assert result.exit_code == 2
+    assert "is not in the send log" in result.stderr
+    log_note(interview_file(tmp_path, "other.toml", company="Other Ltd"), GRACE)
+    result = invoke("followups", "--done", str(path))  # a log without it
+    assert result.exit_code == 2
+    assert "Analytical Engines Ltd" in result.stderr and "not in the send log" in result.stderr
+
+
+def test_done_with_a_broken_file_is_bad_input(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[candidate\n")
+    result = invoke("followups", "--done", str(broken))
+    assert result.exit_code == 2
+    assert "broken.toml:1" in result.stderr
+
+
+# -- rendering the follow-up note --------------------------------------------------------------
+
+
+def loaded(tmp_path: Path, **kwargs: Any) -> InterviewFile:
+    return loader.load(interview_file(tmp_path, **kwargs))
+
+
+def test_note_to_a_recruiter_greets_neutrally(tmp_path: Path) -> None:
+    note = followups.render_follow_up(loaded(tmp_path))
+    assert note.kind == FOLLOW_UP and note.to == RECRUITER and note.name == ""
+    assert note.subject == "Following up: Senior Backend Engineer at Analytical Engines Ltd"
+    assert note.body.startswith("Hello,\n\n")
+    assert "Dear" not in note.body
+    assert (f"for the Senior Backend Engineer role at Analytical Engines Ltd on {INTERVIEW_DAY}."
+            in note.body)
+    assert "meet Grace Hopper and Alan Turing" in note.body
+    assert "timeline" in note.body
+    assert note.body.rstrip().endswith("Ada Lovelace")
+    # An empty display name is a header value like any other: the To is the bare address.
+    prepared = build(note, sender_name="Ada Lovelace", sender_address="ada@example.com",
+                     date=datetime(2026, 12, 9, tzinfo=UTC))
+    assert str(prepared.message["To"]) == RECRUITER
+
+
+def test_note_to_an_interviewer_is_personal(tmp_path: Path) -> None:
+    note = followups.render_follow_up(loaded(tmp_path), to="ALAN@analytical.example")
+    assert note.to == ALAN and note.name == "Alan Turing"
+    assert note.body.startswith("Dear Alan,\n\n")
+    assert "I enjoyed our conversation about the flaky settlement tests" in note.body
+    assert INTERVIEW_DAY in note.body
+    default = followups.render_follow_up(loaded(tmp_path, follow_up_with=None))
+    assert default.to == GRACE and default.body.startswith("Dear Grace,")
+
+
+def test_custom_template_and_its_errors(tmp_path: Path) -> None:
+    template = tmp_path / "mine.txt"
+    template.write_text("Subject: Checking in, {{ interview.company }}\n\n"
+                        "{{ interviewer.first_name if interviewer else 'Hi' }}: "
+                        "{{ follow_up_on }}\n")
+    note = followups.render_follow_up(loaded(tmp_path), template=template)
+    assert note.subject == "Checking in, Analytical Engines Ltd"
+    assert note.body == "Hi: Monday, December 7\n"
+    template.write_text("Subject: x\n\n{{ nonsense }}\n")
+    result = invoke("followup", str(interview_file(tmp_path)), "--template", str(template),
+                    "--dry-run")
+    assert result.exit_code == 2
+    assert "mine.txt:3" in result.stderr and "nonsense" in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--to", "not-an-address"], "--to 'not-an-address' is not a valid email address"),
+    (["--draft", "--via", "smtp"], "--draft creates a Gmail draft"),
+    (["--via", "pigeon"], "--via must be smtp or gmail"),
+    (["--via", "smtp", "--smtp-security", "none", "--smtp-host", "mail.example.com"],
+     "allowed only for a server on this machine"),
+])
+def test_bad_options_are_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                args: list[str], message: str) -> None:
+    monkeypatch.setenv("THANKNOTE_NOW", TWO_DAYS_LATE)
+    result = invoke("followup", str(interview_file(tmp_path)), *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+# -- delivering it through the real SMTP server ------------------------------------------------
+
+
+@pytest.fixture
+def smtp(smtp_starttls_server: SMTPTestServer, smtp_certificate: tuple[Path, Path],
+         monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SMTP options that reach the test server; its password in the environment."""
+    monkeypatch.setenv("THANKNOTE_SMTP_PASSWORD", DEFAULT_PASSWORD)
+    server = smtp_starttls_server
+    return ["--via", "smtp", "--smtp-host", server.host, "--smtp-port", str(server.port),
+            "--smtp-security", "starttls", "--smtp-cafile", str(smtp_certificate[0])]
+
+
+@pytest.fixture
+def sent_interview(tmp_path: Path, smtp: list[str], smtp_starttls_server: SMTPTestServer,
+                   monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The thank-you notes sent for real, the evening of the interview."""
+    path = interview_file(tmp_path)
+    result = invoke("send", str(path), *smtp, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "followups --ics" in result.stdout
+    assert len(smtp_starttls_server.messages) == 2
+    monkeypatch.setenv("THANKNOTE_NOW", TWO_DAYS_LATE)
+    return path
+
+
+def test_send_puts_the_interview_on_the_agenda(sent_interview: Path) -> None:
+    (due,) = json.loads(invoke("followups", "--json").stdout)["due"]
+    assert due["company"] == "Analytical Engines Ltd" and due["days_overdue"] == 2
+    assert sorted((n["to"], n["status"], n["kind"]) for n in due["notes"]) == [
+        (ALAN, "sent", "thank-you"), (GRACE, "sent", "thank-you")]
+
+
+def test_followup_is_delivered_by_smtp_and_logged(
+        sent_interview: Path, smtp: list[str], smtp_starttls_server: SMTPTestServer) -> None:
+    result = invoke("followup", str(sent_interview), *smtp, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "1 sent" in result.stdout
+    assert f"thanknote followups --done {sent_interview}" in result.stdout
+    (received,) = smtp_starttls_server.messages_to(RECRUITER)
+    assert received.rcpt_tos == [RECRUITER]
+    assert received.mail_from == "ada@example.com" and received.tls
+    message = received.parsed()
+    assert message["Subject"] == "Following up: Senior Backend Engineer at Analytical Engines Ltd"
+    assert message["To"] == RECRUITER and message["Message-ID"] and message["Date"]
+    body = message.get_content()
+    assert body.startswith("Hello,") and INTERVIEW_DAY in body
+    (row,) = follow_up_rows()
+    assert row["to"] == RECRUITER and row["status"] == "sent" and row["via"] == "smtp"
+    assert row["message_id"] == message["Message-ID"]
+    assert row["sent_at"] == "2026-12-09T10:00:00-05:00"
+    # Its kind shows in the agenda's notes as well.
+    (due,) = json.loads(invoke("followups", "--json").stdout)["due"]
+    assert ("follow-up", RECRUITER, "sent") in {(n["kind"], n["to"], n["status"])
+                                                for n in due["notes"]}
+
+
+def test_followup_to_an_interviewer(sent_interview: Path, smtp: list[str],
+                                    smtp_starttls_server: SMTPTestServer) -> None:
+    result = invoke("followup", str(sent_interview), *smtp, "--yes", "--to", GRACE)
+    assert result.exit_code == 0, result.output
+    (received,) = [m for m in smtp_starttls_server.messages_to(GRACE)
+                   if "Following up" in m.parsed()["Subject"]]
+    assert received.rcpt_tos == [GRACE]
+    assert received.parsed()["To"] == f"Grace Hopper <{GRACE}>"
+    assert received.parsed().get_content().startswith("Dear Grace,")
+
+
+def test_refused_before_the_date_unless_early(
+        sent_interview: Path, smtp: list[str], smtp_starttls_server: SMTPTestServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THANKNOTE_NOW", TOO_SOON)
+    result = invoke("followup", str(sent_interview), *smtp, "--yes")
+    assert result.exit_code == 3
+    assert "the follow-up date is Mon 07 Dec 2026 (in 6 days)" in result.stderr
+    assert "--early" in result.stderr
+    assert smtp_starttls_server.messages_to(RECRUITER) == []
+    assert follow_up_rows() == []
+    result = invoke("followup", str(sent_interview), *smtp, "--yes", "--early")
+    assert result.exit_code == 0, result.output
+    assert len(smtp_starttls_server.messages_to(RECRUITER)) == 1
+    assert [r["sent_at"][:10] for r in follow_up_rows()] == ["2026-12-01"]
+
+
+def test_drafts_are_refused_before_the_date_too(tmp_path: Path) -> None:
+    path = interview_file(tmp_path)  # the clock: the evening of the interview
+    result = invoke("followup", str(path), "--draft", "--dry-run")
+    assert result.exit_code == 3 and "the follow-up date is" in result.stderr
+    result = invoke("followup", str(path), "--draft", "--dry-run", "--early")
+    assert result.exit_code == 0, result.output
+    assert "would create a Gmail draft" in result.stdout
+
+
+def test_never_before_the_interview(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THANKNOTE_NOW", "2026-11-25T09:00:00-05:00")
+    result = invoke("followup", str(interview_file(tmp_path)), "--early", "--dry-run")
+    assert result.exit_code == 3
+    assert "the interview has not taken place yet" in result.stderr
+
+
+def test_a_second_followup_is_refused_unless_resend(
+        sent_interview: Path, smtp: list[str], smtp_starttls_server: SMTPTestServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert invoke("followup", str(sent_interview), *smtp, "--yes").exit_code == 0
+    monkeypatch.setenv("THANKNOTE_NOW", "2026-12-14T10:00:00-05:00")
+    again = invoke("followup", str(sent_interview), *smtp, "--yes")
+    assert again.exit_code == 3
+    assert f"a follow-up to {RECRUITER} was already sent Wed 09 Dec 2026" in again.stderr
+    assert "--resend" in again.stderr
+    # Another recipient is still a second follow-up for the same interview.
+    other = invoke("followup", str(sent_interview), *smtp, "--yes", "--to", GRACE)
+    assert other.exit_code == 3
+    assert len(smtp_starttls_server.messages_to(RECRUITER)) == 1
+    resent = invoke("followup", str(sent_interview), *smtp, "--yes", "--resend")
+    assert resent.exit_code == 0, resent.output
+    assert len(smtp_starttls_server.messages_to(RECRUITER)) == 2
+    assert [r["status"] for r in follow_up_rows()] == ["sent", "sent"]
+
+
+@pytest.mark.parametrize("status, via, expected", [
+    ("drafted", "gmail", "was already drafted"),
+    ("unknown", "smtp", "may already have gone out"),
+    ("sending", "smtp", "may already have gone out"),
+])
+def test_earlier_followups_in_any_live_state_block(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        status: str, via: str, expected: str) -> None:
+    path = interview_file(tmp_path)
+    log_note(path, GRACE)
+    log_note(path, RECRUITER, kind=FOLLOW_UP, status=status, via=via, gmail_id="r-9",
+             when="2026-12-08T10:00:00-05:00")
+    monkeypatch.setenv("THANKNOTE_NOW", TWO_DAYS_LATE)
+    result = invoke("followup", str(path), "--via", "smtp", "--dry-run")
+    assert result.exit_code == 3
+    assert expected in result.stderr
+    assert invoke("followup", str(path), "--via", "smtp", "--dry-run",
+                  "--resend").exit_code == 0
+
+
+def test_a_failed_followup_does_not_count(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    path = interview_file(tmp_path)
+    log_note(path, RECRUITER, kind=FOLLOW_UP, status="failed", when="2026-12-08T10:00:00-05:00")
+    monkeypatch.setenv("THANKNOTE_NOW", TWO_DAYS_LATE)
+    result = invoke("followup", str(path), "--via", "smtp", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "would send via smtp" in result.stdout
+
+
+def test_an_interrupted_gmail_send_may_finish(tmp_path: Path) -> None:
+    path = interview_file(tmp_path)
+    log_note(path, RECRUITER, kind=FOLLOW_UP, status="unknown", via="gmail", gmail_id="r-9",
+             when="2026-12-08T10:00:00-05:00")
+    with SendLog(db_path()) as log:
+        interview_id = log.interview_id(loader.load(path).interview, create=False)
+        records = log.records(interview_id=interview_id, kind=FOLLOW_UP)
+    # Its draft decides whether it went out, so finishing it through Gmail cannot send twice.
+    assert followups.earlier_problem(records, via="gmail", purpose="send") is None
+    assert followups.earlier_problem(records, via="smtp", purpose="send") is not None
+    assert followups.earlier_problem(records, via="gmail", purpose="draft") is not None
+
+
+def test_dry_run_shows_the_note_and_touches_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THANKNOTE_NOW", TWO_DAYS_LATE)
+    result = invoke("followup", str(interview_file(tmp_path)), "--via", "smtp", "--dry-run")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert f"To:      {RECRUITER}" in out
+    assert "Subject: Following up: Senior Backend Engineer at Analytical Engines Ltd" in out
+    assert INTERVIEW_DAY in out and "1 would send" in out
+    assert not db_path().exists()
+
+
+def test_sending_without_a_terminal_needs_yes(sent_interview: Path, smtp: list[str],
+                                              smtp_starttls_server: SMTPTestServer) -> None:
+    result = invoke("followup", str(sent_interview), *smtp)
+    assert result.exit_code == 2
+    assert "--yes" in result.stderr
+    assert smtp_starttls_server.messages_to(RECRUITER) == []
+
+
+def test_a_closed_interview_warns(sent_interview: Path, smtp: list[str]) -> None:
+    assert invoke("followups", "--done", str(sent_interview)).exit_code == 0
+    result = invoke("followup", str(sent_interview), *smtp, "--dry-run")
+    assert result.exit_code == 0
+    assert "this interview was closed (followups --done)" in result.stderr
+
+
+# -- delivering it through Gmail (the fake Gmail API on loopback) ------------------------------
+
+
+@pytest.fixture
+def gmail(fake_gmail: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A Gmail token for the fake server, and the API root pointing at it."""
+    pytest.importorskip("thanknote.senders.gmail")
+    token = tmp_path / "gmail-token.json"
+    token.write_text(fake_gmail.credentials().to_json())
+    token.chmod(0o600)
+    monkeypatch.setenv("THANKNOTE_GMAIL_TOKEN", str(token))
+    monkeypatch.setenv("THANKNOTE_GMAIL_ENDPOINT", fake_gmail.url)
+    monkeypatch.setenv("THANKNOTE_NOW", TWO_DAYS_LATE)
+    return fake_gmail
+
+
+def test_followup_draft_on_gmail(gmail: Any, tmp_path: Path) -> None:
+    path = interview_file(tmp_path)
+    result = invoke("followup", str(path), "--draft")
+    assert result.exit_code == 0, result.output
+    assert "1 drafted" in result.stdout
+    ((draft_id, raw),) = gmail.drafts.items()
+    assert gmail.sent == []
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["To"] == RECRUITER
+    assert message["Subject"] == "Following up: Senior Backend Engineer at Analytical Engines Ltd"
+    assert INTERVIEW_DAY in message.get_content()
+    (row,) = follow_up_rows()
+    assert (row["status"], row["via"], row["gmail_id"]) == ("drafted", "gmail", draft_id)
+    again = invoke("followup", str(path), "--draft")
+    assert again.exit_code == 3 and "already drafted" in again.stderr
+    assert len(gmail.drafts) == 1
+
+
+def test_followup_sent_through_gmail(gmail: Any, tmp_path: Path) -> None:
+    path = interview_file(tmp_path)
+    result = invoke("followup", str(path), "--via", "gmail", "--yes", "--to", ALAN)
+    assert result.exit_code == 0, result.output
+    (sent,) = gmail.sent
+    message = email.message_from_bytes(sent["raw"], policy=email.policy.default)
+    assert message["To"] == f"Alan Turing <{ALAN}>"
+    assert message.get_content().startswith("Dear Alan,")
+    (row,) = follow_up_rows()
+    assert (row["to"], row["status"], row["via"]) == (ALAN, "sent", "gmail")
+
+
+# -- the installed entry point -----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_installed_script_lists_and_writes_a_calendar(three_interviews: dict[str, Path],
+                                                      tmp_path: Path) -> None:
+    target = tmp_path / "from-script.ics"
+    completed = subprocess.run(
+        [thanknote_executable(), "followups", "--json", "--all", "--ics", str(target)],
+        capture_output=True, text=True, timeout=60, env=dict(os.environ), cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    data = json.loads(completed.stdout)
+    assert [d["company"] for d in data["due"]] == ["Analytical Engines Ltd"]
+    assert [d["company"] for d in data["upcoming"]] == ["Difference Engines plc"]
+    assert f"wrote {target}" in completed.stderr
+    assert len(read_calendar(target).walk("VEVENT")) == 2
+    refused = subprocess.run(
+        [thanknote_executable(), "followup", str(three_interviews["upcoming"]), "--dry-run"],
+        capture_output=True, text=True, timeout=60, env=dict(os.environ), cwd=tmp_path)
+    assert refused.returncode == 3, refused.stderr
+    assert "Pass --early" in refused.stderr
