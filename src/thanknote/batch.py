@@ -235,6 +235,7 @@ class _Journal:
 
 def _deliver_one(sender: Sender, prepared: Prepared, claim: Claim, journal: _Journal) -> Outcome:
     outgoing = Outgoing(prepared=prepared, gmail_id=claim.gmail_id,
+                        resumed_status=claim.resumed_status,
                         record_gmail_id=lambda gmail_id: journal.set_gmail_id(claim.row_id,
                                                                                gmail_id))
     try:

@@ -24,6 +24,8 @@ class Outgoing:
     prepared: Prepared
     gmail_id: str | None = None
     """A Gmail draft that already holds this note (from ``draft`` or an interrupted send)."""
+    resumed_status: str | None = None
+    """The send-log state ``gmail_id`` came from (see :class:`thanknote.sendlog.Claim`)."""
     record_gmail_id: Callable[[str], None] = field(default=lambda _id: None)
     """Call as soon as a draft exists, before sending it: the log must know the draft's id."""
 
