@@ -18,8 +18,8 @@ from thanknote.guards import DEFAULT_MAX_SIMILARITY, GuardReport, PooledNote, ru
 from thanknote.message import Prepared, build
 from thanknote.model import Interview, InterviewFile
 from thanknote.render import Note
-from thanknote.sendlog import ON_TIME_HOURS, Claim, SendLog, Skip
 from thanknote.senders.base import FAILED, UNKNOWN, FatalSenderError, Outcome, Outgoing, Sender
+from thanknote.sendlog import ON_TIME_HOURS, Claim, SendLog, Skip, unknown_reason
 
 
 @dataclass(frozen=True)
@@ -133,8 +133,7 @@ def plan(preparation: Preparation, log: SendLog | None, *, via: str, purpose: st
                 reason = f"already sent via {record.via}"
             elif status == UNKNOWN and not (via == "gmail" and record.via == "gmail"
                                             and record.gmail_id):
-                reason = ("unknown: an earlier run was interrupted and it may have gone out; "
-                          f"check your Sent folder, then use --resend {prepared.recipient}")
+                reason = unknown_reason(record.status, prepared.recipient)
             elif status == "drafted" and purpose == "draft":
                 reason = f"already drafted (Gmail draft {record.gmail_id})"
         planned.append(Planned(prepared, "skip" if reason else "deliver", reason))

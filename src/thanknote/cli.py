@@ -208,8 +208,10 @@ def _run(ready, sender, *, resend: frozenset[str], dry_run: bool) -> None:  # ty
     with _Progress(len(ready.to_deliver), live=not dry_run) as progress:
         result = batch.deliver(ready.planned, sender, log, ready.interview_id, resend=resend,
                                now=clock.now, on_result=progress.report)
-    for warning in ready.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+    if result.count("sent"):
+        # Timing warnings concern notes that actually went out.
+        for warning in ready.warnings:
+            typer.echo(f"warning: {warning}", err=True)
     counts = {status: result.count(status) for status in
               ("sent", "drafted", "skipped", FAILED, UNKNOWN, "would send")}
     summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)

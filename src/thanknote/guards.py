@@ -99,11 +99,12 @@ def run_checks(new: Sequence[PooledNote], history: Iterable[PooledNote] = (), *,
                allow_similar: bool = False) -> GuardReport:
     """Run the three body checks over the new notes and the logged ones.
 
-    A logged note to someone who also has a new note is left out: the new one
-    is that person's note now (a resend), not a second person's copy.
+    Two notes to the same person are never compared: a new note to someone who
+    already has one is a rerun or a resend, not a second person's copy. The
+    logged note stays in the pool all the same: it is what that person has, and
+    a new note to anyone else must not copy it, whatever this run renders for them.
     """
-    fresh = {note.to.casefold() for note in new}
-    pool = _Pool(list(new) + [note for note in history if note.to.casefold() not in fresh])
+    pool = _Pool(list(new) + list(history))
     report = GuardReport()
     report.checks[IDENTICAL] = identical(pool)
     report.checks[NAME_SWAPPED] = name_swapped(pool)
@@ -159,14 +160,23 @@ def _pairs_in_groups(pool: _Pool, keys: Iterable[object], check: str,
     for index, key in enumerate(keys):
         groups[key].append(index)
     notes = pool.notes
+    recipients = [note.to.casefold() for note in notes]
     refusals = []
     for members in groups.values():
-        # Pair each note with the first of its group: enough to name every culprit
-        # without listing n^2/2 pairs for a thousand copies of one body.
-        first = members[0]
-        for other in members[1:]:
-            if notes[first].new or notes[other].new:
-                refusals.append(Refusal(check, notes[first], notes[other], reason))
+        # Pair each new note with the first note of its group to someone else: enough
+        # to name every culprit without listing n^2/2 pairs for a thousand copies.
+        reported = set()
+        for member in members:
+            if not notes[member].new:
+                continue
+            partner = next((other for other in members
+                            if recipients[other] != recipients[member]), None)
+            if partner is None:
+                continue
+            pair = (min(member, partner), max(member, partner))
+            if pair not in reported:
+                reported.add(pair)
+                refusals.append(Refusal(check, notes[pair[0]], notes[pair[1]], reason))
     return refusals
 
 
@@ -296,6 +306,7 @@ def near_identical(notes: Sequence[PooledNote] | _Pool, max_similarity: float) -
     bit = {item: 1 << position for position, item in enumerate(postings)}
     masks = [sum(bit[item] for item in residual) for residual in residuals]
     new = [note.new for note in pool.notes]
+    recipients = [note.to.casefold() for note in pool.notes]
 
     def rarity(item: tuple[str, int]) -> tuple[int, tuple[str, int]]:
         return (len(postings[item]), item)
@@ -312,7 +323,7 @@ def near_identical(notes: Sequence[PooledNote] | _Pool, max_similarity: float) -
             candidates = [j for j, shared in hits.items() if shared >= needed]
         mask = masks[i]
         for j in candidates:
-            if j == i or not (new[i] or new[j]):
+            if recipients[j] == recipients[i] or not (new[i] or new[j]):
                 continue
             pair = (i, j) if i < j else (j, i)
             if pair in found:

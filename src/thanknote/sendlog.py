@@ -13,17 +13,21 @@ schema is versioned by named migrations, applied in order and recorded in
 
 from __future__ import annotations
 
-import sqlite3
+import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from thanknote.errors import BadInput
 from thanknote.model import Interview
 from thanknote.render import Note
+
+if TYPE_CHECKING:
+    import sqlite3
 
 ON_TIME_HOURS = 24
 SENDING, SENT, DRAFTED, FAILED, UNKNOWN = "sending", "sent", "drafted", "failed", "unknown"
@@ -35,6 +39,8 @@ def _run_script(db: sqlite3.Connection, script: str) -> None:
     Not ``executescript``: it COMMITs the open transaction first, so a migration
     would not be atomic and the migration's own COMMIT would then fail.
     """
+    import sqlite3
+
     statement = ""
     for line in script.splitlines(keepends=True):
         statement += line
@@ -170,12 +176,23 @@ class Claim:
 
     row_id: int
     gmail_id: str | None
+    resumed_status: str | None = None
+    """The state of the row ``gmail_id`` came from: ``sending``/``unknown`` (an interrupted
+    send handed that draft to Gmail), or ``drafted``/``failed`` (thanknote never sent it)."""
 
 
 @dataclass(frozen=True)
 class Skip:
     reason: str
     status: str
+
+
+def unknown_reason(status: str, address: str) -> str:
+    """Why a note that may have gone out is skipped, and what the user can do."""
+    why = ("another run is sending it now, or an earlier run stopped while sending it"
+           if status == SENDING else "the server's answer to an earlier attempt was lost")
+    return (f"unknown: {why}, so it may have gone out; check your Sent folder, then use "
+            f"--resend {address} to send it again")
 
 
 def _iso(value: datetime) -> str:
@@ -189,6 +206,8 @@ def _time(value: str | None) -> datetime | None:
 class SendLog:
     def __init__(self, path: Path) -> None:
         self.path = path
+        import sqlite3  # only when a log is used: preview without a log never pays for it
+
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
@@ -197,6 +216,17 @@ class SendLog:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA busy_timeout = 30000")
+        # Every note costs two commits: the claim before the network call and the
+        # outcome after. With a write-ahead log a commit is one fsync instead of a
+        # rollback journal's several, and only the claim needs its own (see _write).
+        try:
+            self.db.execute("PRAGMA synchronous = FULL")
+            # Another thanknote may hold the log (switching modes skips the busy
+            # timeout): then it stays in its old mode, which only costs more fsyncs.
+            with contextlib.suppress(sqlite3.OperationalError):
+                self.db.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as error:
+            raise BadInput(f"{path} is not a thanknote send log: {error}") from None
         self._migrate()
 
     @classmethod
@@ -214,7 +244,9 @@ class SendLog:
         self.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """A write transaction; ``durable=False`` skips its fsync (see ``finish``)."""
+        self.db.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
@@ -224,6 +256,8 @@ class SendLog:
         self.db.execute("COMMIT")
 
     def _migrate(self) -> None:
+        import sqlite3
+
         try:
             with self._write() as db:
                 db.execute("CREATE TABLE IF NOT EXISTS migrations "
@@ -347,6 +381,7 @@ class SendLog:
                 "ORDER BY id DESC LIMIT 1",
                 (interview_id, note.kind, note.to.casefold())).fetchone()
             gmail_id = None
+            resumed_status = None
             if latest is not None and not resend:
                 status, earlier_via = latest["status"], latest["via"]
                 if status == SENT:
@@ -356,25 +391,28 @@ class SendLog:
                     if via == "gmail" and earlier_via == "gmail" and latest["gmail_id"]:
                         # Gmail sends go through a draft: the draft's fate says whether it
                         # went out, so this run may safely finish the job.
-                        gmail_id = latest["gmail_id"]
+                        gmail_id, resumed_status = latest["gmail_id"], status
                     else:
-                        return Skip("unknown: an earlier run was interrupted and it may have gone "
-                                    "out; check your Sent folder, then use --resend "
-                                    f"{note.to} to send it again", UNKNOWN)
-                if status == DRAFTED:
-                    if purpose == "draft":
-                        return Skip(f"already drafted (Gmail draft {latest['gmail_id']})", DRAFTED)
-                    if via == "gmail":
-                        gmail_id = latest["gmail_id"]
+                        return Skip(unknown_reason(status, note.to), UNKNOWN)
+                if status == DRAFTED and purpose == "draft":
+                    return Skip(f"already drafted (Gmail draft {latest['gmail_id']})", DRAFTED)
+                if (status in (DRAFTED, FAILED) and via == "gmail" and earlier_via == "gmail"
+                        and latest["gmail_id"]):
+                    # A draft thanknote has not handed to drafts.send: reuse it rather than
+                    # leave a stray copy. The sender records it on this row once it has seen
+                    # that the draft still exists; if it is gone, the user sent or deleted it.
+                    gmail_id, resumed_status = latest["gmail_id"], status
             stamp = _iso(now)
             cursor = db.execute(
                 "INSERT INTO notes (interview_id, kind, recipient, address, name, title, subject, "
                 "body, status, via, message_id, gmail_id, created_at, updated_at) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (interview_id, note.kind, note.to.casefold(), note.to, note.name, note.title,
-                 note.subject, note.body, SENDING, via, message_id, gmail_id, stamp, stamp))
+                 note.subject, note.body, SENDING, via, message_id,
+                 gmail_id if resumed_status in (SENDING, UNKNOWN) else None, stamp, stamp))
             assert cursor.lastrowid is not None
-            return Claim(row_id=cursor.lastrowid, gmail_id=gmail_id)
+            return Claim(row_id=cursor.lastrowid, gmail_id=gmail_id,
+                         resumed_status=resumed_status)
 
     def set_gmail_id(self, row_id: int, gmail_id: str) -> None:
         with self._write() as db:
@@ -383,7 +421,9 @@ class SendLog:
 
     def finish(self, row_id: int, status: str, *, now: datetime, gmail_id: str | None = None,
                error: str | None = None) -> None:
-        with self._write() as db:
+        # Not fsynced on its own: the next claim's fsync (or closing the log) makes it
+        # durable. Lost to a power cut in between, the note reads 'unknown', never a lie.
+        with self._write(durable=False) as db:
             db.execute(
                 "UPDATE notes SET status = ?, gmail_id = coalesce(?, gmail_id), error = ?, "
                 "updated_at = ?, sent_at = ? WHERE id = ?",
@@ -395,5 +435,5 @@ class _InterviewRow(dict):  # type: ignore[type-arg]
     """Adapts a joined notes row to the interview columns (id is the interview's)."""
 
     def __init__(self, row: sqlite3.Row) -> None:
-        super().__init__({key: row[key] for key in row.keys()})
+        super().__init__({key: row[key] for key in row.keys()})  # noqa: SIM118 - a Row iterates values
         self["id"] = row["interview_row"]

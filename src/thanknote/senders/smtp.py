@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ipaddress
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,9 +121,21 @@ class SmtpSender:
         return text.replace(password, "***") if password else text
 
     def _connect(self) -> _TrackingSMTP:
-        settings = self.settings
+        connection = self._session()
         try:
-            connection: _TrackingSMTP
+            if self.settings.password or self.settings.security != "none":
+                self._login(connection)
+        except BaseException:
+            _close(connection)
+            raise
+        self.connections += 1
+        return connection
+
+    def _session(self) -> _TrackingSMTP:
+        """Connect and secure the session (implicit TLS or STARTTLS), verifying the certificate."""
+        settings = self.settings
+        connection: _TrackingSMTP | None = None
+        try:
             if settings.security == "ssl":
                 connection = _TrackingSMTP_SSL(settings.host, settings.port,
                                                timeout=TIMEOUT_SECONDS, context=self._context())
@@ -134,39 +145,53 @@ class SmtpSender:
                     connection.ehlo()
                     connection.starttls(context=self._context())
             connection.ehlo()
-        except ssl.SSLCertVerificationError as error:
-            raise DeliveryError(
-                f"the certificate of {settings.where} is not trusted: {error.verify_message}",
-                hint="check the host name; a server with a private CA needs --smtp-cafile") from None
+            return connection
+        except BaseException as error:
+            if connection is not None:
+                connection.close()  # no QUIT: the session is unusable (e.g. a failed handshake)
+            if isinstance(error, ssl.SSLCertVerificationError):
+                raise DeliveryError(
+                    f"the certificate of {settings.where} is not trusted: {error.verify_message}",
+                    hint="check the host name; a server with a private CA needs "
+                    "--smtp-cafile") from None
+            if isinstance(error, smtplib.SMTPNotSupportedError):
+                raise DeliveryError(f"{settings.where} does not offer STARTTLS",
+                                    hint="try --smtp-security ssl (port 465)") from None
+            if isinstance(error, (OSError, smtplib.SMTPException)):
+                raise DeliveryError(
+                    f"cannot connect to {settings.where}: {self._scrub(str(error) or 'closed')}",
+                    hint="check --smtp-host, --smtp-port and --smtp-security") from None
+            raise
+
+    def _login(self, connection: _TrackingSMTP) -> None:
+        settings = self.settings
+        try:
+            connection.login(settings.user, settings.password)
+        except smtplib.SMTPAuthenticationError as error:
+            raise LoginRefused(
+                f"{settings.where} refused the login for {settings.user}: "
+                f"{error.smtp_code} {self._scrub(_text(error.smtp_error))}",
+                hint="for Gmail, use an app password (myaccount.google.com/apppasswords), "
+                "not your account password") from None
+        except UnicodeEncodeError:
+            # smtplib encodes AUTH credentials as ASCII; its error would quote the password.
+            raise LoginRefused(
+                f"cannot log in to {settings.where}: the user name or password contains "
+                "characters other than ASCII, which SMTP AUTH (as Python sends it) cannot "
+                "carry") from None
         except smtplib.SMTPNotSupportedError:
-            raise DeliveryError(f"{settings.where} does not offer STARTTLS",
-                                hint="try --smtp-security ssl (port 465)") from None
+            raise DeliveryError(f"{settings.where} does not offer AUTH on this connection",
+                                hint="use --smtp-security ssl or starttls") from None
         except (OSError, smtplib.SMTPException) as error:
-            raise DeliveryError(f"cannot connect to {settings.where}: {self._scrub(str(error))}",
-                                hint="check --smtp-host, --smtp-port and --smtp-security") from None
-        if settings.password or settings.security != "none":
-            try:
-                connection.login(settings.user, settings.password)
-            except smtplib.SMTPAuthenticationError as error:
-                _close(connection)
-                raise LoginRefused(
-                    f"{settings.where} refused the login for {settings.user}: "
-                    f"{error.smtp_code} {self._scrub(_text(error.smtp_error))}; nothing was sent",
-                    hint="for Gmail, use an app password (myaccount.google.com/apppasswords), "
-                    "not your account password") from None
-            except smtplib.SMTPNotSupportedError:
-                _close(connection)
-                raise DeliveryError(f"{settings.where} does not offer AUTH on this connection",
-                                    hint="use --smtp-security ssl or starttls") from None
-            except (OSError, smtplib.SMTPException) as error:
-                _close(connection)
-                raise DeliveryError(f"login to {settings.where} failed: "
-                                    f"{self._scrub(str(error))}") from None
-        self.connections += 1
-        return connection
+            raise DeliveryError(f"login to {settings.where} failed: "
+                                f"{self._scrub(str(error) or 'connection closed')}") from None
 
     def open(self) -> None:
-        self.connection = self._connect()
+        try:
+            self.connection = self._connect()
+        except DeliveryError as error:
+            # Before the first note: the user's first worry is whether anything went out.
+            raise type(error)(f"{error.message}; nothing was sent", hint=error.hint) from None
 
     def close(self) -> None:
         if self.connection is not None:
@@ -183,7 +208,12 @@ class SmtpSender:
             try:
                 if self.connection is None:
                     self.connection = self._connect()
-                return self._send_once(self.connection, prepared.recipient, raw, attempt)
+                outcome = self._send_once(self.connection, prepared.recipient, raw, attempt)
+                if outcome.status == UNKNOWN:
+                    # The reply may still arrive; read as the answer to the next command it
+                    # would desynchronise the session. Start the next note on a new one.
+                    self.close()
+                return outcome
             except _Transient as transient:
                 last = transient.detail
                 if transient.reconnect:
@@ -211,12 +241,13 @@ class SmtpSender:
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
             return self._rejected(error.smtp_code, f"{where} answered {error.smtp_code} "
                                   f"{_text(error.smtp_error)}", attempt)
-        except (smtplib.SMTPServerDisconnected, OSError, socket.timeout) as error:
+        except (smtplib.SMTPServerDisconnected, OSError) as error:  # OSError: timeouts too
             if connection.handed_over:
                 return Outcome(UNKNOWN, f"the connection to {where} was lost after the message "
-                               f"was sent but before the server confirmed it ({error or 'closed'}); "
-                               "it may have been delivered, so it is not retried", attempt)
-            raise _Transient(f"connection to {where} lost: {error or 'closed'}",
+                               f"was sent but before the server confirmed it "
+                               f"({str(error) or 'closed'}); it may have been delivered, so it "
+                               "is not retried", attempts=attempt)
+            raise _Transient(f"connection to {where} lost: {str(error) or 'closed'}",
                              reconnect=True) from None
         except smtplib.SMTPResponseException as error:
             # e.g. 421 at MAIL FROM: the server is closing the connection.
@@ -224,16 +255,17 @@ class SmtpSender:
                 raise _Transient(f"{where} answered {error.smtp_code} "
                                  f"{_text(error.smtp_error)}", reconnect=True) from None
             return Outcome(FAILED, f"{where} answered {error.smtp_code} "
-                           f"{_text(error.smtp_error)}", attempt)
+                           f"{_text(error.smtp_error)}", attempts=attempt)
         if refused:
-            return Outcome(FAILED, f"{where} refused {', '.join(refused)}", attempt)
+            return Outcome(FAILED, f"{where} refused {', '.join(refused)}", attempts=attempt)
         return Outcome(SENT, f"accepted by {where}", attempts=attempt)
 
     def _rejected(self, code: int, detail: str, attempt: int) -> Outcome:
         if 400 <= code < 500:
-            # smtplib has already sent RSET, so the connection can carry the retry.
-            raise _Transient(detail, reconnect=False)
-        return Outcome(FAILED, detail, attempt)
+            # smtplib has already sent RSET, so the connection can carry the retry;
+            # after a 421 it has closed the connection instead.
+            raise _Transient(detail, reconnect=code == 421)
+        return Outcome(FAILED, detail, attempts=attempt)
 
 
 def _text(reply: bytes | str) -> str:

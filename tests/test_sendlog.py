@@ -1,0 +1,182 @@
+"""The send log on its own: migrations, claims, and what ``log --json`` reads from it."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import write_interview
+from thanknote import loader, sendlog
+from thanknote.errors import BadInput
+from thanknote.model import Interview
+from thanknote.render import THANK_YOU, Note
+from thanknote.sendlog import Claim, SendLog, Skip
+
+END = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)  # 15:30 -05:00, the default interview's end
+
+
+def note(to: str = "grace@analytical.example", name: str = "Grace Hopper") -> Note:
+    return Note(kind=THANK_YOU, to=to, name=name, title=None, subject="Thank you",
+                body=f"Dear {name}, thank you.", template="test")
+
+
+@pytest.fixture
+def interview(tmp_path: Path) -> Interview:
+    return loader.load(write_interview(tmp_path)).interview
+
+
+def tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def applied(path: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(path) as db:
+        return [tuple(row) for row in db.execute("SELECT name, applied_at FROM migrations")]
+
+
+# -- migrations ----------------------------------------------------------------------------------
+
+
+def test_a_fresh_log_is_migrated_and_reopening_applies_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "sends.sqlite3"
+    SendLog(path).close()
+    assert {"migrations", "interviews", "notes"} <= tables(path)
+    first = applied(path)
+    assert [name for name, _ in first] == ["001_initial"]
+    datetime.fromisoformat(first[0][1])  # when it was applied, as ISO 8601
+
+    SendLog(path).close()
+    assert applied(path) == first
+
+
+def test_a_new_migration_is_applied_once_on_the_next_open(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "sends.sqlite3"
+    SendLog(path).close()
+    calls = []
+
+    def add_column(db: sqlite3.Connection) -> None:
+        calls.append(1)
+        db.execute("ALTER TABLE notes ADD COLUMN reply_to TEXT")
+
+    monkeypatch.setattr(sendlog, "MIGRATIONS", [*sendlog.MIGRATIONS, ("002_reply_to", add_column)])
+    SendLog(path).close()
+    SendLog(path).close()
+    assert calls == [1]
+    assert [name for name, _ in applied(path)] == ["001_initial", "002_reply_to"]
+
+
+def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # All migrations of one open run in one transaction: a failure half-way
+    # must not leave a half-built schema that a later open takes as migrated.
+    path = tmp_path / "sends.sqlite3"
+
+    def half_way(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE half (id INTEGER)")
+        raise RuntimeError("migration bug")
+
+    monkeypatch.setattr(sendlog, "MIGRATIONS", [*sendlog.MIGRATIONS, ("002_half", half_way)])
+    with pytest.raises(RuntimeError, match="migration bug"):
+        SendLog(path)
+    assert tables(path) == set()
+
+    monkeypatch.undo()
+    SendLog(path).close()
+    assert [name for name, _ in applied(path)] == ["001_initial"]
+    assert "half" not in tables(path)
+
+
+def test_a_file_that_is_not_a_send_log_is_bad_input(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("not a database, just some text that is long enough to matter\n" * 20)
+    with pytest.raises(BadInput, match="is not a thanknote send log"):
+        SendLog(path)
+
+
+def test_existing_never_creates_a_log(tmp_path: Path) -> None:
+    path = tmp_path / "sends.sqlite3"
+    assert SendLog.existing(path) is None
+    assert not path.exists()
+
+
+def test_the_log_uses_a_write_ahead_log(tmp_path: Path) -> None:
+    with SendLog(tmp_path / "sends.sqlite3") as log:
+        assert log.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert log.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+# -- claims ----------------------------------------------------------------------------------------
+
+
+def test_a_claim_is_written_before_delivery_and_reads_unknown(tmp_path: Path,
+                                                              interview: Interview) -> None:
+    with SendLog(tmp_path / "sends.sqlite3") as log:
+        interview_id = log.interview_id(interview)
+        assert interview_id is not None
+        claim = log.claim(interview_id, note(), via="smtp", purpose="send", message_id="<1@x>",
+                          resend=False, now=END)
+        assert isinstance(claim, Claim)
+        (record,) = log.records()
+        assert record.status == "sending" and record.shown_status == "unknown"
+        assert record.as_json()["status"] == "unknown"
+        assert record.sent_at is None and record.on_time is None
+
+        # Another run (another connection) cannot claim it while it is in flight.
+        with SendLog(log.path) as other:
+            again = other.claim(interview_id, note(), via="smtp", purpose="send",
+                                message_id="<2@x>", resend=False, now=END)
+        assert isinstance(again, Skip) and again.status == "unknown"
+        assert "--resend grace@analytical.example" in again.reason
+
+
+def test_claim_rules(tmp_path: Path, interview: Interview) -> None:
+    with SendLog(tmp_path / "sends.sqlite3") as log:
+        interview_id = log.interview_id(interview)
+        assert interview_id is not None
+
+        def claim(resend: bool = False, address: str = "grace@analytical.example") -> Claim | Skip:
+            return log.claim(interview_id, note(address), via="smtp", purpose="send",
+                             message_id="<m@x>", resend=resend, now=END)
+
+        first = claim()
+        assert isinstance(first, Claim)
+        log.finish(first.row_id, "failed", now=END, error="550 mailbox unavailable")
+        retry = claim()  # a failed note may be tried again
+        assert isinstance(retry, Claim)
+        log.finish(retry.row_id, "sent", now=END + timedelta(minutes=5))
+        skipped = claim()
+        assert isinstance(skipped, Skip) and skipped.status == "sent"
+        # Addresses are compared case-insensitively.
+        assert isinstance(claim(address="GRACE@analytical.example"), Skip)
+        assert isinstance(claim(resend=True), Claim)
+        assert [r.status for r in log.records()] == ["failed", "sent", "sending"]
+        assert [r.status for r in log.records(latest_only=True)] == ["sending"]
+
+
+def test_json_record_fields(tmp_path: Path, interview: Interview) -> None:
+    late = END + timedelta(hours=49)
+    with SendLog(tmp_path / "sends.sqlite3") as log:
+        interview_id = log.interview_id(interview)
+        assert interview_id is not None
+        for address, when in (("grace@analytical.example", END + timedelta(hours=24)),
+                              ("alan@analytical.example", late)):
+            claim = log.claim(interview_id, note(address), via="smtp", purpose="send",
+                              message_id=f"<{address}>", resend=False, now=when)
+            assert isinstance(claim, Claim)
+            log.finish(claim.row_id, "sent", now=when)
+        on_time, late_one = (r.as_json() for r in log.records())
+    assert {"to", "status", "via", "interview_at", "sent_at", "hours_after_interview", "on_time",
+            "message_id", "gmail_id", "kind"} <= set(on_time)
+    assert on_time["interview_at"] == "2026-11-25T14:00:00-05:00"
+    assert on_time["sent_at"] == "2026-11-26T15:30:00-05:00"
+    assert on_time["hours_after_interview"] == 25.5 and on_time["on_time"] is True
+    assert late_one["sent_at"] == "2026-11-27T16:30:00-05:00"
+    assert late_one["hours_after_interview"] == 50.5 and late_one["on_time"] is False
+    assert late_one["message_id"] == "<alan@analytical.example>"
+    assert late_one["gmail_id"] is None and late_one["kind"] == "thank-you"
+    assert late_one["via"] == "smtp" and late_one["status"] == "sent"
