@@ -34,11 +34,12 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import chain
+from itertools import chain, compress
 
 DEFAULT_MAX_SIMILARITY = 0.5
 WORDS_PER_STEP = 10
@@ -46,6 +47,7 @@ WORDS_PER_STEP = 10
 
 _MASK = "\x00"
 _TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+")
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,9 @@ def masked_tokens(body: str, terms: frozenset[str]) -> list[str]:
 
 
 def _masked(body: str, terms: frozenset[str]) -> list[str]:
-    return [_MASK if token in terms else token for token in _TOKEN.findall(body.casefold())]
+    # Plain words are all most bodies hold; the address-aware pattern is slower.
+    pattern = _TOKEN if "@" in body else _WORD
+    return [_MASK if token in terms else token for token in pattern.findall(body.casefold())]
 
 
 _MASK_RUN = re.compile(f"{_MASK}(?: {_MASK})+")
@@ -251,25 +255,21 @@ def pair_similarity(first: str, second: str, names: Iterable[str] = ()) -> float
 
 
 def _residuals(counts: Sequence[Counter[str]]) -> list[frozenset[tuple[str, int]]]:
-    """Each note's words minus the words every note has, as (word, occurrence) pairs.
+    """Each note's words less a part every note shares, as (word, occurrence) pairs.
 
-    The multiset every note shares is found by shrinking the first note's counts
-    against each other note: it soon holds just the template's words, so each
-    step is cheap. A word a note has ``c`` times beyond the shared ``s`` times
-    becomes the items (word, s + 1) ... (word, s + c).
+    Any multiset contained in every note cancels out of every difference, so it
+    need not be the largest one: the (word, count) pairs that every note has
+    exactly (the template's words, the shared paragraphs) are found by
+    intersecting the notes' ``items()`` views, which runs in C. What is left of
+    a note, a word it has ``c`` times, becomes the items (word, 1) ... (word, c).
     """
-    common = dict(counts[0])
+    common = set(counts[0].items())
     for counted in counts[1:]:
-        common = {word: min(times, counted[word]) for word, times in common.items()
-                  if word in counted}
+        common &= counted.items()
     residuals = []
     for counted in counts:
-        items = []
-        for word, times in counted.items():
-            shared = common.get(word, 0)
-            if times > shared:
-                items.extend((word, n) for n in range(shared + 1, times + 1))
-        residuals.append(frozenset(items))
+        residuals.append(frozenset(
+            (word, n) for word, times in counted.items() - common for n in range(1, times + 1)))
     return residuals
 
 
@@ -284,12 +284,14 @@ def near_identical(notes: Sequence[PooledNote] | _Pool, max_similarity: float) -
        notes share. Differences computed on residuals are exact.
     2. A note whose residual is smaller than the limit is too close to every other
        note, and is paired with each.
-    3. For the rest, if ``|A - B| < limit`` then B holds all but at most
-       ``limit - 1`` of A's residual words, so of A's ``p`` rarest residual words B
-       holds at least ``p - limit + 1`` (a prefix filter with a count filter, as in
-       set-similarity joins). Counting hits over the posting lists of those words
-       (in C, through ``Counter``) leaves only the few notes that can be close; the
-       exact difference is then two and-nots and two bit counts on bit sets.
+    3. For two notes with ``|A| <= |B|``, ``|A - B| <= |B - A|``: the smaller note
+       decides. So each note looks only at notes at least as large (ranked by
+       size), and if ``|A - B| < limit`` then B holds all but at most ``limit - 1``
+       of A's residual words: of A's ``p`` rarest residual words B holds at least
+       ``p - limit + 1`` (a prefix filter with a count filter, as in set-similarity
+       joins). Counting hits over the tails of those words' posting lists (in C,
+       through ``Counter``) leaves only the few notes that can be close, whose exact
+       difference is then computed.
     """
     pool = _pool(notes)
     count = len(pool)
@@ -299,12 +301,11 @@ def near_identical(notes: Sequence[PooledNote] | _Pool, max_similarity: float) -
     if limit <= 0:
         return []
     residuals = _residuals(pool.word_counts)
-    postings: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for index, residual in enumerate(residuals):
-        for item in residual:
-            postings[item].append(index)
-    bit = {item: 1 << position for position, item in enumerate(postings)}
-    masks = [sum(bit[item] for item in residual) for residual in residuals]
+    order = sorted(range(count), key=lambda index: len(residuals[index]))
+    postings: dict[tuple[str, int], list[int]] = defaultdict(list)  # ranks, ascending
+    for rank, index in enumerate(order):
+        for item in residuals[index]:
+            postings[item].append(rank)
     new = [note.new for note in pool.notes]
     recipients = [note.to.casefold() for note in pool.notes]
 
@@ -312,26 +313,25 @@ def near_identical(notes: Sequence[PooledNote] | _Pool, max_similarity: float) -
         return (len(postings[item]), item)
 
     found: dict[tuple[int, int], int] = {}
-    for i, residual in enumerate(residuals):
+    for rank, i in enumerate(order):
+        residual = residuals[i]
         if len(residual) < limit:
-            # Fewer words of its own than the limit: too close to every other note.
-            candidates: Iterable[int] = range(count)
+            # Fewer words of its own than the limit: too close to every larger note.
+            later: Iterable[int] = range(rank + 1, count)
         else:
-            prefix = sorted(residual, key=rarity)[:2 * limit]
+            prefix = sorted(residual, key=rarity)[:limit + 2]
             needed = len(prefix) - limit + 1
-            hits = Counter(chain.from_iterable(postings[item] for item in prefix))
-            candidates = [j for j, shared in hits.items() if shared >= needed]
-        mask = masks[i]
-        for j in candidates:
+            tails = (postings[item][bisect_right(postings[item], rank):] for item in prefix)
+            hits = Counter(chain.from_iterable(tails))
+            # Filtered in C (compress, map): a Python loop here costs more than the counting.
+            later = compress(hits.keys(), map(needed.__le__, hits.values()))
+        for other_rank in later:
+            j = order[other_rank]
             if recipients[j] == recipients[i] or not (new[i] or new[j]):
                 continue
-            pair = (i, j) if i < j else (j, i)
-            if pair in found:
-                continue
-            other = masks[j]
-            words = min((mask & ~other).bit_count(), (other & ~mask).bit_count())
+            words = len(residual - residuals[j])
             if words < limit:
-                found[pair] = words
+                found[(i, j) if i < j else (j, i)] = words
 
     refusals = []
     for (i, j), words in sorted(found.items()):

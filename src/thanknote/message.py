@@ -119,7 +119,9 @@ def verify(raw: bytes, *, note: Note, sender_address: str) -> None:
     decoding. The structured modern policy would do the same checks at about
     five times the cost per header, which matters for a thousand notes.
     """
-    parsed = BytesHeaderParser().parsebytes(raw)  # compat32: raw lines, as written
+    end = raw.find(b"\r\n\r\n")
+    header_block = raw if end < 0 else raw[:end + 2]  # the body cannot add a header line
+    parsed = BytesHeaderParser().parsebytes(header_block)  # compat32: raw lines, as written
     items = [(name.lower(), value) for name, value in parsed.items()]
     names = [name for name, _ in items]
     headers = {name: _decoded(value) for name, value in items
