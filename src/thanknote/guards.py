@@ -265,7 +265,7 @@ def _residuals(counts: Sequence[Counter[str]]) -> list[frozenset[tuple[str, int]
     """
     common = set(counts[0].items())
     for counted in counts[1:]:
-        common &= counted.items()
+        common.intersection_update(counted.items())
     residuals = []
     for counted in counts:
         residuals.append(frozenset(
