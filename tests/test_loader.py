@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ def test_example_loads_with_every_field(tmp_path: Path) -> None:
     assert loaded.candidate.name == "Ada Lovelace"
     assert loaded.candidate.signature == "Ada Lovelace\n+1 555 0100"
     interview = loaded.interview
-    assert interview.starts_at == datetime(2026, 11, 25, 19, 0, tzinfo=timezone.utc)
+    assert interview.starts_at == datetime(2026, 11, 25, 19, 0, tzinfo=UTC)
     assert interview.ends_at - interview.starts_at == timedelta(minutes=90)
     assert interview.follow_up_on == date(2026, 12, 7)
     assert interview.follow_up_with == "recruiter@analytical.example"
@@ -56,7 +56,7 @@ def test_offset_fixes_the_instant_and_timezone_the_display(tmp_path: Path) -> No
     path = write_interview(tmp_path, interview={"starts_at": "2026-11-25T14:00:00-05:00",
                                                 "timezone": "Asia/Tokyo"})
     interview = load(path).interview
-    assert interview.starts_at == datetime(2026, 11, 25, 19, 0, tzinfo=timezone.utc)
+    assert interview.starts_at == datetime(2026, 11, 25, 19, 0, tzinfo=UTC)
     assert interview.local_start.hour == 4  # 19:00 UTC is 04:00 in Tokyo
     assert interview.follow_up_on == date(2026, 12, 6)  # ten days after the Tokyo date
 
@@ -72,7 +72,8 @@ def test_unknown_key_names_line_and_key(tmp_path: Path) -> None:
     text = interview_toml().replace('title = "Staff Engineer"', 'titel = "Staff Engineer"')
     path = tmp_path / "interview.toml"
     path.write_text(text)
-    line = next(n for n, l in enumerate(text.splitlines(), 1) if l.startswith("titel"))
+    line = next(n for n, text_line in enumerate(text.splitlines(), 1)
+                if text_line.startswith("titel"))
     message = bad(path)
     assert f"{path}:{line}:" in message
     assert "[[interviewers]] #2" in message and "unknown key 'titel'" in message

@@ -30,7 +30,7 @@ def built(note: Note, sender_name: str = "Ada Lovelace"):  # type: ignore[no-unt
 
 def test_message_headers_and_recipient() -> None:
     parsed, prepared = built(make())
-    assert {k.lower() for k in parsed.keys()} == EXPECTED_HEADERS
+    assert {k.lower() for k in parsed} == EXPECTED_HEADERS
     assert [a.addr_spec for a in parsed["to"].addresses] == ["grace@analytical.example"]
     assert parsed["from"].addresses[0].addr_spec == "ada@example.com"
     assert parsed["message-id"] == prepared.message_id
@@ -57,7 +57,8 @@ def test_message_ids_are_unique() -> None:
     assert len(ids) == 200
 
 
-@pytest.mark.parametrize("name", ["Zoë Ångström", "山田 太郎", "Siobhán O'Brien", "José (Pepe) Núñez"])
+@pytest.mark.parametrize("name", ["Zoë Ångström", "山田 太郎", "Siobhán O'Brien",
+                                  "José (Pepe) Núñez"])
 def test_non_ascii_names_survive(name: str) -> None:
     body = f"Dear {name},\n\nThank you. Grüße, 山田.\n"
     parsed, _ = built(make(name=name, body=body, subject=f"Thank you, {name}"), sender_name=name)
@@ -133,7 +134,7 @@ def test_no_generated_value_yields_an_extra_header_or_recipient(name: str, subje
         parsed, _ = built(note, sender_name=name.strip() or "x")
     except BadInput:
         return
-    assert {k.lower() for k in parsed.keys()} == EXPECTED_HEADERS
+    assert {k.lower() for k in parsed} == EXPECTED_HEADERS
     assert len(parsed["to"].addresses) == 1
     assert parsed["to"].addresses[0].addr_spec == "grace@analytical.example"
     assert str(parsed["subject"]) == note.subject

@@ -6,17 +6,28 @@ commands that use them, so ``--help`` and ``preview`` start fast.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec, TypeVar
 
 import typer
 
 from thanknote import __version__
 from thanknote.errors import BadInput, GuardRefusal, ThanknoteError
 from thanknote.senders import sender_for
+
+if TYPE_CHECKING:
+    from thanknote.batch import NoteResult
+    from thanknote.senders.base import Sender
+    from thanknote.senders.smtp import SmtpSettings
+    from thanknote.workflow import Ready, Request
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _APP_SETTINGS = dict(
     name="thanknote",
@@ -109,12 +120,11 @@ def _app_for(arguments: list[str]) -> typer.Typer:
     return single
 
 
-def _guarded(function):  # type: ignore[no-untyped-def]
+def _guarded(function: Callable[P, R]) -> Callable[P, R]:
     """Run a command body, turning ThanknoteError into a message and its exit code."""
-    import functools
 
     @functools.wraps(function)
-    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return function(*args, **kwargs)
         except ThanknoteError as error:
@@ -197,7 +207,7 @@ def preview(
 # -- draft and send ----------------------------------------------------------------------------
 
 
-def _confirm(ready, question: str, yes: bool) -> None:  # type: ignore[no-untyped-def]
+def _confirm(ready: Ready, question: str, yes: bool) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
@@ -211,7 +221,7 @@ def _confirm(ready, question: str, yes: bool) -> None:  # type: ignore[no-untype
         raise typer.Exit(0)
 
 
-def _print_plan(ready, verb: str) -> None:  # type: ignore[no-untyped-def]
+def _print_plan(ready: Ready, verb: str) -> None:
     interview = ready.interview_file.interview
     typer.echo(f"{interview.company} / {interview.role} / "
                f"{interview.local_start:%a %d %b %Y %H:%M %Z}")
@@ -225,7 +235,7 @@ def _print_plan(ready, verb: str) -> None:  # type: ignore[no-untyped-def]
         typer.echo(f"warning: {warning}", err=True)
 
 
-def _run(ready, sender, *, resend: frozenset[str], dry_run: bool) -> None:  # type: ignore[no-untyped-def]
+def _run(ready: Ready, sender: Sender, *, resend: frozenset[str], dry_run: bool) -> None:
     from thanknote import batch, clock
     from thanknote.senders.base import FAILED, UNKNOWN
 
@@ -279,7 +289,7 @@ class _Progress:
         else:
             typer.echo(line)
 
-    def report(self, result) -> None:  # type: ignore[no-untyped-def]
+    def report(self, result: NoteResult) -> None:
         note = result.prepared.note
         if result.status == "skipped":
             self._print(f"skipped: {note.label}: {result.detail}")
@@ -291,8 +301,9 @@ class _Progress:
             self.bar.advance(self.task)
 
 
-def _request(file, via, purpose, template, db, only, resend, max_similarity, allow_similar,  # type: ignore[no-untyped-def]
-             dry_run):
+def _request(file: Path, via: str, purpose: str, template: Path | None, db: Path | None,
+             only: list[str] | None, resend: list[str] | None, max_similarity: float,
+             allow_similar: bool, dry_run: bool) -> Request:
     from thanknote.batch import GuardOptions
     from thanknote.workflow import Request
 
@@ -389,7 +400,8 @@ def send(
             ready.log.close()
 
 
-def _smtp_settings(host, port, security, user, cafile, password):  # type: ignore[no-untyped-def]
+def _smtp_settings(host: str, port: int | None, security: str, user: str | None,
+                   cafile: Path | None, password: str) -> SmtpSettings:
     from thanknote.senders.smtp import DEFAULT_PORTS, SmtpSettings, check_settings
 
     if security not in DEFAULT_PORTS:

@@ -260,7 +260,8 @@ class _Parser:
         duration = table.get("duration_minutes", DEFAULT_DURATION_MINUTES)
         if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= 1440:
             raise self.reader.fail("interview.duration_minutes",
-                                   f"must be a whole number of minutes from 1 to 1440, not {duration!r}",
+                                   "must be a whole number of minutes from 1 to 1440, "
+                                   f"not {duration!r}",
                                    table="interview", key="duration_minutes")
         display = zone if zone is not None else starts_at.tzinfo
         assert display is not None
@@ -294,8 +295,10 @@ class _Parser:
         if "starts_at" not in table:
             raise self.reader.fail("interview.starts_at", "missing (required)", table="interview")
         value = table["starts_at"]
-        fail = lambda message: self.reader.fail(  # noqa: E731
-            "interview.starts_at", message, table="interview", key="starts_at")
+        def fail(message: str) -> BadInput:
+            return self.reader.fail("interview.starts_at", message, table="interview",
+                                    key="starts_at")
+
         if isinstance(value, datetime):
             if value.tzinfo is not None:
                 return value

@@ -17,7 +17,9 @@ def table(records: Sequence[Record]) -> None:
     for record in records:
         interview = record.interview
         zone = interview.display_timezone
-        sent = record.sent_at.astimezone(zone).strftime("%a %d %b %H:%M %Z") if record.sent_at else ""
+        sent = ""
+        if record.sent_at is not None:
+            sent = record.sent_at.astimezone(zone).strftime("%a %d %b %H:%M %Z")
         hours = record.hours_after_interview
         on_time = {True: "on time", False: "LATE", None: ""}[record.on_time]
         view.add_row(

@@ -19,8 +19,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
-from email.charset import QP, Charset
 from email._policybase import Compat32  # the class behind email.message's default policy
+from email.charset import QP, Charset
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
@@ -79,13 +79,15 @@ class Prepared:
         """The message parsed back with the modern API (for display and tests)."""
         from email.policy import default
 
-        return BytesParser(policy=default).parsebytes(self.raw)  # type: ignore[return-value]
+        return BytesParser(policy=default).parsebytes(self.raw)
 
 
 def build(note: Note, *, sender_name: str, sender_address: str, date: datetime,
           message_id: str | None = None) -> Prepared:
-    for what, value in (("the sender's name", sender_name), ("the sender's address", sender_address),
-                        (f"the name of {note.to}", note.name), ("the recipient's address", note.to),
+    for what, value in (("the sender's name", sender_name),
+                        ("the sender's address", sender_address),
+                        (f"the name of {note.to}", note.name),
+                        ("the recipient's address", note.to),
                         (f"the subject of the note to {note.to}", note.subject)):
         check_header_value(what, value)
     for what, value in (("sender", sender_address), ("recipient", note.to)):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import ModuleType
 
 APP = "thanknote"
 
 
-def _platformdirs():  # type: ignore[no-untyped-def]
+def _platformdirs() -> ModuleType:
     import platformdirs
 
     return platformdirs
@@ -29,7 +30,7 @@ def gmail_token_path() -> Path:
 
 
 def client_secrets_path(option: Path | None = None) -> Path:
-    """--client-secrets, then THANKNOTE_CLIENT_SECRETS, then ./credentials.json, then the config dir."""
+    """--client-secrets, then THANKNOTE_CLIENT_SECRETS, ./credentials.json, the config dir."""
     if option is not None:
         return option
     if value := os.environ.get("THANKNOTE_CLIENT_SECRETS"):

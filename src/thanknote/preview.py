@@ -14,8 +14,8 @@ from thanknote.batch import GuardOptions, Preparation
 from thanknote.guards import GuardReport
 from thanknote.paths import send_log_path
 from thanknote.render import render_notes
-from thanknote.sendlog import SendLog
 from thanknote.senders.preview import EmlFileSender
+from thanknote.sendlog import SendLog
 
 
 @dataclass

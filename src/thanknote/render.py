@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from thanknote.errors import BadInput
-from thanknote.model import InterviewFile, Interviewer, ReadableDate
+from thanknote.model import Interviewer, InterviewFile, ReadableDate
 
 if TYPE_CHECKING:
     import jinja2

@@ -14,12 +14,12 @@ schema is versioned by named migrations, applied in order and recorded in
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from thanknote.errors import BadInput
@@ -303,7 +303,7 @@ class SendLog:
                  str(source.resolve()) if source else None))
             return int(cursor.fetchone()[0])
 
-    def _interview_from_row(self, row: sqlite3.Row) -> LoggedInterview:
+    def _interview_from_row(self, row: sqlite3.Row | Mapping[str, Any]) -> LoggedInterview:
         local = datetime.fromisoformat(row["starts_at_local"])
         zone: tzinfo = ZoneInfo(row["timezone"]) if row["timezone"] else local.tzinfo or UTC
         done = _time(row["done_at"])
@@ -333,7 +333,8 @@ class SendLog:
 
     def records(self, *, interview_id: int | None = None, latest_only: bool = False,
                 kind: str | None = None) -> list[Record]:
-        where, params = [], []
+        where: list[str] = []
+        params: list[object] = []
         if interview_id is not None:
             where.append("n.interview_id = ?")
             params.append(interview_id)

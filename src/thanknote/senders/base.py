@@ -33,7 +33,7 @@ class Outgoing:
 @dataclass(frozen=True)
 class Outcome:
     status: str
-    """``sent``, ``drafted``, ``failed`` (certainly not delivered) or ``unknown`` (may have been)."""
+    """``sent``, ``drafted``, ``failed`` (certainly not delivered), ``unknown`` (may have been)."""
     detail: str = ""
     gmail_id: str | None = None
     attempts: int = 1

@@ -25,8 +25,9 @@ class DryRunSender:
         pass
 
     def deliver(self, outgoing: Outgoing) -> Outcome:
-        action = "would create a Gmail draft" if self.purpose == "draft" else f"would send via {self.via}"
-        return Outcome(WOULD_SEND, action)
+        if self.purpose == "draft":
+            return Outcome(WOULD_SEND, "would create a Gmail draft")
+        return Outcome(WOULD_SEND, f"would send via {self.via}")
 
     def close(self) -> None:
         pass
@@ -50,7 +51,8 @@ class EmlFileSender:
 
     def deliver(self, outgoing: Outgoing) -> Outcome:
         note = outgoing.prepared.note
-        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{len(self.written) + 1:02d}-{note.kind}-{note.to}")
+        number = len(self.written) + 1
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{number:02d}-{note.kind}-{note.to}")
         path = self.directory / f"{stem}.eml"
         path.write_bytes(outgoing.prepared.as_bytes())
         self.written.append(path)
