@@ -127,10 +127,15 @@ def test_preview_creates_no_send_log(tmp_path: Path) -> None:
     assert not (tmp_path / "sends.sqlite3").exists()
 
 
-def test_send_without_terminal_needs_yes(tmp_path: Path) -> None:
+def test_send_without_terminal_needs_yes_and_leaves_no_trace(tmp_path: Path) -> None:
     result = invoke("send", str(EXAMPLE), "--via", "smtp")
     assert result.exit_code == 2
     assert "--yes" in result.stderr
+    # Refused before anything was claimed: no log, so no interview waiting in followups.
+    assert not (tmp_path / "sends.sqlite3").exists()
+    listed = invoke("followups", "--all", "--json")
+    assert listed.exit_code == 0
+    assert json.loads(listed.stdout) == {"due": [], "upcoming": []}
 
 
 def test_unknown_option_is_usage_error() -> None:

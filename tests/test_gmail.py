@@ -278,8 +278,8 @@ def test_send_that_times_out_is_resolved_by_drafts_get(fake_gmail: FakeGmail,
                          only=frozenset({GRACE})), _now())
     sender = GmailSender("send", endpoint=fake_gmail.url, timeout=0.3)
     try:
-        result = batch.deliver(ready.planned, sender, ready.log, ready.interview_id,
-                               resend=frozenset(), now=_now)
+        result = batch.deliver(ready.planned, sender, ready.open_log(),
+                               ready.interview_file.interview, resend=frozenset(), now=_now)
     finally:
         assert ready.log is not None
         ready.log.close()

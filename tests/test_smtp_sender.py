@@ -22,6 +22,7 @@ from tests.smtp_server import DEFAULT_PASSWORD, DEFAULT_USERNAME, SMTPTestServer
 from thanknote import batch
 from thanknote.errors import BadInput, DeliveryError
 from thanknote.message import Prepared, build
+from thanknote.model import Interview
 from thanknote.render import THANK_YOU, Note
 from thanknote.retry import Backoff
 from thanknote.senders import smtp
@@ -214,9 +215,6 @@ def test_a_login_revoked_mid_batch_stops_the_batch(smtp_starttls_server: SMTPTes
     sender = SmtpSender(settings_for(server))
     planned = [batch.Planned(p, "deliver") for p in (GRACE, ALAN, EDSGER)]
 
-    class Interview:
-        key = ("Analytical Engines Ltd", "Senior Backend Engineer", NOW.isoformat())
-
     seen: list[str] = []
 
     def change_password(result: batch.NoteResult) -> None:
@@ -224,8 +222,7 @@ def test_a_login_revoked_mid_batch_stops_the_batch(smtp_starttls_server: SMTPTes
         server.password = ROTATED
 
     with SendLog(tmp_path / "log.sqlite3") as log:
-        interview_id = _interview_row(log)
-        result = batch.deliver(planned, sender, log, interview_id, resend=frozenset(),
+        result = batch.deliver(planned, sender, log, _interview(log), resend=frozenset(),
                                now=lambda: NOW, on_result=change_password)
         rows = log.db.execute("SELECT address, status FROM notes ORDER BY id").fetchall()
     assert seen == [SENT, FAILED]
@@ -253,14 +250,11 @@ def test_fatal_sender_error_carries_the_outcome(smtp_starttls_server: SMTPTestSe
     assert server.messages == []
 
 
-def _interview_row(log: SendLog) -> int:
+def _interview(log: SendLog) -> Interview:
     from tests.helpers import write_interview
     from thanknote import loader
 
-    path = write_interview(log.path.parent)
-    interview_id = log.interview_id(loader.load(path).interview, path)
-    assert interview_id is not None
-    return interview_id
+    return loader.load(write_interview(log.path.parent)).interview
 
 
 def test_loopback_addresses_in_the_certificate(smtp_certificate: tuple[Path, Path]) -> None:

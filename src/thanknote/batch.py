@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from datetime import datetime, timedelta
 
 from thanknote.errors import GuardRefusal, ThanknoteError
@@ -96,7 +97,7 @@ def late_warning(interview: Interview, now: datetime) -> str | None:
         return None
     after = (now - interview.ends_at).total_seconds() / 3600
     return (f"sent {after:.0f} h after the interview; the protocol asks for {ON_TIME_HOURS} h "
-            f"({late:.0f} h late). The log marks these notes on_time: false")
+            f"after it ends ({late:.0f} h late), so the log marks it on_time: false")
 
 
 # -- planning and delivery --------------------------------------------------------------------
@@ -161,15 +162,17 @@ class BatchResult:
 
 
 def deliver(planned: Sequence[Planned], sender: Sender, log: SendLog | None,
-            interview_id: int | None, *,
+            interview: Interview | None, *, source: Path | None = None,
             resend: frozenset[str], now: Callable[[], datetime],
             on_result: Callable[[NoteResult], None] = lambda _r: None) -> BatchResult:
     """Deliver every planned note through ``sender``; one failure does not stop the others.
 
     With no ``log`` (preview and dry runs) nothing is claimed or recorded: the
     notes go through the same path to a sender that touches nothing outside.
+    The interview is entered in the log with its first claim (``source`` is the
+    interview file, remembered for ``followups``).
     """
-    journal = _Journal(log, interview_id)
+    journal = _Journal(log, interview, source)
     result = BatchResult()
     to_deliver = [p for p in planned if p.action == "deliver"]
     for skipped in (p for p in planned if p.action == "skip"):
@@ -210,14 +213,20 @@ def deliver(planned: Sequence[Planned], sender: Sender, log: SendLog | None,
 class _Journal:
     """The send log as the batch uses it; without a log every call is a no-op."""
 
-    def __init__(self, log: SendLog | None, interview_id: int | None) -> None:
+    def __init__(self, log: SendLog | None, interview: Interview | None,
+                 source: Path | None) -> None:
         self.log = log
-        self.interview_id = interview_id
+        self.interview = interview
+        self.source = source
+        self.interview_id: int | None = None
 
     def claim(self, prepared: Prepared, sender: Sender, *, resend: bool,
               now: datetime) -> Claim | Skip:
-        if self.log is None or self.interview_id is None:
+        if self.log is None or self.interview is None:
             return Claim(row_id=-1, gmail_id=None)
+        if self.interview_id is None:
+            self.interview_id = self.log.interview_id(self.interview, self.source)
+            assert self.interview_id is not None
         return self.log.claim(self.interview_id, prepared.note, via=sender.via,
                               purpose=sender.purpose, message_id=prepared.message_id,
                               resend=resend, now=now)

@@ -207,24 +207,46 @@ def preview(
 # -- draft and send ----------------------------------------------------------------------------
 
 
-def _confirm(ready: Ready, question: str, yes: bool) -> None:
+def _confirm(ready: Ready, question: str, yes: bool, channel: str = "") -> None:
+    """Show everything the user is about to commit to, and ask; --yes skips the question."""
     if yes:
         return
     if not sys.stdin.isatty():
         raise BadInput("standard input is not a terminal, so thanknote cannot ask before "
                        "sending; run it in a terminal or pass --yes")
+    _describe(ready, channel)
     for item in ready.to_deliver:
         note = item.prepared.note
         typer.echo(f"  {note.label}: {note.subject}")
-    if not typer.confirm(question, default=False):
+    try:
+        answer = typer.confirm(question, default=False)
+    except (KeyboardInterrupt, typer.Abort):
+        answer = False
+        typer.echo("")
+    if not answer:
         typer.echo("nothing sent")
         raise typer.Exit(0)
 
 
-def _print_plan(ready: Ready, verb: str) -> None:
+def _describe(ready: Ready, channel: str = "") -> None:
+    """The interview, the sender and the timing: the lines above a plan or a question."""
+    from thanknote import batch, clock
+
     interview = ready.interview_file.interview
+    candidate = ready.interview_file.candidate
     typer.echo(f"{interview.company} / {interview.role} / "
                f"{interview.local_start:%a %d %b %Y %H:%M %Z}")
+    typer.echo(f"from {candidate.name} <{candidate.email}>" + (f" {channel}" if channel else ""))
+    now = clock.now()
+    if now >= interview.ends_at:
+        late = batch.late_warning(interview, now)
+        hours = (now - interview.ends_at).total_seconds() / 3600
+        typer.echo(f"timing: {late}" if late else
+                   f"timing: {hours:.0f} h after the interview ended: on time")
+
+
+def _print_plan(ready: Ready, verb: str) -> None:
+    _describe(ready)
     for item in ready.planned:
         note = item.prepared.note
         if item.action == "deliver":
@@ -239,16 +261,17 @@ def _run(ready: Ready, sender: Sender, *, resend: frozenset[str], dry_run: bool)
     from thanknote import batch, clock
     from thanknote.senders.base import FAILED, UNKNOWN
 
-    log = None if dry_run else ready.log
+    log = None if dry_run or not ready.to_deliver else ready.open_log()
     with _Progress(len(ready.to_deliver), live=not dry_run) as progress:
-        result = batch.deliver(ready.planned, sender, log, ready.interview_id, resend=resend,
-                               now=clock.now, on_result=progress.report)
+        result = batch.deliver(ready.planned, sender, log, ready.interview_file.interview,
+                               source=ready.interview_file.path, resend=resend, now=clock.now,
+                               on_result=progress.report)
     if result.count("sent"):
         # Timing warnings concern notes that actually went out.
         for warning in ready.warnings:
             typer.echo(f"warning: {warning}", err=True)
     counts = {status: result.count(status) for status in
-              ("sent", "drafted", "skipped", FAILED, UNKNOWN, "would send")}
+              ("sent", "drafted", "skipped", FAILED, UNKNOWN, "would send", "would draft")}
     summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
     where = f"; log: {ready.log.path}" if ready.log is not None and not dry_run else ""
     typer.echo(f"{summary or 'nothing to do'}{where}")
@@ -389,7 +412,12 @@ def send(
         if not ready.to_deliver:
             _run(ready, DryRunSender(via), resend=ready.resend, dry_run=False)
             return
-        _confirm(ready, f"Send these {len(ready.to_deliver)} note(s) via {via}?", yes)
+        channel = "through the Gmail API"
+        if settings is not None:
+            login = settings.user or ready.interview_file.candidate.email
+            channel = (f"via smtp {settings.host}:{settings.port} ({settings.security}), "
+                       f"login {login}")
+        _confirm(ready, f"Send these {len(ready.to_deliver)} note(s) via {via}?", yes, channel)
         sender = sender_for(via, "send", smtp=settings, candidate=ready.interview_file.candidate,
                             password=_smtp_password)
         _run(ready, sender, resend=ready.resend, dry_run=False)
@@ -420,7 +448,11 @@ def _smtp_password(user: str) -> str:
                        "terminal, so thanknote cannot ask)")
     import getpass
 
-    password = getpass.getpass(f"SMTP password for {user}: ")
+    try:
+        password = getpass.getpass(f"SMTP password for {user}: ")
+    except (KeyboardInterrupt, EOFError):
+        typer.echo("")
+        raise BadInput("no SMTP password given; nothing was sent") from None
     if not password:
         raise BadInput("no SMTP password given")
     return password

@@ -46,6 +46,14 @@ class Ready:
     warnings: list[str]
     resend: frozenset[str] = frozenset()
     """Case-folded addresses to deliver again on purpose (the send log compares them so)."""
+    log_path: Path | None = None
+
+    def open_log(self) -> SendLog:
+        """The send log to record deliveries in, created now if there was none."""
+        if self.log is None:
+            assert self.log_path is not None
+            self.log = SendLog(self.log_path)
+        return self.log
 
     @property
     def to_deliver(self) -> list[Planned]:
@@ -80,8 +88,10 @@ def prepare_request(request: Request, now: datetime, *,
             raise GuardRefusal(f"refused: {problem}; nothing was sent")
         if (late := batch.late_warning(interview, now)) is not None:
             warnings.append(late)
+    # Only read here: the log (and the interview's row in it) is written when the
+    # first note is claimed, so a run that is declined or refused leaves no trace.
     path = send_log_path(request.db)
-    log = SendLog.existing(path) if request.dry_run else SendLog(path)
+    log = SendLog.existing(path)
     try:
         preparation = batch.prepare(interview_file, notes, log=log, options=request.guards,
                                     now=now)
@@ -89,9 +99,10 @@ def prepare_request(request: Request, now: datetime, *,
                              resend=resend, only=only)
         interview_id = None
         if log is not None:
-            interview_id = log.interview_id(interview, request.path, create=not request.dry_run)
+            interview_id = log.interview_id(interview, create=False)
     except BaseException:
         if log is not None:
             log.close()
         raise
-    return Ready(interview_file, preparation, planned, log, interview_id, warnings, resend)
+    return Ready(interview_file, preparation, planned, log, interview_id, warnings, resend,
+                 log_path=path)

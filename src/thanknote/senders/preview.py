@@ -9,6 +9,7 @@ from thanknote.errors import BadInput
 from thanknote.senders.base import Outcome, Outgoing
 
 WOULD_SEND = "would send"
+WOULD_DRAFT = "would draft"
 WRITTEN = "written"
 
 
@@ -25,9 +26,7 @@ class DryRunSender:
         pass
 
     def deliver(self, outgoing: Outgoing) -> Outcome:
-        if self.purpose == "draft":
-            return Outcome(WOULD_SEND, "would create a Gmail draft")
-        return Outcome(WOULD_SEND, f"would send via {self.via}")
+        return Outcome(WOULD_DRAFT if self.purpose == "draft" else WOULD_SEND)
 
     def close(self) -> None:
         pass
