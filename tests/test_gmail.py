@@ -154,6 +154,37 @@ def test_send_after_draft_sends_the_existing_drafts(gmail: FakeGmail, interview:
     assert len(gmail.sent) == 2
 
 
+def test_send_after_draft_logs_exactly_what_the_draft_holds(gmail: FakeGmail,
+                                                            interview: Path) -> None:
+    assert invoke("draft", str(interview), fake=gmail).exit_code == 0
+    drafted_ids = {to: r["message_id"] for to, r in latest_by_recipient().items()}
+    assert invoke("send", str(interview), "--via", "gmail", "--yes", fake=gmail).exit_code == 0
+    for item in gmail.sent:
+        to = recipients(item["raw"])[0]
+        assert parse(item["raw"])["message-id"] == drafted_ids[to]
+        assert latest_by_recipient()[to]["message_id"] == drafted_ids[to]
+
+
+def test_a_draft_made_from_an_older_file_is_not_sent(gmail: FakeGmail, interview: Path) -> None:
+    """Draft, then change the file: the stale draft is not sent behind the user's back."""
+    assert invoke("draft", str(interview), fake=gmail).exit_code == 0
+    old_draft = draft_ids_by_recipient(gmail)[GRACE]
+    interview.write_text(interview.read_text().replace(
+        "replay a month of invoices", "replay a quarter of invoices on a staging copy"))
+    redraft = invoke("draft", str(interview), fake=gmail)
+    assert "the file has changed since: --resend grace@analytical.example" in redraft.stdout
+    result = invoke("send", str(interview), "--via", "gmail", "--yes", fake=gmail)
+    assert "was made from an earlier version of the file" in result.stdout
+    assert sent_to(gmail) == [ALAN]
+    assert latest_by_recipient()[GRACE]["status"] == "drafted"
+    fresh = invoke("send", str(interview), "--via", "gmail", "--yes", "--resend", GRACE,
+                   fake=gmail)
+    assert fresh.exit_code == 0, fresh.output
+    (grace_sent,) = [s for s in gmail.sent if recipients(s["raw"]) == [GRACE]]
+    assert "a quarter of invoices" in parse(grace_sent["raw"]).get_content()
+    assert grace_sent["draft_id"] != old_draft
+
+
 def test_a_draft_gone_from_gmail_is_not_sent_again(gmail: FakeGmail, interview: Path) -> None:
     """The user sent (or deleted) a `thanknote draft` draft in Gmail: no second copy."""
     assert invoke("draft", str(interview), fake=gmail).exit_code == 0
@@ -431,7 +462,7 @@ def test_token_revoked_mid_batch_stops_the_batch(fake_gmail: FakeGmail, intervie
     fake_gmail.valid_tokens.clear()
     fake_gmail.valid_refresh_tokens.clear()
     result = invoke("send", str(interview), "--via", "gmail", "--yes", fake=fake_gmail)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # nothing went out: sign in again, as for a missing token
     assert "stopped" in result.stderr and "thanknote auth" in result.stderr
     for secret in SECRETS:
         assert secret not in result.output

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from thanknote.errors import GuardRefusal, ThanknoteError
 from thanknote.guards import DEFAULT_MAX_SIMILARITY, GuardReport, PooledNote, run_checks
@@ -20,7 +20,7 @@ from thanknote.message import Prepared, build
 from thanknote.model import Interview, InterviewFile
 from thanknote.render import Note
 from thanknote.senders.base import FAILED, UNKNOWN, FatalSenderError, Outcome, Outgoing, Sender
-from thanknote.sendlog import ON_TIME_HOURS, Claim, SendLog, Skip, unknown_reason
+from thanknote.sendlog import ON_TIME_HOURS, Claim, Latest, SendLog, Skip, decide
 
 
 @dataclass(frozen=True)
@@ -127,16 +127,9 @@ def plan(preparation: Preparation, log: SendLog | None, *, via: str, purpose: st
         if only and to not in only:
             continue
         record = latest.get(to)
-        reason = ""
-        if record is not None and to not in resend:
-            status = record.shown_status
-            if status == "sent":
-                reason = f"already sent via {record.via}"
-            elif status == UNKNOWN and not (via == "gmail" and record.via == "gmail"
-                                            and record.gmail_id):
-                reason = unknown_reason(record.status, prepared.recipient)
-            elif status == "drafted" and purpose == "draft":
-                reason = f"already drafted (Gmail draft {record.gmail_id})"
+        decision = decide(Latest.of(record) if record is not None else None, prepared.note,
+                          via=via, purpose=purpose, resend=to in resend)
+        reason = decision.reason if isinstance(decision, Skip) else ""
         planned.append(Planned(prepared, "skip" if reason else "deliver", reason))
     return planned
 
@@ -152,6 +145,8 @@ class NoteResult:
 class BatchResult:
     results: list[NoteResult] = field(default_factory=list)
     stopped: str | None = None
+    needs_auth: bool = False
+    """The batch stopped because the login was refused."""
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -199,6 +194,7 @@ def deliver(planned: Sequence[Planned], sender: Sender, log: SendLog | None,
                     result.results.append(note_result)
                     on_result(note_result)
                     result.stopped = str(fatal)
+                    result.needs_auth = fatal.needs_auth
                     break
                 journal.finish(claim.row_id, outcome.status, now=now(), gmail_id=outcome.gmail_id,
                            error=outcome.detail if outcome.status in (FAILED, UNKNOWN) else None)

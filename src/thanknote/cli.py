@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec, TypeVar
 import typer
 
 from thanknote import __version__
-from thanknote.errors import BadInput, GuardRefusal, ThanknoteError
+from thanknote.errors import AuthRequired, BadInput, GuardRefusal, ThanknoteError
 from thanknote.senders import sender_for
 
 if TYPE_CHECKING:
@@ -277,6 +277,10 @@ def _run(ready: Ready, sender: Sender, *, resend: frozenset[str], dry_run: bool)
     typer.echo(f"{summary or 'nothing to do'}{where}")
     if result.stopped:
         typer.echo(f"thanknote: stopped: {result.stopped}", err=True)
+        delivered = result.count("sent") + result.count("drafted")
+        if result.needs_auth and not delivered and not result.count(UNKNOWN):
+            # Nothing went out and nothing may have: the user has to sign in again.
+            raise typer.Exit(AuthRequired.exit_code)
     if result.failed:
         typer.echo("thanknote: not every note went out; the log has each one's state, and a "
                    "rerun delivers only what is left", err=True)

@@ -92,12 +92,39 @@ class Template:
             subject = self.subject.render(variables).strip()
             body = self.body.render(variables)
         except jinja2.UndefinedError as error:
-            raise BadInput(f"{self.path}:{_template_line(error, self.path)}: {error.message}",
+            raise BadInput(f"{self.path}:{_template_line(error, self.path)}: "
+                           f"{_undefined_words(error.message or str(error))}",
                            hint="the variables are: candidate, interview, interviewer, fit, "
                            "new_information, conversation_point, follow_up_on") from None
         except jinja2.TemplateError as error:
             raise BadInput(f"{self.path}:{_template_line(error, self.path)}: {error}") from None
+        except Exception as error:  # whatever a template's own expressions raise (1/0, ...)
+            raise BadInput(f"{self.path}:{_template_line(error, self.path)}: "
+                           f"{type(error).__name__}: {error}") from None
         return subject, _tidy(body)
+
+
+_VARIABLES = {"Interviewer": "interviewer", "Interview": "interview", "Candidate": "candidate"}
+
+
+def _undefined_words(message: str) -> str:
+    """Jinja2's "'thanknote.model.Interviewer object' has no attribute 'x'", in the user's terms."""
+    import difflib
+    import re
+
+    from thanknote import model
+
+    match = re.fullmatch(r"'(?:[\w.]+\.)?(\w+) object' has no attribute '(\w+)'", message)
+    if match is None or match.group(1) not in _VARIABLES:
+        return message
+    kind, attribute = match.groups()
+    cls = getattr(model, kind)
+    properties = [name for name, value in vars(cls).items() if isinstance(value, property)]
+    fields = [*cls.__dataclass_fields__, *properties]
+    close = difflib.get_close_matches(attribute, fields, n=1)
+    guess = f"; did you mean '{close[0]}'?" if close else ""
+    return (f"{_VARIABLES[kind]} has no field '{attribute}'{guess} "
+            f"(its fields: {', '.join(fields)})")
 
 
 def _template_line(error: BaseException, path: Path) -> str:

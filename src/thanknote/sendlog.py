@@ -195,6 +195,67 @@ def unknown_reason(status: str, address: str) -> str:
             f"--resend {address} to send it again")
 
 
+@dataclass(frozen=True)
+class Latest:
+    """The newest row of a note: all that decides what a new run may do with it."""
+
+    status: str
+    via: str
+    gmail_id: str | None
+    subject: str
+    body: str
+    sent_at: str | None
+
+    @classmethod
+    def of(cls, row: sqlite3.Row | Record) -> Latest:
+        if isinstance(row, Record):
+            sent = row.sent_at.isoformat() if row.sent_at else None
+            return cls(row.status, row.via, row.gmail_id, row.subject, row.body, sent)
+        return cls(row["status"], row["via"], row["gmail_id"], row["subject"], row["body"],
+                   row["sent_at"])
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Deliver; through this Gmail draft, when one already holds the note."""
+
+    gmail_id: str | None = None
+    resumed_status: str | None = None
+
+
+def decide(latest: Latest | None, note: Note, *, via: str, purpose: str,
+           resend: bool) -> Skip | Resume:
+    """What a run may do with a note, given its newest row: the one rule, for plan and claim."""
+    if latest is None or resend:
+        return Resume()
+    status, earlier_via, draft = latest.status, latest.via, latest.gmail_id
+    gmail_draft = via == "gmail" and earlier_via == "gmail" and draft is not None
+    if status == SENT:
+        when = (latest.sent_at or "")[:16].replace("T", " ")
+        return Skip(f"already sent {when} UTC via {earlier_via}", SENT)
+    if status in (SENDING, UNKNOWN):
+        if gmail_draft:
+            # Gmail sends go through a draft: the draft's fate says whether it went
+            # out, so this run may safely finish the job.
+            return Resume(draft, status)
+        return Skip(unknown_reason(status, note.to), UNKNOWN)
+    same_text = (latest.subject, latest.body) == (note.subject, note.body)
+    if status == DRAFTED and purpose == "draft":
+        hint = "" if same_text else (f"; the file has changed since: --resend {note.to} makes "
+                                     "a new draft (then delete the old one)")
+        return Skip(f"already drafted (Gmail draft {draft}){hint}", DRAFTED)
+    if status == DRAFTED and gmail_draft and not same_text:
+        return Skip(f"its Gmail draft ({draft}) was made from an earlier version of the file; "
+                    f"send that draft from Gmail as it is, or use --resend {note.to} for a new "
+                    "one (then delete the old draft)", DRAFTED)
+    if status in (DRAFTED, FAILED) and gmail_draft and same_text:
+        # A draft thanknote has not handed to drafts.send: reuse it rather than leave a
+        # stray copy. The sender records it on the new row once it has seen that the
+        # draft still exists; if it is gone, the user sent or deleted it.
+        return Resume(draft, status)
+    return Resume()
+
+
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
@@ -381,35 +442,22 @@ class SendLog:
                 "SELECT * FROM notes WHERE interview_id = ? AND kind = ? AND recipient = ? "
                 "ORDER BY id DESC LIMIT 1",
                 (interview_id, note.kind, note.to.casefold())).fetchone()
-            gmail_id = None
-            resumed_status = None
-            if latest is not None and not resend:
-                status, earlier_via = latest["status"], latest["via"]
-                if status == SENT:
-                    return Skip(f"already sent {latest['sent_at'][:16].replace('T', ' ')} UTC "
-                                f"via {earlier_via}", SENT)
-                if status in (SENDING, UNKNOWN):
-                    if via == "gmail" and earlier_via == "gmail" and latest["gmail_id"]:
-                        # Gmail sends go through a draft: the draft's fate says whether it
-                        # went out, so this run may safely finish the job.
-                        gmail_id, resumed_status = latest["gmail_id"], status
-                    else:
-                        return Skip(unknown_reason(status, note.to), UNKNOWN)
-                if status == DRAFTED and purpose == "draft":
-                    return Skip(f"already drafted (Gmail draft {latest['gmail_id']})", DRAFTED)
-                if (status in (DRAFTED, FAILED) and via == "gmail" and earlier_via == "gmail"
-                        and latest["gmail_id"]):
-                    # A draft thanknote has not handed to drafts.send: reuse it rather than
-                    # leave a stray copy. The sender records it on this row once it has seen
-                    # that the draft still exists; if it is gone, the user sent or deleted it.
-                    gmail_id, resumed_status = latest["gmail_id"], status
+            decision = decide(Latest.of(latest) if latest is not None else None, note,
+                              via=via, purpose=purpose, resend=resend)
+            if isinstance(decision, Skip):
+                return decision
+            gmail_id, resumed_status = decision.gmail_id, decision.resumed_status
+            subject, body = note.subject, note.body
+            if gmail_id is not None and latest is not None:
+                # The draft holds what was logged with it: record that, not a new render.
+                subject, body, message_id = latest["subject"], latest["body"], latest["message_id"]
             stamp = _iso(now)
             cursor = db.execute(
                 "INSERT INTO notes (interview_id, kind, recipient, address, name, title, subject, "
                 "body, status, via, message_id, gmail_id, created_at, updated_at) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (interview_id, note.kind, note.to.casefold(), note.to, note.name, note.title,
-                 note.subject, note.body, SENDING, via, message_id,
+                 subject, body, SENDING, via, message_id,
                  gmail_id if resumed_status in (SENDING, UNKNOWN) else None, stamp, stamp))
             assert cursor.lastrowid is not None
             return Claim(row_id=cursor.lastrowid, gmail_id=gmail_id,

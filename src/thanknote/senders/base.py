@@ -61,6 +61,8 @@ class FatalSenderError(Exception):
     The note in hand is recorded with ``outcome``; the batch stops.
     """
 
-    def __init__(self, message: str, outcome: Outcome) -> None:
+    def __init__(self, message: str, outcome: Outcome, *, needs_auth: bool = False) -> None:
         super().__init__(message)
         self.outcome = outcome
+        self.needs_auth = needs_auth
+        """The login itself was refused: the user must sign in again (exit 2 if nothing went)."""

@@ -349,7 +349,8 @@ class GmailSender:
             detail = (f"{message}. Whether Gmail draft {draft_id} was sent is not known; after "
                       "`thanknote auth`, a rerun checks it and sends it only if it is still a "
                       "draft")
-        return FatalSenderError(message, Outcome(status, detail, gmail_id=draft_id))
+        return FatalSenderError(message, Outcome(status, detail, gmail_id=draft_id),
+                                needs_auth=True)
 
 
 def _http_failure(error: Any, what: str) -> CallFailed:
