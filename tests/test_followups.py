@@ -447,6 +447,10 @@ def test_followup_is_delivered_by_smtp_and_logged(
     assert row["to"] == RECRUITER and row["status"] == "sent" and row["via"] == "smtp"
     assert row["message_id"] == message["Message-ID"]
     assert row["sent_at"] == "2026-12-09T10:00:00-05:00"
+    assert row["on_time"] is None  # the 24-hour rule is the thank-you note's, not this one's
+    # The agenda now suggests closing the interview, not a second follow-up.
+    agenda = invoke("followups").stdout
+    assert f"next:       thanknote followups --done {sent_interview}" in agenda
     # Its kind shows in the agenda's notes as well.
     (due,) = json.loads(invoke("followups", "--json").stdout)["due"]
     assert ("follow-up", RECRUITER, "sent") in {(n["kind"], n["to"], n["status"])

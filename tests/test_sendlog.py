@@ -98,6 +98,25 @@ def test_a_file_that_is_not_a_send_log_is_bad_input(tmp_path: Path) -> None:
         SendLog(path)
 
 
+def test_a_log_from_a_newer_thanknote_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite3"
+    SendLog(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO migrations VALUES ('999_from_the_future', '2030-01-01')")
+    with pytest.raises(BadInput, match="written by a newer thanknote .*999_from_the_future"):
+        SendLog(path)
+
+
+def test_sqlite_errors_name_the_log(tmp_path: Path, interview: Interview) -> None:
+    from thanknote.errors import DeliveryError
+
+    path = tmp_path / "log.sqlite3"
+    with SendLog(path) as log:
+        log.db.execute("DROP TABLE notes")
+        with pytest.raises(DeliveryError, match=f"the send log {path}: no such table"):
+            log.records()
+
+
 def test_existing_never_creates_a_log(tmp_path: Path) -> None:
     path = tmp_path / "sends.sqlite3"
     assert SendLog.existing(path) is None

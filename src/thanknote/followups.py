@@ -137,8 +137,12 @@ class FollowUp:
         notes = self.note_lines() or ["nothing drafted or sent"]
         lines.append(f"    notes:      {notes[0]}")
         lines += [f"                {line}" for line in notes[1:]]
+        followed_up = any(r.kind == FOLLOW_UP and r.shown_status in ("sent", "drafted")
+                          for r in self.notes)
         if self.due and interview.source_path:
-            lines.append(f"    next:       thanknote followup {interview.source_path}")
+            # Once the follow-up has gone, what is left is to close the interview.
+            command = "followups --done" if followed_up else "followup"
+            lines.append(f"    next:       thanknote {command} {interview.source_path}")
         return lines
 
 

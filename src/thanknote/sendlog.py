@@ -14,15 +14,16 @@ schema is versioned by named migrations, applied in order and recorded in
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from thanknote.errors import BadInput
+from thanknote.errors import BadInput, DeliveryError
 from thanknote.model import Interview
 from thanknote.render import Note
 
@@ -144,7 +145,8 @@ class Record:
 
     @property
     def on_time(self) -> bool | None:
-        if self.sent_at is None:
+        # The 24-hour rule is the thank-you note's; a follow-up has its own date.
+        if self.sent_at is None or self.kind != "thank-you":
             return None
         return self.sent_at <= self.interview.ends_at + timedelta(hours=ON_TIME_HOURS)
 
@@ -264,6 +266,26 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _translated(method: F) -> F:
+    """SQLite's errors (a locked or damaged log) become a message naming the log."""
+
+    @functools.wraps(method)
+    def wrapper(self: SendLog, *args: Any, **kwargs: Any) -> Any:
+        import sqlite3
+
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as error:
+            raise DeliveryError(f"the send log {self.path}: {error}",
+                                hint="another thanknote run may hold it; if the file is "
+                                "damaged, keep a copy and pass --db NEW_FILE") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
 class SendLog:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -324,6 +346,10 @@ class SendLog:
                 db.execute("CREATE TABLE IF NOT EXISTS migrations "
                            "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
                 done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+                newer = sorted(done - {name for name, _ in MIGRATIONS})
+                if newer:
+                    raise BadInput(f"{self.path} was written by a newer thanknote (migrations "
+                                   f"{', '.join(newer)}); upgrade thanknote to use it")
                 for name, migrate in MIGRATIONS:
                     if name not in done:
                         migrate(db)
@@ -334,6 +360,7 @@ class SendLog:
 
     # -- interviews ------------------------------------------------------------------------
 
+    @_translated
     def interview_id(self, interview: Interview, source: Path | None = None,
                      *, create: bool = True) -> int | None:
         company, role, starts_at = interview.key
@@ -375,10 +402,12 @@ class SendLog:
             follow_up_on=date.fromisoformat(row["follow_up_on"]),
             follow_up_with=row["follow_up_with"], source_path=row["source_path"], done_at=done)
 
+    @_translated
     def interviews(self) -> list[LoggedInterview]:
         rows = self.db.execute("SELECT * FROM interviews ORDER BY follow_up_on, starts_at")
         return [self._interview_from_row(row) for row in rows]
 
+    @_translated
     def find_interview(self, interview: Interview) -> LoggedInterview | None:
         company, role, starts_at = interview.key
         row = self.db.execute(
@@ -386,12 +415,14 @@ class SendLog:
             (company, role, starts_at)).fetchone()
         return self._interview_from_row(row) if row else None
 
+    @_translated
     def mark_done(self, interview_id: int, when: datetime) -> None:
         with self._write() as db:
             db.execute("UPDATE interviews SET done_at = ? WHERE id = ?", (_iso(when), interview_id))
 
     # -- notes -----------------------------------------------------------------------------
 
+    @_translated
     def records(self, *, interview_id: int | None = None, latest_only: bool = False,
                 kind: str | None = None) -> list[Record]:
         where: list[str] = []
@@ -426,6 +457,7 @@ class SendLog:
                 sent_at=_time(row["sent_at"])))
         return result
 
+    @_translated
     def history(self, interview: Interview, kind: str) -> list[Record]:
         """The newest row of each note of this interview that may have reached its recipient."""
         interview_id = self.interview_id(interview, create=False)
@@ -434,6 +466,7 @@ class SendLog:
         return [r for r in self.records(interview_id=interview_id, latest_only=True, kind=kind)
                 if r.status != FAILED]
 
+    @_translated
     def claim(self, interview_id: int, note: Note, *, via: str, purpose: str, message_id: str,
               resend: bool, now: datetime) -> Claim | Skip:
         """Atomically decide whether this run may deliver ``note``, and record that it is."""
@@ -463,11 +496,13 @@ class SendLog:
             return Claim(row_id=cursor.lastrowid, gmail_id=gmail_id,
                          resumed_status=resumed_status)
 
+    @_translated
     def set_gmail_id(self, row_id: int, gmail_id: str) -> None:
         with self._write() as db:
             db.execute("UPDATE notes SET gmail_id = ?, updated_at = ? WHERE id = ?",
                        (gmail_id, _iso(datetime.now(UTC)), row_id))
 
+    @_translated
     def finish(self, row_id: int, status: str, *, now: datetime, gmail_id: str | None = None,
                error: str | None = None) -> None:
         # Not fsynced on its own: the next claim's fsync (or closing the log) makes it
