@@ -39,8 +39,10 @@ def header_problem(value: str) -> str | None:
         category = unicodedata.category(char)
         if char in "\r\n":
             return "contains a line break"
-        if category in ("Cc", "Zl", "Zp"):
+        if category == "Cc":
             return f"contains the control character U+{ord(char):04X}"
+        if category in ("Zl", "Zp"):
+            return f"contains the line or paragraph separator U+{ord(char):04X}"
         # Bidirectional overrides (U+202E and friends) can disguise an address
         # or subject in a mail client. Other format characters (the zero-width
         # joiners some scripts and emoji need) stay allowed.

@@ -156,7 +156,7 @@ class BatchResult:
         return self.stopped is not None or any(r.status in (FAILED, UNKNOWN) for r in self.results)
 
 
-def deliver(planned: Sequence[Planned], sender: Sender, log: SendLog | None,
+def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | None,
             interview: Interview | None, *, source: Path | None = None,
             resend: frozenset[str], now: Callable[[], datetime],
             on_result: Callable[[NoteResult], None] = lambda _r: None) -> BatchResult:
@@ -176,6 +176,8 @@ def deliver(planned: Sequence[Planned], sender: Sender, log: SendLog | None,
         on_result(note_result)
     if not to_deliver:
         return result
+    if sender is None:
+        raise ValueError("notes to deliver and no sender to deliver them")
     sender.open()
     try:
         for item in to_deliver:

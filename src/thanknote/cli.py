@@ -257,7 +257,7 @@ def _print_plan(ready: Ready, verb: str) -> None:
         typer.echo(f"warning: {warning}", err=True)
 
 
-def _run(ready: Ready, sender: Sender, *, resend: frozenset[str], dry_run: bool) -> None:
+def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run: bool) -> None:
     from thanknote import batch, clock
     from thanknote.senders.base import FAILED, UNKNOWN
 
@@ -353,24 +353,12 @@ def draft(
 ) -> None:
     """Create one Gmail draft per interviewer (to read once more and send yourself)."""
     from thanknote import clock, workflow
-    from thanknote.senders.preview import DryRunSender
 
     request = _request(file, "gmail", "draft", template, db, only, resend, max_similarity,
                        allow_similar, dry_run)
     ready = workflow.prepare_request(request, clock.now())
-    try:
-        if dry_run:
-            _print_plan(ready, "would draft")
-            _run(ready, DryRunSender("gmail", "draft"), resend=ready.resend, dry_run=True)
-            return
-        sender = sender_for("gmail", "draft", smtp=None, candidate=ready.interview_file.candidate,
-                            password=_smtp_password)
-        _run(ready, sender, resend=ready.resend, dry_run=False)
-        typer.echo(f"follow-up date: {ready.interview_file.interview.follow_up_on}; "
-                   "'thanknote followups --ics reminders.ics' adds it to your calendar")
-    finally:
-        if ready.log is not None:
-            ready.log.close()
+    _deliver(ready, "gmail", "draft", settings=None, yes=True, dry_run=dry_run,
+             question=None, after=_calendar_hint(ready))
 
 
 @app.command()
@@ -397,7 +385,6 @@ def send(
     The SMTP password comes from THANKNOTE_SMTP_PASSWORD or a hidden prompt.
     """
     from thanknote import clock, workflow
-    from thanknote.senders.preview import DryRunSender
 
     if via not in ("smtp", "gmail"):
         raise BadInput(f"--via must be smtp or gmail, not {via!r}")
@@ -408,28 +395,47 @@ def send(
         settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile,
                                   password="")  # checked now; the password is asked later
     ready = workflow.prepare_request(request, clock.now())
+    _deliver(ready, via, "send", settings=settings, yes=yes, dry_run=dry_run,
+             question=f"Send these {len(ready.to_deliver)} note(s) via {via}?",
+             after=_calendar_hint(ready))
+
+
+def _calendar_hint(ready: Ready) -> str:
+    return (f"follow-up date: {ready.interview_file.interview.follow_up_on}; "
+            "'thanknote followups --ics reminders.ics' adds it to your calendar")
+
+
+def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | None, yes: bool,
+             dry_run: bool, question: str | None, after: str, preview: str = "") -> None:
+    """The end that draft, send and followup share: plan or ask, deliver, report, close."""
+    from thanknote.senders.preview import DryRunSender
+
     try:
         if dry_run:
-            _print_plan(ready, "would send")
-            _run(ready, DryRunSender(via), resend=ready.resend, dry_run=True)
+            _print_plan(ready, "would draft" if purpose == "draft" else "would send")
+            if preview:
+                typer.echo(f"\n{preview}\n")
+            _run(ready, DryRunSender(via, purpose), resend=ready.resend, dry_run=True)
             return
-        if not ready.to_deliver:
-            _run(ready, DryRunSender(via), resend=ready.resend, dry_run=False)
-            return
-        channel = "through the Gmail API"
-        if settings is not None:
-            login = settings.user or ready.interview_file.candidate.email
-            channel = (f"via smtp {settings.host}:{settings.port} ({settings.security}), "
-                       f"login {login}")
-        _confirm(ready, f"Send these {len(ready.to_deliver)} note(s) via {via}?", yes, channel)
-        sender = sender_for(via, "send", smtp=settings, candidate=ready.interview_file.candidate,
-                            password=_smtp_password)
+        sender = None
+        if ready.to_deliver:
+            if question is not None:
+                _confirm(ready, question, yes, _channel(ready, settings))
+            sender = sender_for(via, purpose, smtp=settings,
+                                candidate=ready.interview_file.candidate, password=_smtp_password)
         _run(ready, sender, resend=ready.resend, dry_run=False)
-        typer.echo(f"follow-up date: {ready.interview_file.interview.follow_up_on}; "
-                   "'thanknote followups --ics reminders.ics' adds it to your calendar")
+        if ready.to_deliver:
+            typer.echo(after)
     finally:
         if ready.log is not None:
             ready.log.close()
+
+
+def _channel(ready: Ready, settings: SmtpSettings | None) -> str:
+    if settings is None:
+        return "through the Gmail API"
+    login = settings.user or ready.interview_file.candidate.email
+    return f"via smtp {settings.host}:{settings.port} ({settings.security}), login {login}"
 
 
 def _smtp_settings(host: str, port: int | None, security: str, user: str | None,
@@ -602,7 +608,6 @@ def followup(
     """
     from thanknote import clock
     from thanknote import followups as following
-    from thanknote.senders.preview import DryRunSender
 
     via, purpose = following.delivery_mode(via, as_draft)
     settings = None
@@ -613,26 +618,10 @@ def followup(
                                         template=template, db=db, early=early, resend=resend,
                                         dry_run=dry_run)
     prepared = following.prepare(request, clock.now())
-    ready = prepared.ready
-    try:
-        if dry_run:
-            _print_plan(ready, "would draft" if purpose == "draft" else "would send")
-            typer.echo(f"\n{prepared.as_text()}\n")
-            _run(ready, DryRunSender(via, purpose), resend=prepared.resend, dry_run=True)
-            return
-        if not ready.to_deliver:
-            _run(ready, DryRunSender(via, purpose), resend=prepared.resend, dry_run=False)
-            return
-        if purpose == "send":
-            _confirm(ready, f"Send this follow-up via {via}?", yes)
-        sender = sender_for(via, purpose, smtp=settings,
-                                      candidate=ready.interview_file.candidate,
-                                      password=_smtp_password)
-        _run(ready, sender, resend=prepared.resend, dry_run=False)
-        typer.echo(f"when you hear back: thanknote followups --done {file}")
-    finally:
-        if ready.log is not None:
-            ready.log.close()
+    _deliver(prepared.ready, via, purpose, settings=settings, yes=yes, dry_run=dry_run,
+             question=f"Send this follow-up via {via}?" if purpose == "send" else None,
+             after=f"when you hear back: thanknote followups --done {file}",
+             preview=prepared.as_text())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from thanknote import loader, workflow
 from thanknote.addresses import is_valid_address
@@ -32,9 +32,6 @@ from thanknote.model import Interview, InterviewFile, ReadableDate
 from thanknote.paths import send_log_path
 from thanknote.render import FOLLOW_UP, Note, default_template, load_template, resolved_fields
 from thanknote.sendlog import FAILED, UNKNOWN, LoggedInterview, Record, SendLog
-
-if TYPE_CHECKING:
-    pass
 
 REMINDER_HOUR = 9
 """The calendar alarm rings at this local hour on the follow-up date."""
@@ -438,8 +435,6 @@ class FollowUpBatch:
 
     ready: workflow.Ready
     note: Note
-    resend: frozenset[str]
-    """The case-folded recipient when ``--resend`` was given: what the batch's claim expects."""
 
     def as_text(self) -> str:
         """The note as it will read, for ``--dry-run``."""
@@ -487,6 +482,6 @@ def prepare(request: FollowUpRequest, now: datetime) -> FollowUpBatch:
         if ready.log is not None:
             ready.log.close()
         raise
-    return FollowUpBatch(ready, note, resend)
+    return FollowUpBatch(ready, note)
 
 

@@ -247,7 +247,7 @@ def similarity(distinct_words: int) -> float:
 
 
 def pair_similarity(first: str, second: str, names: Iterable[str] = ()) -> float:
-    """The similarity of two bodies, for tests and for explaining a refusal."""
+    """The similarity of two bodies, each with the given names masked (the measure, alone)."""
     terms = frozenset(t.casefold() for name in names for t in _TOKEN.findall(name))
     a = _words_of(masked_tokens(first, terms))
     b = _words_of(masked_tokens(second, terms))

@@ -24,10 +24,6 @@ class Candidate:
     email: str
     signature: str
 
-    @property
-    def domain(self) -> str:
-        return self.email.rpartition("@")[2]
-
 
 @dataclass(frozen=True)
 class Interviewer:

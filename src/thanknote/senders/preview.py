@@ -16,8 +16,6 @@ WRITTEN = "written"
 class DryRunSender:
     """Goes through the batch like a real sender and reports what it would have done."""
 
-    purpose = "send"
-
     def __init__(self, via: str, purpose: str = "send") -> None:
         self.via = via
         self.purpose = purpose
