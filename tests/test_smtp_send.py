@@ -556,3 +556,27 @@ def test_copying_a_sent_point_into_another_note_is_refused(
     result = send(server, file, "--only", ALAN)
     assert result.exit_code == 3
     assert len(server.messages) == 1
+
+
+# -- a corrected start time ----------------------------------------------------------------------
+
+
+def test_correcting_the_start_time_after_sending_does_not_send_again(
+        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    server = smtp_starttls_server
+    file = write_interview(tmp_path)
+    assert send(server, file).exit_code == 0
+    assert len(server.messages) == 2
+    # The candidate notices the start was 13:30, not 14:00, and fixes the file: the
+    # interview's identity changes, but Grace and Alan have their notes already.
+    file.write_text(file.read_text().replace("T14:00:00-05:00", "T13:30:00-05:00"))
+    again = send(server, file)
+    assert again.exit_code == 3, again.output
+    assert "already has thank-you notes to alan@analytical.example, grace@analytical.example" \
+        in again.stderr
+    assert "--resend" in again.stderr
+    assert len(server.messages) == 2
+    # A genuine second round with Grace goes ahead when asked for by name.
+    second = send(server, file, "--only", GRACE, "--resend", GRACE)
+    assert second.exit_code == 0, second.output
+    assert [m.rcpt_tos for m in server.messages][-1] == [GRACE]

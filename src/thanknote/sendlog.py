@@ -467,6 +467,21 @@ class SendLog:
                 if r.status != FAILED]
 
     @_translated
+    def same_role_at_other_times(self, interview: Interview, kind: str) -> list[Record]:
+        """Notes that may have reached someone, for this company and role at another start.
+
+        A corrected start time makes a new interview identity; these rows are how a
+        rerun after such a correction is kept from writing to everyone again.
+        """
+        company, role, starts_at = interview.key
+        others = [row[0] for row in self.db.execute(
+            "SELECT id FROM interviews WHERE company = ? AND role = ? AND starts_at != ?",
+            (company, role, starts_at))]
+        return [record for other in others
+                for record in self.records(interview_id=other, latest_only=True, kind=kind)
+                if record.status != FAILED]
+
+    @_translated
     def claim(self, interview_id: int, note: Note, *, via: str, purpose: str, message_id: str,
               resend: bool, now: datetime) -> Claim | Skip:
         """Atomically decide whether this run may deliver ``note``, and record that it is."""

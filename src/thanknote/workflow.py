@@ -71,6 +71,29 @@ def _addresses(interview_file: InterviewFile, values: frozenset[str], option: st
     return folded
 
 
+def _refuse_notes_from_a_moved_interview(log: SendLog, interview_file: InterviewFile,
+                                         recipients: frozenset[str],
+                                         resend: frozenset[str]) -> None:
+    """Refuse when the log has notes to these people for this role at another start time.
+
+    Correcting ``starts_at`` after sending would otherwise make every note look new.
+    A genuine second round with the same people goes ahead with --resend for each.
+    """
+    interview = interview_file.interview
+    earlier = [record for record in log.same_role_at_other_times(interview, THANK_YOU)
+               if record.to.casefold() in recipients and record.to.casefold() not in resend]
+    if not earlier:
+        return
+    first = earlier[0].interview
+    when = first.starts_at.astimezone(first.display_timezone)
+    people = ", ".join(sorted({record.to for record in earlier}))
+    raise GuardRefusal(
+        f"refused: the send log already has thank-you notes to {people} for {interview.company} "
+        f"/ {interview.role} at another time ({when:%a %d %b %Y %H:%M %Z}). If you corrected "
+        "the interview's start time, those notes went out already; if this is a new round of "
+        "interviews, pass --resend EMAIL for each person to write to again. Nothing was sent")
+
+
 def prepare_request(request: Request, now: datetime, *,
                     notes: list[Note] | None = None) -> Ready:
     """Load, render, check and plan. Raises BadInput (2) or GuardRefusal (3); sends nothing."""
@@ -100,6 +123,9 @@ def prepare_request(request: Request, now: datetime, *,
         interview_id = None
         if log is not None:
             interview_id = log.interview_id(interview, create=False)
+            if notes and notes[0].kind == THANK_YOU:
+                _refuse_notes_from_a_moved_interview(log, interview_file, only or recipients,
+                                                     resend)
     except BaseException:
         if log is not None:
             log.close()
