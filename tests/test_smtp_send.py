@@ -322,6 +322,9 @@ def test_wrong_password_fails_cleanly(smtp_starttls_server: SMTPTestServer,
     assert "app password" in result.stderr  # the one hint
     assert "Traceback" not in result.output
     assert server.messages == [] and server.logins == 0
+    # One attempt, not one per mechanism the server offers: providers lock accounts
+    # after a few failed logins.
+    assert server.failed_logins == 1
     assert [r["status"] for r in log_json()] == []
 
 

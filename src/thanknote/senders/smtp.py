@@ -166,7 +166,7 @@ class SmtpSender:
     def _login(self, connection: _TrackingSMTP) -> None:
         settings = self.settings
         try:
-            connection.login(settings.user, settings.password)
+            _authenticate(connection, settings.user, settings.password)
         except smtplib.SMTPAuthenticationError as error:
             raise LoginRefused(
                 f"{settings.where} refused the login for {settings.user}: "
@@ -266,6 +266,28 @@ class SmtpSender:
             # after a 421 it has closed the connection instead.
             raise _Transient(detail, reconnect=code == 421)
         return Outcome(FAILED, detail, attempts=attempt)
+
+
+_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
+
+
+def _authenticate(connection: smtplib.SMTP, user: str, password: str) -> None:
+    """Log in with one mechanism, once.
+
+    smtplib's login() tries every mechanism the server offers in turn, so one
+    wrong password counts as two or three failed logins, and providers such as
+    Gmail lock an account after a few.
+    """
+    connection.ehlo_or_helo_if_needed()
+    if not connection.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
+    offered = connection.esmtp_features["auth"].upper().split()
+    mechanism = next((m for m in _MECHANISMS if m in offered), None)
+    if mechanism is None:
+        raise smtplib.SMTPException(f"no supported login method among {' '.join(offered)}")
+    connection.user, connection.password = user, password
+    handler = getattr(connection, "auth_" + mechanism.lower().replace("-", "_"))
+    connection.auth(mechanism, handler)
 
 
 def _text(reply: bytes | str) -> str:
