@@ -184,3 +184,10 @@ def test_wrong_type(tmp_path: Path) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     assert "no such file" in bad(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("value", ["...", "…", "TODO: say why I fit", "I fit because TBD"])
+def test_placeholders_are_refused(tmp_path: Path, value: str) -> None:
+    path = write_interview(tmp_path, interview={"fit": value})
+    message = bad(path)
+    assert "interview.fit" in message and "looks like a placeholder" in message

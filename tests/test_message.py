@@ -145,3 +145,8 @@ def test_any_body_round_trips(body: str) -> None:
     text = body + "\n"
     parsed, _ = built(make(body=text))
     assert parsed.get_content().replace("\r\n", "\n") == text.replace("\r\n", "\n")
+
+
+def test_an_unbreakable_subject_word_is_bad_input_not_a_mangled_header() -> None:
+    with pytest.raises(BadInput, match="a word longer than 70 characters"):
+        built(make(subject="Thanks, see https://example.com/" + "x" * 80))

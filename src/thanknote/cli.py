@@ -161,6 +161,7 @@ def init(path: Annotated[Path, typer.Argument(help="Where to write the example."
     from thanknote.example import EXAMPLE
 
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8") as handle:
             handle.write(EXAMPLE)
     except FileExistsError:
@@ -262,6 +263,10 @@ def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run
     from thanknote.senders.base import FAILED, UNKNOWN
 
     log = None if dry_run or not ready.to_deliver else ready.open_log()
+    if log is not None and os.environ.get("THANKNOTE_NOW"):
+        # A pinned clock left set from a rehearsal would put made-up times in the log.
+        typer.echo(f"note: THANKNOTE_NOW is set, so the log records {clock.now():%Y-%m-%d %H:%M} "
+                   "UTC as the time of sending", err=True)
     with _Progress(len(ready.to_deliver), live=not dry_run) as progress:
         result = batch.deliver(ready.planned, sender, log, ready.interview_file.interview,
                                source=ready.interview_file.path, resend=resend, now=clock.now,

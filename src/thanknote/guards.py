@@ -62,7 +62,7 @@ class PooledNote:
     label: str = ""
 
     def describe(self) -> str:
-        text = self.label or f"{self.name} <{self.to}>"
+        text = self.label or (f"{self.name} <{self.to}>" if self.name else self.to)
         return text if self.new else f"{text} (already in the send log)"
 
 
@@ -231,7 +231,8 @@ def name_swapped(notes: Sequence[PooledNote] | _Pool) -> list[Refusal]:
     refusals = _pairs_in_groups(
         pool, (_collapse(tokens) for tokens in pool.masked), NAME_SWAPPED,
         "the bodies differ only in the recipients' names, titles or addresses: "
-        "a mass email with a mail-merge greeting")
+        "a mass email with a mail-merge greeting (give each person their own "
+        "conversation_point)")
     # A pair already refused as identical is reported once, as identical.
     return [r for r in refusals if normalise(r.first.body) != normalise(r.second.body)]
 

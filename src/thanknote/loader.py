@@ -7,6 +7,7 @@ the field, so the user can go straight to it.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -67,6 +68,8 @@ class _KeyLines:
     def line(self, table: str, index: int = 0, key: str | None = None) -> int | None:
         if key is not None and (table, index, key) in self.keys:
             return self.keys[(table, index, key)]
+        if key is not None and not table and (key, 0) in self.tables:
+            return self.tables[(key, 0)]  # a top-level table such as a misspelt [interviewer]
         return self.tables.get((table, index))
 
 
@@ -127,10 +130,12 @@ class _Parser:
                       allowed: set[str]) -> None:
         for key in values:
             if key not in allowed:
-                known = ", ".join(sorted(allowed))
+                close = difflib.get_close_matches(key, allowed, n=1)
+                known = (f"did you mean {close[0]!r}? " if close else "") + (
+                    "known keys: " + ", ".join(sorted(allowed)))
                 where = f"[[interviewers]] #{index + 1}" if table == "interviewers" else (
                     f"[{table}]" if table else "top level")
-                raise self.reader.fail(where, f"unknown key {key!r} (known keys: {known})",
+                raise self.reader.fail(where, f"unknown key {key!r} ({known})",
                                        table=table, index=index, key=key)
 
     def _text(self, table: str, index: int, values: dict[str, Any], key: str, *,
@@ -147,6 +152,10 @@ class _Parser:
         value = value.strip()
         if not value:
             raise self.reader.fail(label, "must not be empty", table=table, index=index, key=key)
+        if (placeholder := _placeholder(value)) is not None:
+            raise self.reader.fail(label, f"{placeholder!r} looks like a placeholder, not the "
+                                   "text for this note; write what you mean to send",
+                                   table=table, index=index, key=key)
         if header and (problem := header_problem(value)) is not None:
             raise self.reader.fail(label, f"{value!r} {problem}; it cannot go into an email header",
                                    table=table, index=index, key=key)
@@ -316,6 +325,19 @@ class _Parser:
             raise fail(f"must be a date and time with an offset, not just a "
                        f"{'date' if isinstance(value, date) else 'time'} ({value.isoformat()})")
         raise fail(f"must be a date-time such as 2026-11-25T14:00:00-05:00, not {_kind(value)}")
+
+
+_PLACEHOLDER = re.compile(r"^[.…\s]+$|\b(?:TODO|TBD|FIXME)\b")
+
+
+def _placeholder(value: str) -> str | None:
+    """The part of ``value`` that is a placeholder ('...', 'TODO'), if any.
+
+    A note is read by a hiring manager: '...' copied from an example must not
+    go out as the candidate's "why I fit".
+    """
+    match = _PLACEHOLDER.search(value)
+    return match.group(0).strip() or value if match else None
 
 
 def _kind(value: object) -> str:

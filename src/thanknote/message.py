@@ -36,6 +36,11 @@ EXPECTED_HEADERS = frozenset({
 })
 
 
+_LONGEST_HEADER_WORD = 70
+"""Plain-ASCII header lines fold at spaces near 78 characters; a longer word would be split
+(encoded non-ASCII subjects are split into encoded words, which decoders join back)."""
+
+
 class _WirePolicy(Compat32):
     """compat32 with CRLF line ends that remembers how each header value folds.
 
@@ -90,6 +95,11 @@ def build(note: Note, *, sender_name: str, sender_address: str, date: datetime,
                         ("the recipient's address", note.to),
                         (f"the subject of the note to {note.to}", note.subject)):
         check_header_value(what, value)
+    if note.subject.isascii() and any(len(word) > _LONGEST_HEADER_WORD
+                                      for word in note.subject.split()):
+        raise BadInput(f"the subject of the note to {note.to} has a word longer than "
+                       f"{_LONGEST_HEADER_WORD} characters, which a mail header cannot carry "
+                       "unbroken; shorten it (a link belongs in the body)")
     for what, value in (("sender", sender_address), ("recipient", note.to)):
         if not is_valid_address(value):
             raise BadInput(f"the {what} address {value!r} is not a valid email address")
