@@ -150,3 +150,14 @@ def test_any_body_round_trips(body: str) -> None:
 def test_an_unbreakable_subject_word_is_bad_input_not_a_mangled_header() -> None:
     with pytest.raises(BadInput, match="a word longer than 70 characters"):
         built(make(subject="Thanks, see https://example.com/" + "x" * 80))
+
+
+@given(value=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=90),
+       name=st.sampled_from(["To", "Message-ID", "Subject", "From"]))
+def test_the_wire_policy_folds_exactly_as_compat32(name: str, value: str) -> None:
+    """The short-ASCII fast path and the cache change speed, never bytes."""
+    from email._policybase import Compat32
+
+    from thanknote.message import _WIRE
+
+    assert _WIRE.fold_binary(name, value) == Compat32(linesep="\r\n").fold_binary(name, value)

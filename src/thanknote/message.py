@@ -57,6 +57,11 @@ class _WirePolicy(Compat32):
 
     def fold_binary(self, name: str, value: object) -> bytes:
         if isinstance(value, str):
+            limit = self.max_line_length or 0
+            if value.isascii() and value.isprintable() and len(name) + 2 + len(value) <= limit:
+                # What Header.encode returns for a short printable ASCII value: the
+                # value itself (the To and Message-ID of every message take this path).
+                return f"{name}: {value}{self.linesep}".encode("ascii")
             return self._fold_cached(name, value)
         return super().fold_binary(name, value)  # type: ignore[arg-type]
 
