@@ -158,7 +158,12 @@ def test_installed_script_previews_the_example() -> None:
 
 def test_installed_script_exit_codes(tmp_path: Path) -> None:
     assert run("preview", str(tmp_path / "missing.toml")).returncode == 2
-    assert run("--help").returncode == 0
+    shown = run("--help")
+    assert shown.returncode == 0
+    # The entry point registers only the command being run; --help must still list all.
+    for command in ("init", "preview", "draft", "send", "auth", "log", "followups", "followup"):
+        assert f"  {command} " in shown.stdout
+    assert "--smtp-cafile" in run("send", "--help").stdout
     assert "thanknote" in run("--version").stdout
 
 

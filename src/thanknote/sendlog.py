@@ -26,12 +26,16 @@ from zoneinfo import ZoneInfo
 from thanknote.errors import BadInput, DeliveryError
 from thanknote.model import Interview
 from thanknote.render import Note
+from thanknote.status import DRAFTED as DRAFTED
+from thanknote.status import FAILED as FAILED
+from thanknote.status import SENDING as SENDING
+from thanknote.status import SENT as SENT
+from thanknote.status import UNKNOWN as UNKNOWN
 
 if TYPE_CHECKING:
     import sqlite3
 
 ON_TIME_HOURS = 24
-SENDING, SENT, DRAFTED, FAILED, UNKNOWN = "sending", "sent", "drafted", "failed", "unknown"
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from thanknote.message import Prepared
-
-SENT, DRAFTED, FAILED, UNKNOWN = "sent", "drafted", "failed", "unknown"
+from thanknote.status import DRAFTED as DRAFTED
+from thanknote.status import FAILED as FAILED
+from thanknote.status import SENT as SENT
+from thanknote.status import UNKNOWN as UNKNOWN
 
 
 @dataclass(frozen=True)

@@ -43,11 +43,12 @@ from thanknote.senders.base import (
     Outcome,
     Outgoing,
 )
+from thanknote.status import SENDING
 
 ENDPOINT_VARIABLE = "THANKNOTE_GMAIL_ENDPOINT"
 RATE_REASONS = frozenset({"ratelimitexceeded", "userratelimitexceeded"})
 SCOPE_REASONS = frozenset({"insufficientpermissions", "accesstokenscopeinsufficient"})
-SENDING_STATES = frozenset({"sending", UNKNOWN})
+SENDING_STATES = frozenset({SENDING, UNKNOWN})
 
 # How a call went wrong, which decides what may be done next.
 RATE = "rate"                # 429 / 403 rate limit: not done; wait (Retry-After) and repeat

@@ -1,0 +1,10 @@
+"""A note's states, as the send log stores them and senders report them."""
+
+SENDING = "sending"
+"""Claimed, the network call under way (or interrupted): shown as ``unknown``."""
+SENT = "sent"
+DRAFTED = "drafted"
+FAILED = "failed"
+"""Certainly not delivered: the next run delivers it."""
+UNKNOWN = "unknown"
+"""May have been delivered: never retried without ``--resend``."""
