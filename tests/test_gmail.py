@@ -34,6 +34,7 @@ from tests.gmail_helpers import (
 )
 from tests.gmail_server import FakeGmail, Fault
 from tests.helpers import write_interview
+from tests.smtp_server import SMTPTestServer
 
 # Set once the batch passes on which log state a resumed draft id came from (see the
 # report of issue #4); until then a draft that is gone is taken as sent, whatever its origin.
@@ -183,6 +184,21 @@ def test_a_draft_made_from_an_older_file_is_not_sent(gmail: FakeGmail, interview
     (grace_sent,) = [s for s in gmail.sent if recipients(s["raw"]) == [GRACE]]
     assert "a quarter of invoices" in parse(grace_sent["raw"]).get_content()
     assert grace_sent["draft_id"] != old_draft
+
+
+def test_sending_by_smtp_after_drafting_says_to_delete_the_draft(
+        gmail: FakeGmail, interview: Path, smtp_starttls_server: SMTPTestServer) -> None:
+    assert invoke("draft", str(interview), fake=gmail).exit_code == 0
+    server = smtp_starttls_server
+    assert server.cert is not None
+    result = invoke("send", str(interview), "--via", "smtp", "--yes", "--smtp-host", server.host,
+                    "--smtp-port", str(server.port), "--smtp-security", "starttls",
+                    "--smtp-cafile", str(server.cert),
+                    env={"THANKNOTE_SMTP_PASSWORD": "s3cret-app-pass"})
+    assert result.exit_code == 0, result.output
+    drafts = draft_ids_by_recipient(gmail)
+    assert f"Gmail draft {drafts[GRACE]} still holds the note to {GRACE}" in result.stderr
+    assert len(server.messages) == 2
 
 
 def test_a_draft_gone_from_gmail_is_not_sent_again(gmail: FakeGmail, interview: Path) -> None:

@@ -109,6 +109,8 @@ class Planned:
     action: str
     """``deliver`` or ``skip``."""
     reason: str = ""
+    notice: str = ""
+    """Something the user should do besides, e.g. delete a Gmail draft this send makes moot."""
 
 
 def plan(preparation: Preparation, log: SendLog | None, *, via: str, purpose: str,
@@ -130,7 +132,12 @@ def plan(preparation: Preparation, log: SendLog | None, *, via: str, purpose: st
         decision = decide(Latest.of(record) if record is not None else None, prepared.note,
                           via=via, purpose=purpose, resend=to in resend)
         reason = decision.reason if isinstance(decision, Skip) else ""
-        planned.append(Planned(prepared, "skip" if reason else "deliver", reason))
+        notice = ""
+        if (not reason and record is not None and record.status == "drafted"
+                and record.via == "gmail" and via != "gmail"):
+            notice = (f"Gmail draft {record.gmail_id} still holds the note to {record.to}; "
+                      "delete it so that it is not sent a second time")
+        planned.append(Planned(prepared, "skip" if reason else "deliver", reason, notice))
     return planned
 
 

@@ -271,6 +271,10 @@ def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run
         result = batch.deliver(ready.planned, sender, log, ready.interview_file.interview,
                                source=ready.interview_file.path, resend=resend, now=clock.now,
                                on_result=progress.report)
+    if not dry_run:
+        for item in ready.to_deliver:
+            if item.notice:
+                typer.echo(f"note: {item.notice}", err=True)
     if result.count("sent"):
         # Timing warnings concern notes that actually went out.
         for warning in ready.warnings:
