@@ -419,6 +419,7 @@ def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | N
     """The end that draft, send and followup share: plan or ask, deliver, report, close."""
     from thanknote.senders.preview import DryRunSender
 
+    sender: Sender | None = None
     try:
         if dry_run:
             _print_plan(ready, "would draft" if purpose == "draft" else "would send")
@@ -426,16 +427,26 @@ def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | N
                 typer.echo(f"\n{preview}\n")
             _run(ready, DryRunSender(via, purpose), resend=ready.resend, dry_run=True)
             return
-        sender = None
         if ready.to_deliver:
+            if via == "gmail":
+                # A missing or revoked Gmail token is found before the question, not after.
+                sender = sender_for(via, purpose, smtp=None,
+                                    candidate=ready.interview_file.candidate,
+                                    password=_smtp_password)
+                sender.open()
             if question is not None:
                 _confirm(ready, question, yes, _channel(ready, settings))
-            sender = sender_for(via, purpose, smtp=settings,
-                                candidate=ready.interview_file.candidate, password=_smtp_password)
+            if sender is None:
+                # The SMTP password is asked only once the user has said yes.
+                sender = sender_for(via, purpose, smtp=settings,
+                                    candidate=ready.interview_file.candidate,
+                                    password=_smtp_password)
         _run(ready, sender, resend=ready.resend, dry_run=False)
         if ready.to_deliver:
             typer.echo(after)
     finally:
+        if sender is not None:
+            sender.close()  # again after a delivery: closing is idempotent
         if ready.log is not None:
             ready.log.close()
 

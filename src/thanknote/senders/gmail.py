@@ -124,7 +124,13 @@ class GmailSender:
     # -- session ---------------------------------------------------------------------------
 
     def open(self) -> None:
-        """Load (and if need be refresh) the token and build the client; nothing is sent."""
+        """Load (and if need be refresh) the token and build the client; nothing is sent.
+
+        Opening twice is opening once: the CLI opens early to find a missing or
+        revoked token before it asks the user to confirm.
+        """
+        if self.service is not None:
+            return
         import google_auth_httplib2
         from googleapiclient.discovery import build
 
