@@ -583,3 +583,36 @@ def test_correcting_the_start_time_after_sending_does_not_send_again(
     second = send(server, file, "--only", GRACE, "--resend", GRACE)
     assert second.exit_code == 0, second.output
     assert [m.rcpt_tos for m in server.messages][-1] == [GRACE]
+
+
+def test_a_second_round_begun_with_resend_reruns_without_sending_twice(
+        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    server = smtp_starttls_server
+    file = write_interview(tmp_path)
+    assert send(server, file).exit_code == 0
+    file.write_text(file.read_text().replace("2026-11-25T14:00:00-05:00",
+                                             "2026-11-25T16:00:00-05:00"))
+    server.fail_rcpt(GRACE, 550, times=1)
+    round_two = send(server, file, "--resend", GRACE, "--resend", ALAN,
+                     env={"THANKNOTE_NOW": "2026-11-25T18:00:00-05:00"})
+    assert round_two.exit_code == 1, round_two.output  # Grace's failed, Alan's went
+    assert [m.rcpt_tos for m in server.messages][2:] == [[ALAN]]
+    # "A rerun delivers only what is left": Grace's note, and not Alan's again.
+    rerun = send(server, file, env={"THANKNOTE_NOW": "2026-11-25T18:10:00-05:00"})
+    assert rerun.exit_code == 0, rerun.output
+    assert [m.rcpt_tos for m in server.messages][2:] == [[ALAN], [GRACE]]
+
+
+def test_correcting_the_company_name_after_sending_does_not_send_again(
+        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    server = smtp_starttls_server
+    file = write_interview(tmp_path)
+    assert send(server, file).exit_code == 0
+    file.write_text(file.read_text().replace('"Analytical Engines Ltd"',
+                                             '"Analytical Engines Ltd."'))
+    again = send(server, file)
+    assert again.exit_code == 3, again.output
+    assert "looks like this one" in again.stderr
+    preview = invoke("preview", str(file))
+    assert preview.exit_code == 0 and "send would refuse" in preview.stdout
+    assert len(server.messages) == 2

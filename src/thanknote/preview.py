@@ -83,15 +83,24 @@ def preview(path: Path, *, template: Path | None, db: Path | None, options: Guar
     notes = render_notes(interview_file, template=template)
     now = clock.now()
     log = SendLog.existing(send_log_path(db))
+    look_alike = None
+    fresh = frozenset(n.to.casefold() for n in notes)
     try:
         preparation = batch.prepare(interview_file, notes, log=log, options=options, now=now,
                                     raise_on_refusal=False)
         history = log.history(interview_file.interview, notes[0].kind) if log else []
+        if log is not None:
+            from thanknote.workflow import look_alike_problem
+
+            look_alike = look_alike_problem(
+                log, interview_file, fresh, frozenset(),
+                log.interview_id(interview_file.interview, create=False))
     finally:
         if log is not None:
             log.close()
-    fresh = {n.to.casefold() for n in notes}
     result = PreviewResult(preparation, sum(1 for r in history if r.to.casefold() not in fresh))
+    if look_alike is not None:
+        result.warnings.append(f"send would refuse: {look_alike}")
     interview = interview_file.interview
     if (problem := batch.timing_problem(interview, now)) is not None:
         result.warnings.append(f"send would refuse now: {problem}")

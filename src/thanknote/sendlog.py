@@ -262,6 +262,10 @@ def decide(latest: Latest | None, note: Note, *, via: str, purpose: str,
     return Resume()
 
 
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split()).rstrip(".")
+
+
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
@@ -471,16 +475,21 @@ class SendLog:
                 if r.status != FAILED]
 
     @_translated
-    def same_role_at_other_times(self, interview: Interview, kind: str) -> list[Record]:
-        """Notes that may have reached someone, for this company and role at another start.
+    def notes_of_look_alike_interviews(self, interview: Interview, kind: str) -> list[Record]:
+        """Notes that may have reached someone, for an interview that may be this one edited.
 
-        A corrected start time makes a new interview identity; these rows are how a
-        rerun after such a correction is kept from writing to everyone again.
+        The log keys an interview by company, role and start instant, so correcting
+        any of them in the file makes a new interview. Another interview looks like
+        this one when its company and role match (ignoring case and spacing) at any
+        start, or when it started at the same instant under another company or role.
         """
         company, role, starts_at = interview.key
-        others = [row[0] for row in self.db.execute(
-            "SELECT id FROM interviews WHERE company = ? AND role = ? AND starts_at != ?",
-            (company, role, starts_at))]
+        wanted = (_folded(company), _folded(role))
+        others = [row["id"] for row in self.db.execute(
+            "SELECT id, company, role, starts_at FROM interviews")
+            if (row["company"], row["role"], row["starts_at"]) != (company, role, starts_at)
+            and ((_folded(row["company"]), _folded(row["role"])) == wanted
+                 or row["starts_at"] == starts_at)]
         return [record for other in others
                 for record in self.records(interview_id=other, latest_only=True, kind=kind)
                 if record.status != FAILED]

@@ -71,27 +71,33 @@ def _addresses(interview_file: InterviewFile, values: frozenset[str], option: st
     return folded
 
 
-def _refuse_notes_from_a_moved_interview(log: SendLog, interview_file: InterviewFile,
-                                         recipients: frozenset[str],
-                                         resend: frozenset[str]) -> None:
-    """Refuse when the log has notes to these people for this role at another start time.
+def look_alike_problem(log: SendLog, interview_file: InterviewFile,
+                       recipients: frozenset[str], resend: frozenset[str],
+                       interview_id: int | None) -> str | None:
+    """Why notes to these people may already have gone out under an edited interview.
 
-    Correcting ``starts_at`` after sending would otherwise make every note look new.
-    A genuine second round with the same people goes ahead with --resend for each.
+    The log keys notes by company, role and start instant, so correcting any of
+    them in the file would otherwise make every note look unsent. People who
+    already have a row in this interview are past that question (a rerun, or a
+    second round begun with --resend): the interview's own rules apply to them.
     """
     interview = interview_file.interview
-    earlier = [record for record in log.same_role_at_other_times(interview, THANK_YOU)
-               if record.to.casefold() in recipients and record.to.casefold() not in resend]
+    present = set()
+    if interview_id is not None:
+        present = {r.to.casefold() for r in log.records(interview_id=interview_id,
+                                                        latest_only=True, kind=THANK_YOU)}
+    earlier = [record for record in log.notes_of_look_alike_interviews(interview, THANK_YOU)
+               if record.to.casefold() in recipients - resend - present]
     if not earlier:
-        return
+        return None
     first = earlier[0].interview
     when = first.starts_at.astimezone(first.display_timezone)
     people = ", ".join(sorted({record.to for record in earlier}))
-    raise GuardRefusal(
-        f"refused: the send log already has thank-you notes to {people} for {interview.company} "
-        f"/ {interview.role} at another time ({when:%a %d %b %Y %H:%M %Z}). If you corrected "
-        "the interview's start time, those notes went out already; if this is a new round of "
-        "interviews, pass --resend EMAIL for each person to write to again. Nothing was sent")
+    return (f"the send log already has thank-you notes to {people} for {first.company} / "
+            f"{first.role} at {when:%a %d %b %Y %H:%M %Z}, an interview that looks like this "
+            "one. If you corrected the file's company, role or start time, those notes went "
+            "out already; if this is a new round of interviews, pass --resend EMAIL once for "
+            "each person to write to again")
 
 
 def prepare_request(request: Request, now: datetime, *,
@@ -124,8 +130,10 @@ def prepare_request(request: Request, now: datetime, *,
         if log is not None:
             interview_id = log.interview_id(interview, create=False)
             if notes and notes[0].kind == THANK_YOU:
-                _refuse_notes_from_a_moved_interview(log, interview_file, only or recipients,
-                                                     resend)
+                problem = look_alike_problem(log, interview_file, only or recipients, resend,
+                                             interview_id)
+                if problem is not None:
+                    raise GuardRefusal(f"refused: {problem}. Nothing was sent")
     except BaseException:
         if log is not None:
             log.close()
