@@ -46,7 +46,7 @@ def test_a_fresh_log_is_migrated_and_reopening_applies_nothing(tmp_path: Path) -
     SendLog(path).close()
     assert {"migrations", "interviews", "notes"} <= tables(path)
     first = applied(path)
-    assert [name for name, _ in first] == ["001_initial"]
+    assert [name for name, _ in first] == ["001_initial", "002_claimed_by"]
     datetime.fromisoformat(first[0][1])  # when it was applied, as ISO 8601
 
     SendLog(path).close()
@@ -63,11 +63,12 @@ def test_a_new_migration_is_applied_once_on_the_next_open(tmp_path: Path,
         calls.append(1)
         db.execute("ALTER TABLE notes ADD COLUMN reply_to TEXT")
 
-    monkeypatch.setattr(sendlog, "MIGRATIONS", [*sendlog.MIGRATIONS, ("002_reply_to", add_column)])
+    monkeypatch.setattr(sendlog, "MIGRATIONS", [*sendlog.MIGRATIONS, ("003_reply_to", add_column)])
     SendLog(path).close()
     SendLog(path).close()
     assert calls == [1]
-    assert [name for name, _ in applied(path)] == ["001_initial", "002_reply_to"]
+    assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by",
+                                                   "003_reply_to"]
 
 
 def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path,
@@ -80,15 +81,35 @@ def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path,
         db.execute("CREATE TABLE half (id INTEGER)")
         raise RuntimeError("migration bug")
 
-    monkeypatch.setattr(sendlog, "MIGRATIONS", [*sendlog.MIGRATIONS, ("002_half", half_way)])
+    monkeypatch.setattr(sendlog, "MIGRATIONS", [*sendlog.MIGRATIONS, ("003_half", half_way)])
     with pytest.raises(RuntimeError, match="migration bug"):
         SendLog(path)
     assert tables(path) == set()
 
     monkeypatch.undo()
     SendLog(path).close()
-    assert [name for name, _ in applied(path)] == ["001_initial"]
+    assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by"]
     assert "half" not in tables(path)
+
+
+def test_a_log_from_the_first_release_is_upgraded_in_place(
+        tmp_path: Path, interview: Interview, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "sends.sqlite3"
+    monkeypatch.setattr(sendlog, "MIGRATIONS", sendlog.MIGRATIONS[:1])
+    with SendLog(path) as old:
+        interview_id = old.interview_id(interview)
+        assert interview_id is not None
+        old.db.execute(
+            "INSERT INTO notes (interview_id, kind, recipient, address, name, subject, body, "
+            "status, via, message_id, created_at, updated_at, sent_at) VALUES "
+            "(?, 'thank-you', 'grace@analytical.example', 'grace@analytical.example', 'Grace', "
+            "'s', 'b', 'sent', 'smtp', '<m@x>', '2026-11-25T22:00:00+00:00', "
+            "'2026-11-25T22:00:00+00:00', '2026-11-25T22:00:00+00:00')", (interview_id,))
+    monkeypatch.undo()
+    with SendLog(path) as upgraded:
+        (record,) = upgraded.records()
+    assert record.status == "sent" and record.claimed_by is None
+    assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by"]
 
 
 def test_a_file_that_is_not_a_send_log_is_bad_input(tmp_path: Path) -> None:
@@ -199,3 +220,35 @@ def test_json_record_fields(tmp_path: Path, interview: Interview) -> None:
     assert late_one["message_id"] == "<alan@analytical.example>"
     assert late_one["gmail_id"] is None and late_one["kind"] == "thank-you"
     assert late_one["via"] == "smtp" and late_one["status"] == "sent"
+
+
+def test_a_gmail_send_another_live_run_is_making_is_not_taken_over(
+        tmp_path: Path, interview: Interview) -> None:
+    """A row in 'sending' with a draft is resumed only once its claimant has gone."""
+    import socket
+    import subprocess
+    import sys
+
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    now = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
+    try:
+        with SendLog(tmp_path / "log.sqlite3") as log:
+            interview_id = log.interview_id(interview)
+            assert interview_id is not None
+            claim = log.claim(interview_id, note(), via="gmail", purpose="send",
+                              message_id="<m@x>", resend=False, now=now)
+            assert isinstance(claim, Claim)
+            log.set_gmail_id(claim.row_id, "r-1")
+            log.db.execute("UPDATE notes SET claimed_by = ? WHERE id = ?",
+                           (f"{socket.gethostname()}:{other.pid}", claim.row_id))
+            busy = log.claim(interview_id, note(), via="gmail", purpose="send",
+                             message_id="<m2@x>", resend=False, now=now)
+            assert isinstance(busy, Skip) and "sending it right now" in busy.reason
+            other.kill()
+            other.wait()
+            resumed = log.claim(interview_id, note(), via="gmail", purpose="send",
+                                message_id="<m3@x>", resend=False, now=now)
+            assert isinstance(resumed, Claim) and resumed.gmail_id == "r-1"
+    finally:
+        other.kill()
+        other.wait()

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import socket
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -96,9 +98,36 @@ def _migration_001_initial(db: sqlite3.Connection) -> None:
     """)
 
 
+def _migration_002_claimed_by(db: sqlite3.Connection) -> None:
+    # Which process claimed a note ("host:pid"), so that a run can tell a send in
+    # progress elsewhere from one a crash interrupted.
+    db.execute("ALTER TABLE notes ADD COLUMN claimed_by TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _migration_001_initial),
+    ("002_claimed_by", _migration_002_claimed_by),
 ]
+
+
+def _claimant() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim_is_live(claimed_by: str | None) -> bool:
+    """Whether the process that claimed a note is still running on this machine."""
+    if not claimed_by:
+        return False
+    host, _, pid = claimed_by.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process with that id: assume it is the claimant
+    return True
 
 
 @dataclass(frozen=True)
@@ -134,6 +163,7 @@ class Record:
     error: str | None
     created_at: datetime
     sent_at: datetime | None
+    claimed_by: str | None = None
 
     @property
     def shown_status(self) -> str:
@@ -211,14 +241,17 @@ class Latest:
     subject: str
     body: str
     sent_at: str | None
+    live: bool = False
+    """Still being sent by a running process (a row in ``sending`` whose claimant lives)."""
 
     @classmethod
     def of(cls, row: sqlite3.Row | Record) -> Latest:
         if isinstance(row, Record):
             sent = row.sent_at.isoformat() if row.sent_at else None
-            return cls(row.status, row.via, row.gmail_id, row.subject, row.body, sent)
+            return cls(row.status, row.via, row.gmail_id, row.subject, row.body, sent,
+                       row.status == SENDING and claim_is_live(row.claimed_by))
         return cls(row["status"], row["via"], row["gmail_id"], row["subject"], row["body"],
-                   row["sent_at"])
+                   row["sent_at"], row["status"] == SENDING and claim_is_live(row["claimed_by"]))
 
 
 @dataclass(frozen=True)
@@ -240,6 +273,9 @@ def decide(latest: Latest | None, note: Note, *, via: str, purpose: str,
         when = (latest.sent_at or "")[:16].replace("T", " ")
         return Skip(f"already sent {when} UTC via {earlier_via}", SENT)
     if status in (SENDING, UNKNOWN):
+        if gmail_draft and latest.live:
+            return Skip("another thanknote run is sending it right now; run again once it has "
+                        "finished", UNKNOWN)
         if gmail_draft:
             # Gmail sends go through a draft: the draft's fate says whether it went
             # out, so this run may safely finish the job.
@@ -462,7 +498,7 @@ class SendLog:
                 status=row["status"], via=row["via"], message_id=row["message_id"],
                 gmail_id=row["gmail_id"], error=row["error"],
                 created_at=datetime.fromisoformat(row["created_at"]),
-                sent_at=_time(row["sent_at"])))
+                sent_at=_time(row["sent_at"]), claimed_by=row["claimed_by"]))
         return result
 
     @_translated
@@ -515,11 +551,12 @@ class SendLog:
             stamp = _iso(now)
             cursor = db.execute(
                 "INSERT INTO notes (interview_id, kind, recipient, address, name, title, subject, "
-                "body, status, via, message_id, gmail_id, created_at, updated_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "body, status, via, message_id, gmail_id, created_at, updated_at, claimed_by) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (interview_id, note.kind, note.to.casefold(), note.to, note.name, note.title,
                  subject, body, SENDING, via, message_id,
-                 gmail_id if resumed_status in (SENDING, UNKNOWN) else None, stamp, stamp))
+                 gmail_id if resumed_status in (SENDING, UNKNOWN) else None, stamp, stamp,
+                 _claimant()))
             assert cursor.lastrowid is not None
             return Claim(row_id=cursor.lastrowid, gmail_id=gmail_id,
                          resumed_status=resumed_status)
