@@ -36,8 +36,9 @@ EXPECTED_HEADERS = frozenset({
 })
 
 
-_LONGEST_HEADER_WORD = 70
-"""Plain-ASCII header lines fold at spaces near 78 characters; a longer word would be split
+_LONGEST_HEADER_WORD = 69
+"""Plain-ASCII header lines fold at spaces at 78 characters ("Subject: " and a 69-character
+word fill the first line); a longer word would be split
 (encoded non-ASCII subjects are split into encoded words, which decoders join back)."""
 
 
@@ -141,6 +142,7 @@ def verify(raw: bytes, *, note: Note, sender_address: str) -> None:
     parsed = BytesHeaderParser().parsebytes(header_block)  # compat32: raw lines, as written
     items = [(name.lower(), value) for name, value in parsed.items()]
     names = [name for name, _ in items]
+    raw_values = {name: _unfolded(value) for name, value in items}
     headers = {name: _decoded(value) for name, value in items
                if name in ("to", "from", "subject")}
     problems = []
@@ -150,10 +152,12 @@ def verify(raw: bytes, *, note: Note, sender_address: str) -> None:
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         problems.append(f"repeated header(s) {', '.join(repeated)}")
-    recipients = _addresses(headers.get("to", ""))
+    # Addresses are parsed before encoded words are decoded, as a mail client does:
+    # a decoded display name such as "Müller, Hans" is one name, not two addresses.
+    recipients = _addresses(raw_values.get("to", ""))
     if [r.casefold() for r in recipients] != [note.to.casefold()]:
         problems.append(f"recipients {recipients!r} instead of exactly {note.to!r}")
-    senders = _addresses(headers.get("from", ""))
+    senders = _addresses(raw_values.get("from", ""))
     if [s.casefold() for s in senders] != [sender_address.casefold()]:
         problems.append(f"sender {senders!r} instead of {sender_address!r}")
     for name in ("to", "from", "subject"):
@@ -168,14 +172,18 @@ def verify(raw: bytes, *, note: Note, sender_address: str) -> None:
 
 @functools.lru_cache(maxsize=4096)
 def _addresses(value: str) -> tuple[str, ...]:
-    """The addresses a decoded header value names (cached: From repeats in every message)."""
+    """The addresses a header value names (cached: From repeats in every message)."""
     return tuple(address for _, address in getaddresses([value]))
+
+
+def _unfolded(value: str) -> str:
+    return value.replace("\r\n", "").replace("\n", "")
 
 
 @functools.lru_cache(maxsize=4096)
 def _decoded(value: str) -> str:
     """A raw header value unfolded and with its encoded words decoded."""
-    unfolded = value.replace("\r\n", "").replace("\n", "")
+    unfolded = _unfolded(value)
     if "=?" not in unfolded:
         return unfolded
     return str(make_header(decode_header(unfolded)))
