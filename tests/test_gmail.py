@@ -181,6 +181,7 @@ def test_a_draft_made_from_an_older_file_is_not_sent(gmail: FakeGmail, interview
     fresh = invoke("send", str(interview), "--via", "gmail", "--yes", "--resend", GRACE,
                    fake=gmail)
     assert fresh.exit_code == 0, fresh.output
+    assert f"Gmail draft {old_draft} still holds an earlier note to {GRACE}" in fresh.stderr
     (grace_sent,) = [s for s in gmail.sent if recipients(s["raw"]) == [GRACE]]
     assert "a quarter of invoices" in parse(grace_sent["raw"]).get_content()
     assert grace_sent["draft_id"] != old_draft
@@ -197,7 +198,7 @@ def test_sending_by_smtp_after_drafting_says_to_delete_the_draft(
                     env={"THANKNOTE_SMTP_PASSWORD": "s3cret-app-pass"})
     assert result.exit_code == 0, result.output
     drafts = draft_ids_by_recipient(gmail)
-    assert f"Gmail draft {drafts[GRACE]} still holds the note to {GRACE}" in result.stderr
+    assert f"Gmail draft {drafts[GRACE]} still holds an earlier note to {GRACE}" in result.stderr
     assert len(server.messages) == 2
 
 

@@ -133,10 +133,13 @@ def plan(preparation: Preparation, log: SendLog | None, *, via: str, purpose: st
                           via=via, purpose=purpose, resend=to in resend)
         reason = decision.reason if isinstance(decision, Skip) else ""
         notice = ""
-        if (not reason and record is not None and record.status == "drafted"
-                and record.via == "gmail" and via != "gmail"):
-            notice = (f"Gmail draft {record.gmail_id} still holds the note to {record.to}; "
-                      "delete it so that it is not sent a second time")
+        # An unsent draft this run does not send through (another channel, a changed
+        # note, --resend) would stay in Gmail, one click from a second copy.
+        if (not reason and record is not None and record.gmail_id
+                and record.status in ("drafted", "failed")
+                and getattr(decision, "gmail_id", None) != record.gmail_id):
+            notice = (f"Gmail draft {record.gmail_id} still holds an earlier note to "
+                      f"{record.to}; delete it so that it is not sent a second time")
         planned.append(Planned(prepared, "skip" if reason else "deliver", reason, notice))
     return planned
 

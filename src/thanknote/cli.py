@@ -219,6 +219,8 @@ def _confirm(ready: Ready, question: str, yes: bool, channel: str = "") -> None:
     for item in ready.to_deliver:
         note = item.prepared.note
         typer.echo(f"  {note.label}: {note.subject}")
+        if item.notice:
+            typer.echo(f"    note: {item.notice}")
     try:
         answer = typer.confirm(question, default=False)
     except (KeyboardInterrupt, typer.Abort):
@@ -271,10 +273,10 @@ def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run
         result = batch.deliver(ready.planned, sender, log, ready.interview_file.interview,
                                source=ready.interview_file.path, resend=resend, now=clock.now,
                                on_result=progress.report)
-    if not dry_run:
-        for item in ready.to_deliver:
-            if item.notice:
-                typer.echo(f"note: {item.notice}", err=True)
+    delivered = {id(r.prepared) for r in result.results if r.status in ("sent", "drafted")}
+    for item in ready.to_deliver:
+        if item.notice and (dry_run or id(item.prepared) in delivered):
+            typer.echo(f"note: {item.notice}", err=True)
     if result.count("sent"):
         # Timing warnings concern notes that actually went out.
         for warning in ready.warnings:
@@ -286,8 +288,8 @@ def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run
     typer.echo(f"{summary or 'nothing to do'}{where}")
     if result.stopped:
         typer.echo(f"thanknote: stopped: {result.stopped}", err=True)
-        delivered = result.count("sent") + result.count("drafted")
-        if result.needs_auth and not delivered and not result.count(UNKNOWN):
+        went = result.count("sent") + result.count("drafted")
+        if result.needs_auth and not went and not result.count(UNKNOWN):
             # Nothing went out and nothing may have: the user has to sign in again.
             raise typer.Exit(AuthRequired.exit_code)
     if result.failed:
