@@ -144,6 +144,9 @@ def plan(preparation: Preparation, log: SendLog | None, *, via: str, purpose: st
     return planned
 
 
+NOT_TRIED = "not tried"
+
+
 @dataclass
 class NoteResult:
     prepared: Prepared
@@ -190,7 +193,7 @@ def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | No
         raise ValueError("notes to deliver and no sender to deliver them")
     sender.open()
     try:
-        for item in to_deliver:
+        for position, item in enumerate(to_deliver):
             prepared = item.prepared
             claim = journal.claim(prepared, sender, resend=prepared.recipient.casefold() in resend,
                                   now=now())
@@ -201,15 +204,22 @@ def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | No
                     outcome = _deliver_one(sender, prepared, claim, journal)
                 except FatalSenderError as fatal:
                     journal.finish(claim.row_id, fatal.outcome.status, now=now(),
-                               error=fatal.outcome.detail)
+                                   error=fatal.outcome.detail)
                     note_result = NoteResult(prepared, fatal.outcome.status, fatal.outcome.detail)
                     result.results.append(note_result)
                     on_result(note_result)
                     result.stopped = str(fatal)
                     result.needs_auth = fatal.needs_auth
+                    # The rest were never tried (nor claimed): say so, note by note.
+                    for untried in to_deliver[position + 1:]:
+                        note_result = NoteResult(untried.prepared, NOT_TRIED,
+                                                 "not tried: the batch stopped first")
+                        result.results.append(note_result)
+                        on_result(note_result)
                     break
                 journal.finish(claim.row_id, outcome.status, now=now(), gmail_id=outcome.gmail_id,
-                           error=outcome.detail if outcome.status in (FAILED, UNKNOWN) else None)
+                               error=outcome.detail if outcome.status in (FAILED, UNKNOWN)
+                               else None)
                 note_result = NoteResult(prepared, outcome.status, outcome.detail)
             result.results.append(note_result)
             on_result(note_result)

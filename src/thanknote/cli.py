@@ -282,7 +282,8 @@ def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run
         for warning in ready.warnings:
             typer.echo(f"warning: {warning}", err=True)
     counts = {status: result.count(status) for status in
-              ("sent", "drafted", "skipped", FAILED, UNKNOWN, "would send", "would draft")}
+              ("sent", "drafted", "skipped", FAILED, UNKNOWN, "not tried", "would send",
+               "would draft")}
     summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
     where = f"; log: {ready.log.path}" if ready.log is not None and not dry_run else ""
     typer.echo(f"{summary or 'nothing to do'}{where}")
