@@ -223,12 +223,14 @@ class Skip:
     status: str
 
 
-def unknown_reason(status: str, address: str) -> str:
+def unknown_reason(status: str, address: str, detail: str | None = None) -> str:
     """Why a note that may have gone out is skipped, and what the user can do."""
+    advice = f"check your Sent folder, then use --resend {address} to send it again"
+    if status != SENDING and detail:
+        return f"unknown: {detail.rstrip('.')}. Before sending again, {advice}"
     why = ("another run is sending it now, or an earlier run stopped while sending it"
-           if status == SENDING else "the server's answer to an earlier attempt was lost")
-    return (f"unknown: {why}, so it may have gone out; check your Sent folder, then use "
-            f"--resend {address} to send it again")
+           if status == SENDING else "the answer to an earlier attempt was lost")
+    return f"unknown: {why}, so it may have gone out; {advice}"
 
 
 @dataclass(frozen=True)
@@ -243,15 +245,18 @@ class Latest:
     sent_at: str | None
     live: bool = False
     """Still being sent by a running process (a row in ``sending`` whose claimant lives)."""
+    error: str | None = None
+    """What the run that left the row said happened (for an ``unknown`` row: why)."""
 
     @classmethod
     def of(cls, row: sqlite3.Row | Record) -> Latest:
         if isinstance(row, Record):
             sent = row.sent_at.isoformat() if row.sent_at else None
             return cls(row.status, row.via, row.gmail_id, row.subject, row.body, sent,
-                       row.status == SENDING and claim_is_live(row.claimed_by))
+                       row.status == SENDING and claim_is_live(row.claimed_by), row.error)
         return cls(row["status"], row["via"], row["gmail_id"], row["subject"], row["body"],
-                   row["sent_at"], row["status"] == SENDING and claim_is_live(row["claimed_by"]))
+                   row["sent_at"], row["status"] == SENDING and claim_is_live(row["claimed_by"]),
+                   row["error"])
 
 
 @dataclass(frozen=True)
@@ -280,7 +285,7 @@ def decide(latest: Latest | None, note: Note, *, via: str, purpose: str,
             # Gmail sends go through a draft: the draft's fate says whether it went
             # out, so this run may safely finish the job.
             return Resume(draft, status)
-        return Skip(unknown_reason(status, note.to), UNKNOWN)
+        return Skip(unknown_reason(status, note.to, latest.error), UNKNOWN)
     same_text = (latest.subject, latest.body) == (note.subject, note.body)
     if status == DRAFTED and purpose == "draft":
         hint = "" if same_text else (f"; the file has changed since: --resend {note.to} makes "
