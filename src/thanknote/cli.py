@@ -342,13 +342,13 @@ class _Progress:
 
 def _request(file: Path, via: str, purpose: str, template: Path | None, db: Path | None,
              only: list[str] | None, resend: list[str] | None, max_similarity: float,
-             allow_similar: bool, dry_run: bool) -> Request:
+             allow_similar: bool) -> Request:
     from thanknote.batch import GuardOptions
     from thanknote.workflow import Request
 
     return Request(path=file, via=via, purpose=purpose, template=template, db=db,
                    only=frozenset(only or ()), resend=frozenset(resend or ()),
-                   guards=GuardOptions(max_similarity, allow_similar), dry_run=dry_run)
+                   guards=GuardOptions(max_similarity, allow_similar))
 
 
 @app.command()
@@ -367,7 +367,7 @@ def draft(
     from thanknote import clock, workflow
 
     request = _request(file, "gmail", "draft", template, db, only, resend, max_similarity,
-                       allow_similar, dry_run)
+                       allow_similar)
     ready = workflow.prepare_request(request, clock.now())
     _deliver(ready, "gmail", "draft", settings=None, yes=True, dry_run=dry_run,
              question=None, after=_calendar_hint(ready))
@@ -401,7 +401,7 @@ def send(
     if via not in ("smtp", "gmail"):
         raise BadInput(f"--via must be smtp or gmail, not {via!r}")
     request = _request(file, via, "send", template, db, only, resend, max_similarity,
-                       allow_similar, dry_run)
+                       allow_similar)
     settings = None
     if via == "smtp":
         settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile,
@@ -638,8 +638,7 @@ def followup(
         settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile,
                                   password="")  # checked now; the password is asked later
     request = following.FollowUpRequest(path=file, via=via, purpose=purpose, to=to,
-                                        template=template, db=db, early=early, resend=resend,
-                                        dry_run=dry_run)
+                                        template=template, db=db, early=early, resend=resend)
     prepared = following.prepare(request, clock.now())
     _deliver(prepared.ready, via, purpose, settings=settings, yes=yes, dry_run=dry_run,
              question=f"Send this follow-up via {via}?" if purpose == "send" else None,

@@ -426,7 +426,6 @@ class FollowUpRequest:
     db: Path | None = None
     early: bool = False
     resend: bool = False
-    dry_run: bool = False
 
 
 @dataclass
@@ -464,7 +463,7 @@ def prepare(request: FollowUpRequest, now: datetime) -> FollowUpBatch:
     resend = frozenset({note.to.casefold()}) if request.resend else frozenset()
     ready = workflow.prepare_request(workflow.Request(
         path=request.path, via=request.via, purpose=request.purpose, template=request.template,
-        db=request.db, resend=resend, dry_run=request.dry_run), now, notes=[note])
+        db=request.db, resend=resend), now, notes=[note])
     try:
         if ready.log is not None and ready.interview_id is not None:
             if not request.resend:

@@ -30,8 +30,6 @@ class Request:
     only: frozenset[str] = frozenset()
     resend: frozenset[str] = frozenset()
     guards: GuardOptions = field(default_factory=GuardOptions)
-    dry_run: bool = False
-    """Read the send log if there is one; create and write nothing."""
 
 
 @dataclass
