@@ -404,8 +404,7 @@ def send(
                        allow_similar)
     settings = None
     if via == "smtp":
-        settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile,
-                                  password="")  # checked now; the password is asked later
+        settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile)
     ready = workflow.prepare_request(request, clock.now())
     _deliver(ready, via, "send", settings=settings, yes=yes, dry_run=dry_run,
              question=f"Send these {len(ready.to_deliver)} note(s) via {via}?",
@@ -462,15 +461,12 @@ def _channel(ready: Ready, settings: SmtpSettings | None) -> str:
 
 
 def _smtp_settings(host: str, port: int | None, security: str, user: str | None,
-                   cafile: Path | None, password: str) -> SmtpSettings:
-    from thanknote.senders.smtp import DEFAULT_PORTS, SmtpSettings, check_settings
+                   cafile: Path | None) -> SmtpSettings:
+    """The SMTP options, checked before anything else runs; the password is asked later."""
+    from thanknote.senders.smtp import settings_from_options
 
-    if security not in DEFAULT_PORTS:
-        raise BadInput(f"--smtp-security must be ssl, starttls or none, not {security!r}")
-    settings = SmtpSettings(host=host, port=port or DEFAULT_PORTS[security], security=security,
-                            user=user or "", password=password, sender="", cafile=cafile)
-    check_settings(settings)
-    return settings
+    return settings_from_options(host=host, port=port, security=security, user=user,
+                                 cafile=cafile)
 
 
 def _smtp_password(user: str) -> str:
@@ -635,8 +631,7 @@ def followup(
     via, purpose = following.delivery_mode(via, as_draft)
     settings = None
     if via == "smtp":
-        settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile,
-                                  password="")  # checked now; the password is asked later
+        settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile)
     request = following.FollowUpRequest(path=file, via=via, purpose=purpose, to=to,
                                         template=template, db=db, early=early, resend=resend)
     prepared = following.prepare(request, clock.now())

@@ -56,6 +56,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def settings_from_options(*, host: str, port: int | None, security: str, user: str | None,
+                          cafile: Path | None) -> SmtpSettings:
+    """Settings from the command line, checked; password and sender are filled in later."""
+    settings = SmtpSettings(host=host, port=port or DEFAULT_PORTS.get(security, 0),
+                            security=security, user=user or "", password="", sender="",
+                            cafile=cafile)
+    check_settings(settings)
+    return settings
+
+
 def check_settings(settings: SmtpSettings) -> None:
     """Refuse what must never reach the network, before any connection is attempted."""
     if settings.security not in SECURITY_MODES:
