@@ -133,9 +133,9 @@ def main() -> None:
     arguments = parser.parse_args()
     scratch = None
     if arguments.keep is None:
+        ram_disk = Path("/dev/shm")  # noqa: S108 - mkdtemp makes a private directory in it
         scratch = tempfile.TemporaryDirectory(prefix="thanknote-bench-log-",
-                                              dir="/dev/shm" if Path("/dev/shm").is_dir()
-                                              else None)
+                                              dir=ram_disk if ram_disk.is_dir() else None)
         directory = Path(scratch.name)
     else:
         directory = arguments.keep
