@@ -19,6 +19,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import thanknote_executable
+from tests.gmail_helpers import invoke, write_token
+from tests.gmail_helpers import recipients as gmail_recipients
+from tests.gmail_server import FakeGmail
 from tests.helpers import CONVERSATION_POINTS, write_interview
 from tests.smtp_server import DEFAULT_PASSWORD, SMTPTestServer
 from tests.test_message import built, display_name, make
@@ -259,3 +262,19 @@ def test_long_names_and_idn_addresses_are_sent_and_accepted(
     log = json.loads(run("log", "--json").stdout)
     assert sorted((r["to"], r["status"]) for r in log) == sorted(
         (address, "sent") for address in received)
+
+
+def test_long_names_and_idn_addresses_go_through_gmail(fake_gmail: FakeGmail,
+                                                       tmp_path: Path) -> None:
+    write_token(fake_gmail)
+    people = interviewers("lena@bücher.example", "wen@臺網中心.example")
+    people[0]["name"] = LONG_WORD
+    people[1]["name"] = LONG_NAME.strip()
+    path = write_interview(tmp_path, interviewers=people)
+    result = invoke("send", str(path), "--via", "gmail", "--yes", fake=fake_gmail)
+    assert result.exit_code == 0, result.output
+    sent = {gmail_recipients(item["raw"])[0]: item["raw"] for item in fake_gmail.sent}
+    assert sorted(sent) == ["lena@xn--bcher-kva.example", "wen@xn--fiqq24b10vi0d.example"]
+    assert display_name(sent["lena@xn--bcher-kva.example"], "To") == LONG_WORD
+    assert display_name(sent["wen@xn--fiqq24b10vi0d.example"], "To") == LONG_NAME.strip()
+    assert all(max(len(line) for line in raw.split(b"\r\n")) <= 78 for raw in sent.values())
