@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from thanknote import batch, clock, loader
+from thanknote.addresses import unicode_form
 from thanknote.batch import GuardOptions, Preparation
 from thanknote.guards import GuardReport
 from thanknote.paths import send_log_path
@@ -51,11 +52,13 @@ class PreviewResult:
             f"with {interview.follow_up_with}",
             f"{len(prepared)} note{'s' if len(prepared) != 1 else ''} from "
             f"{file.candidate.name} <{file.candidate.email}>",
+            *_idna_notes(file.candidate.email, "         "),
         ]
         for number, item in enumerate(prepared, start=1):
             note = item.note
             lines += ["", f"--- note {number} of {len(prepared)} " + "-" * 40,
-                      f"To:      {note.label}", f"Subject: {note.subject}", "", note.body.rstrip()]
+                      f"To:      {note.label}", *_idna_notes(note.to, "         "),
+                      f"Subject: {note.subject}", "", note.body.rstrip()]
         lines += ["", "--- checks " + "-" * 50,
                   f"ok       header safety: {len(prepared)} message(s), one recipient each"]
         for check, refusals in self.report.checks.items():
@@ -75,6 +78,14 @@ class PreviewResult:
         for path in self.written:
             lines.append(f"wrote    {path}")
         return "\n".join(lines)
+
+
+def _idna_notes(address: str, indent: str) -> list[str]:
+    """The line saying an internationalised domain goes out in its ASCII form, if it does."""
+    written = unicode_form(address)
+    if written is None:
+        return []
+    return [f"{indent}(the IDNA form of {written}: mail servers route domains in ASCII)"]
 
 
 def preview(path: Path, *, template: Path | None, db: Path | None, options: GuardOptions,
