@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from thanknote.errors import GuardRefusal, ThanknoteError
@@ -75,10 +75,9 @@ def prepare(interview_file: InterviewFile, notes: Sequence[Note], *, log: SendLo
 
 def hours_late(interview: Interview, when: datetime) -> float | None:
     """Hours past the protocol's 24 hours after the interview ended, or None when on time."""
-    deadline = interview.ends_at + timedelta(hours=ON_TIME_HOURS)
-    if when <= deadline:
+    if when <= interview.deadline:
         return None
-    return (when - deadline).total_seconds() / 3600
+    return (when - interview.deadline).total_seconds() / 3600
 
 
 def timing_problem(interview: Interview, now: datetime) -> str | None:
@@ -89,6 +88,19 @@ def timing_problem(interview: Interview, now: datetime) -> str | None:
                 "a thank-you note goes out after the conversation. Use 'thanknote draft' to "
                 "prepare drafts now")
     return None
+
+
+def ambiguous_start(interview: Interview) -> str | None:
+    """What thanknote made of a start time that occurs twice (the repeated hour of a fall-back)."""
+    if not interview.start_is_ambiguous:
+        return None
+    start = interview.starts_at
+    second = start.replace(fold=1 - start.fold)
+    zone = interview.timezone_name or start.tzname()
+    return (f"starts_at {start:%Y-%m-%dT%H:%M} occurs twice in {zone} (the clocks go back "
+            f"that night); thanknote reads it as the first, {start:%H:%M %Z} "
+            f"({interview.start_instant:%H:%M} UTC). For the second, write it with its offset: "
+            f"{second.isoformat()}")
 
 
 def late_warning(interview: Interview, now: datetime) -> str | None:

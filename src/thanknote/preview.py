@@ -102,6 +102,8 @@ def preview(path: Path, *, template: Path | None, db: Path | None, options: Guar
     if look_alike is not None:
         result.warnings.append(f"send would refuse: {look_alike}")
     interview = interview_file.interview
+    if (ambiguous := batch.ambiguous_start(interview)) is not None:
+        result.warnings.append(ambiguous)
     if (problem := batch.timing_problem(interview, now)) is not None:
         result.warnings.append(f"send would refuse now: {problem}")
     elif (late := batch.late_warning(interview, now)) is not None:

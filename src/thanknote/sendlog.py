@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from thanknote.errors import BadInput, DeliveryError
+from thanknote.model import ON_TIME_HOURS as ON_TIME_HOURS
 from thanknote.model import Interview
 from thanknote.render import Note
 from thanknote.status import DRAFTED as DRAFTED
@@ -36,8 +37,6 @@ from thanknote.status import UNKNOWN as UNKNOWN
 
 if TYPE_CHECKING:
     import sqlite3
-
-ON_TIME_HOURS = 24
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
