@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from thanknote.errors import GuardRefusal, ThanknoteError
+from thanknote.errors import AuthRequired, GuardRefusal, ThanknoteError
 from thanknote.guards import DEFAULT_MAX_SIMILARITY, GuardReport, PooledNote, run_checks
 from thanknote.message import Prepared, build
 from thanknote.model import Interview, InterviewFile
@@ -123,6 +123,8 @@ class Planned:
     reason: str = ""
     notice: str = ""
     """Something the user should do besides, e.g. delete a Gmail draft this send makes moot."""
+    state: str = ""
+    """For a skip: the note's state in the log (``sent``, ``unknown``, ...)."""
 
 
 def plan(preparation: Preparation, log: SendLog | None, *, via: str, purpose: str,
@@ -144,6 +146,7 @@ def plan(preparation: Preparation, log: SendLog | None, *, via: str, purpose: st
         decision = decide(Latest.of(record) if record is not None else None, prepared.note,
                           via=via, purpose=purpose, resend=to in resend)
         reason = decision.reason if isinstance(decision, Skip) else ""
+        state = decision.status if isinstance(decision, Skip) else ""
         notice = ""
         # An unsent draft this run does not send through (another channel, a changed
         # note, --resend) would stay in Gmail, one click from a second copy.
@@ -152,7 +155,7 @@ def plan(preparation: Preparation, log: SendLog | None, *, via: str, purpose: st
                 and getattr(decision, "gmail_id", None) != record.gmail_id):
             notice = (f"Gmail draft {record.gmail_id} still holds an earlier note to "
                       f"{record.to}; delete it so that it is not sent a second time")
-        planned.append(Planned(prepared, "skip" if reason else "deliver", reason, notice))
+        planned.append(Planned(prepared, "skip" if reason else "deliver", reason, notice, state))
     return planned
 
 
@@ -164,6 +167,8 @@ class NoteResult:
     prepared: Prepared
     status: str
     detail: str = ""
+    state: str = ""
+    """For a skipped note: its state in the log; ``unknown`` keeps the batch unfinished."""
 
 
 @dataclass
@@ -179,6 +184,24 @@ class BatchResult:
     @property
     def failed(self) -> bool:
         return self.stopped is not None or any(r.status in (FAILED, UNKNOWN) for r in self.results)
+
+    @property
+    def unsettled(self) -> list[NoteResult]:
+        """Notes this run skipped because nobody can say yet whether they went out."""
+        return [r for r in self.results if r.status == "skipped" and r.state == UNKNOWN]
+
+    @property
+    def exit_code(self) -> int:
+        """The spec's rule: 1 while any note of the batch failed or is unknown, else 0.
+
+        A batch stopped by a refused login, with nothing sent and nothing that may
+        have been, exits as a missing login does (2): the user has to sign in again.
+        """
+        went = self.count("sent") + self.count("drafted")
+        if (self.needs_auth and not went and not self.count(UNKNOWN)
+                and not self.unsettled):
+            return AuthRequired.exit_code
+        return 1 if self.failed or self.unsettled else 0
 
 
 def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | None,
@@ -196,7 +219,7 @@ def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | No
     result = BatchResult()
     to_deliver = [p for p in planned if p.action == "deliver"]
     for skipped in (p for p in planned if p.action == "skip"):
-        note_result = NoteResult(skipped.prepared, "skipped", skipped.reason)
+        note_result = NoteResult(skipped.prepared, "skipped", skipped.reason, state=skipped.state)
         result.results.append(note_result)
         on_result(note_result)
     if not to_deliver:
@@ -210,7 +233,7 @@ def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | No
             claim = journal.claim(prepared, sender, resend=prepared.recipient.casefold() in resend,
                                   now=now())
             if isinstance(claim, Skip):
-                note_result = NoteResult(prepared, "skipped", claim.reason)
+                note_result = NoteResult(prepared, "skipped", claim.reason, state=claim.status)
             else:
                 try:
                     outcome = _deliver_one(sender, prepared, claim, journal)

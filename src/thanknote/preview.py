@@ -82,7 +82,7 @@ def preview(path: Path, *, template: Path | None, db: Path | None, options: Guar
     interview_file = loader.load(path)
     notes = render_notes(interview_file, template=template)
     now = clock.now()
-    log = SendLog.existing(send_log_path(db))
+    log = SendLog.existing(send_log_path(db), read_only=True)
     look_alike = None
     fresh = frozenset(n.to.casefold() for n in notes)
     try:
