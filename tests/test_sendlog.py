@@ -10,10 +10,10 @@ import pytest
 
 from tests.helpers import write_interview
 from thanknote import loader, sendlog
+from thanknote.claimant import started
 from thanknote.errors import BadInput
 from thanknote.model import Interview
 from thanknote.render import THANK_YOU, Note
-from thanknote.claimant import started
 from thanknote.sendlog import Claim, SendLog, Skip
 
 END = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)  # 15:30 -05:00, the default interview's end

@@ -227,40 +227,60 @@ def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | No
     if sender is None:
         raise ValueError("notes to deliver and no sender to deliver them")
     sender.open()
+
+    def report(note_result: NoteResult) -> None:
+        result.results.append(note_result)
+        on_result(note_result)
+
+    def stop(why: str, after: int) -> None:
+        result.stopped = why
+        # The rest were never tried (nor claimed): say so, note by note.
+        for untried in to_deliver[after + 1:]:
+            report(NoteResult(untried.prepared, NOT_TRIED, "not tried: the batch stopped first"))
+
     try:
         for position, item in enumerate(to_deliver):
             prepared = item.prepared
-            claim = journal.claim(prepared, sender, resend=prepared.recipient.casefold() in resend,
-                                  now=now())
+            try:
+                claim = journal.claim(prepared, sender,
+                                      resend=prepared.recipient.casefold() in resend, now=now())
+            except ThanknoteError as error:
+                # Nothing was handed to the server: this note is as untried as the rest.
+                report(NoteResult(prepared, NOT_TRIED, "not tried: the send log could not "
+                                  "record that it was about to go"))
+                stop(f"the log could not record a note before sending it: {error}", position)
+                break
             if isinstance(claim, Skip):
-                note_result = NoteResult(prepared, "skipped", claim.reason, state=claim.status)
-            else:
-                try:
-                    outcome = _deliver_one(sender, prepared, claim, journal)
-                except FatalSenderError as fatal:
-                    journal.finish(claim.row_id, fatal.outcome.status, now=now(),
-                                   error=fatal.outcome.detail)
-                    note_result = NoteResult(prepared, fatal.outcome.status, fatal.outcome.detail)
-                    result.results.append(note_result)
-                    on_result(note_result)
-                    result.stopped = str(fatal)
-                    result.needs_auth = fatal.needs_auth
-                    # The rest were never tried (nor claimed): say so, note by note.
-                    for untried in to_deliver[position + 1:]:
-                        note_result = NoteResult(untried.prepared, NOT_TRIED,
-                                                 "not tried: the batch stopped first")
-                        result.results.append(note_result)
-                        on_result(note_result)
-                    break
-                journal.finish(claim.row_id, outcome.status, now=now(), gmail_id=outcome.gmail_id,
-                               error=outcome.detail if outcome.status in (FAILED, UNKNOWN)
-                               else None)
-                note_result = NoteResult(prepared, outcome.status, outcome.detail)
-            result.results.append(note_result)
-            on_result(note_result)
+                report(NoteResult(prepared, "skipped", claim.reason, state=claim.status))
+                continue
+            fatal: FatalSenderError | None = None
+            try:
+                outcome = _deliver_one(sender, prepared, claim, journal)
+            except FatalSenderError as error:
+                fatal, outcome = error, error.outcome
+            unrecorded = journal.record(claim.row_id, outcome, now=now())
+            if unrecorded is not None:
+                report(NoteResult(prepared, UNKNOWN, _unrecorded(outcome)))
+                stop(f"the log could not record what happened to a note: {unrecorded}",
+                     position)
+                break
+            report(NoteResult(prepared, outcome.status, outcome.detail))
+            if fatal is not None:
+                result.needs_auth = fatal.needs_auth
+                stop(str(fatal), position)
+                break
     finally:
         sender.close()
     return result
+
+
+def _unrecorded(outcome: Outcome) -> str:
+    """A note whose outcome the log could not record: its row still reads ``unknown``."""
+    if outcome.status in ("sent", "drafted"):
+        what = "accepted by the server" if outcome.status == "sent" else "drafted in Gmail"
+        return f"{what}; the log could not record it: it shows as unknown"
+    detail = f"{outcome.status}: {outcome.detail}" if outcome.detail else outcome.status
+    return f"{detail}; the log could not record that: it shows as unknown"
 
 
 class _Journal:
@@ -292,6 +312,15 @@ class _Journal:
                error: str | None = None) -> None:
         if self.log is not None:
             self.log.finish(row_id, status, now=now, gmail_id=gmail_id, error=error)
+
+    def record(self, row_id: int, outcome: Outcome, *, now: datetime) -> ThanknoteError | None:
+        """Record a delivery's outcome; the log's error when it could not."""
+        try:
+            self.finish(row_id, outcome.status, now=now, gmail_id=outcome.gmail_id,
+                        error=outcome.detail if outcome.status in (FAILED, UNKNOWN) else None)
+        except ThanknoteError as error:
+            return error
+        return None
 
 
 def _deliver_one(sender: Sender, prepared: Prepared, claim: Claim, journal: _Journal) -> Outcome:

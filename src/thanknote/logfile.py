@@ -38,6 +38,7 @@ _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8
 _PENDING_BYTE = 0x40000000
 _SHARED_SIZE = 510
 _WAL_WRITE_LOCK = 120
+_NEARLY_FULL = 64 * 1024  # bytes: less room than a few pages
 
 
 class SendLogError(DeliveryError):
@@ -122,7 +123,7 @@ def storage_error(path: Path, error: sqlite3.Error, *, waited: float | None = No
         return LogLocked(f"the send log {path} is locked by {held_by(path)}{wait}",
                          hint="let that run finish (or stop it), then run again; "
                          "THANKNOTE_LOCK_TIMEOUT sets how long thanknote waits")
-    if code == _FULL:
+    if code == _FULL or (code == _IOERR and _disk_full(path)):
         return SendLogError(f"the disk holding the send log {path} is full",
                             hint="free some space on it, then run again; the log still "
                             "holds every note recorded so far")
@@ -140,6 +141,19 @@ def storage_error(path: Path, error: sqlite3.Error, *, waited: float | None = No
         return SendLogError(f"the send log {path} could not be read or written: {detail} "
                             "(a disk or file-system error)", hint=_KEEP_A_COPY)
     return SendLogError(f"the send log {path}: {detail}")
+
+
+def _disk_full(path: Path) -> bool:
+    """Whether the file system holding ``path`` has (next to) no room left.
+
+    SQLite reports some writes that fail for want of space as plain I/O errors
+    (growing the WAL index, for one); the file system says why.
+    """
+    try:
+        room = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return room.f_bavail * room.f_frsize < _NEARLY_FULL
 
 
 def _writable(path: Path) -> bool:
@@ -181,7 +195,7 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
     try:
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.OperationalError as error:
-        if (error.sqlite_errorcode & 0xFF) != _CANTOPEN:
+        if (error.sqlite_errorcode & 0xFF) not in (_CANTOPEN, _READONLY):
             db.close()
             raise
         # A write-ahead log with no index file beside it, in a folder this user may not

@@ -394,7 +394,8 @@ class SendLog:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite rolls back itself after some errors (full)
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
@@ -473,12 +474,14 @@ class SendLog:
         if row is not None:
             if create:
                 # The file may have moved its follow-up date or added a recruiter.
-                self.db.execute(
-                    "UPDATE interviews SET follow_up_on = ?, follow_up_with = ?, ends_at = ?, "
-                    "timezone = ?, source_path = coalesce(?, source_path) WHERE id = ?",
-                    (interview.follow_up_on.isoformat(), interview.follow_up_with,
-                     _iso(interview.ends_at), interview.timezone_name,
-                     str(source.resolve()) if source else None, row[0]))
+                with self._write() as db:
+                    db.execute(
+                        "UPDATE interviews SET follow_up_on = ?, follow_up_with = ?, "
+                        "ends_at = ?, timezone = ?, source_path = coalesce(?, source_path) "
+                        "WHERE id = ?",
+                        (interview.follow_up_on.isoformat(), interview.follow_up_with,
+                         _iso(interview.ends_at), interview.timezone_name,
+                         str(source.resolve()) if source else None, row[0]))
             return int(row[0])
         if not create:
             return None
