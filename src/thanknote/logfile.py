@@ -230,6 +230,6 @@ def check_integrity(db: sqlite3.Connection, path: Path) -> None:
                                            if len(problems) > 3 else "")
         raise BadInput(f"the send log {path} is damaged (SQLite's integrity check: {shown}); "
                        "nothing was sent, since it can no longer say what was",
-                       hint=f"{_KEEP_A_COPY}. `sqlite3 {path} .recover` rebuilds what it can "
-                       "into a new file; check that file with `thanknote log --db NEW` "
-                       "before sending with it")
+                       hint=f"{_KEEP_A_COPY}. `sqlite3 {path} .recover | sqlite3 "
+                       "repaired.sqlite3` rebuilds what it can; read that with `thanknote log "
+                       "--db repaired.sqlite3` before you send with it")
