@@ -109,6 +109,9 @@ def test_killed_after_the_server_accepted_leaves_the_note_unknown(
         "it again"]
     again = run(send_command(server, file, "--yes"))  # still unknown, still exit 1
     assert again.returncode == 1 and len(server.messages_to(GRACE)) == 1
+    dry = run(send_command(server, file, "--dry-run"))  # a dry run only reports: exit 0
+    assert dry.returncode == 0, dry.stderr
+    assert f"skip: Grace Hopper <{GRACE}>: unknown" in dry.stdout
     state = {r["to"]: r["status"] for r in log_records()}
     assert state == {GRACE: "unknown", ALAN: "sent"}
 
