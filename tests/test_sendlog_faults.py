@@ -156,10 +156,12 @@ def test_a_locked_log_names_the_process_and_says_it_waits(
     holder = lock_holder(log_path())
     done = run(send_command(server, file), THANKNOTE_LOCK_TIMEOUT="1")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert (f"thanknote: waiting for the send log {log_path()} (held by another run, process "
-            f"{holder.pid})") in done.stderr
-    assert f"the send log {log_path()} is locked by process {holder.pid} (waited 1 s for it)" \
-        in done.stderr
+    # The holder's id comes from /proc/locks (Linux); elsewhere it is "another process".
+    linux = sys.platform.startswith("linux")
+    assert (f"thanknote: waiting for the send log {log_path()} (held by another run"
+            + (f", process {holder.pid})" if linux else ")")) in done.stderr
+    who = f"process {holder.pid}" if linux else "another process"
+    assert f"the send log {log_path()} is locked by {who} (waited 1 s for it)" in done.stderr
     assert "not a thanknote send log" not in done.stderr
     assert "--db" not in done.stdout + done.stderr  # never a new log while this one holds sends
     assert f"not tried: Alan Turing <{ALAN}>" in done.stdout
