@@ -93,7 +93,7 @@ def preview(path: Path, *, template: Path | None, db: Path | None, options: Guar
     interview_file = loader.load(path)
     notes = render_notes(interview_file, template=template)
     now = clock.now()
-    log = SendLog.existing(send_log_path(db))
+    log = SendLog.existing(send_log_path(db), read_only=True)
     look_alike = None
     fresh = frozenset(n.to.casefold() for n in notes)
     try:
@@ -113,6 +113,8 @@ def preview(path: Path, *, template: Path | None, db: Path | None, options: Guar
     if look_alike is not None:
         result.warnings.append(f"send would refuse: {look_alike}")
     interview = interview_file.interview
+    if (ambiguous := batch.ambiguous_start(interview)) is not None:
+        result.warnings.append(ambiguous)
     if (problem := batch.timing_problem(interview, now)) is not None:
         result.warnings.append(f"send would refuse now: {problem}")
     elif (late := batch.late_warning(interview, now)) is not None:
