@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-ON_TIME_HOURS = 24
-"""The protocol asks for a thank-you note within a day of the interview's end."""
+from thanknote.model import ON_TIME_HOURS as ON_TIME_HOURS
 
 
 def hours_between(start: datetime, when: datetime) -> float:
