@@ -9,6 +9,7 @@ made-up time on real mail.
 from __future__ import annotations
 
 import os
+import textwrap
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -43,8 +44,7 @@ def channel(via: str, purpose: str, settings: SmtpSettings | None,
     from thanknote.senders.smtp import is_loopback
 
     if via == "smtp" and settings is not None:
-        security = {"ssl": "ssl (implicit TLS)", "starttls": "starttls",
-                    "none": "none (no encryption)"}.get(settings.security, settings.security)
+        security = {"none": "none (no encryption)"}.get(settings.security, settings.security)
         login = (f"login {settings.user or candidate.email}" if smtp_logs_in(settings)
                  else "no login")
         return Channel(f"via smtp: host {settings.host}, port {settings.port}, security "
@@ -65,8 +65,8 @@ def pinned_clock(now: datetime) -> str | None:
     """The warning to show while THANKNOTE_NOW pins the clock, or None."""
     if not os.environ.get(PINNED_CLOCK):
         return None
-    return (f"{PINNED_CLOCK} is set, so thanknote takes the time to be {now:%Y-%m-%d %H:%M} "
-            "UTC: the messages' Date: headers and the send log will say so, not the real time")
+    return (f"{PINNED_CLOCK} pins the clock at {now:%Y-%m-%d %H:%M} UTC, so the messages' "
+            "Date: headers and the send log will carry that time, not the real one")
 
 
 def refuse_pinned_clock(where: Channel, *, attended: bool) -> None:
@@ -99,9 +99,9 @@ def lines(interview: Interview, candidate: Candidate, where: Channel, now: datet
     """The banner: interview, sender, channel, timing (thank-you sends) and a pinned clock."""
     shown = [f"{interview.company} / {interview.role} / "
              f"{interview.local_start:%a %d %b %Y %H:%M %Z}",
-             f"from {candidate.name} <{candidate.email}> {where.words}"]
+             f"from {candidate.name} <{candidate.email}>", where.words]
     if timing and (line := timing_line(interview, now)) is not None:
         shown.append(line)
     if (pinned := pinned_clock(now)) is not None:
-        shown.append(f"note: {pinned}")
+        shown.append("\n".join(textwrap.wrap(f"note: {pinned}", 80, subsequent_indent="      ")))
     return shown
