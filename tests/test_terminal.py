@@ -180,14 +180,15 @@ def test_pinned_clock_override_lets_the_delivery_go_on(tmp_path: Path) -> None:
                   env={**gmail, "THANKNOTE_ALLOW_PINNED_CLOCK": "1"})
     assert "THANKNOTE_NOW is set (a pinned clock" not in allowed.stderr
     assert "thanknote auth" in allowed.stderr
-    assert "note: THANKNOTE_NOW pins the clock at" in allowed.stderr
+    assert "note: THANKNOTE_NOW pins the clock:" in allowed.stderr
 
 
 def test_pinned_clock_on_loopback_delivers_and_says_so(smtp_starttls_server: SMTPTestServer,
                                                        tmp_path: Path) -> None:
     sent = send(smtp_starttls_server, write_interview(tmp_path))
     assert sent.returncode == 0
-    assert "note: THANKNOTE_NOW pins the clock at 2026-11-25 22:00 UTC" in sent.stderr
+    assert ("note: THANKNOTE_NOW pins the clock: Date: and the log say 2026-11-25 22:00 UTC"
+            in sent.stderr)
     assert len(smtp_starttls_server.messages) == 2
 
 
@@ -216,7 +217,8 @@ def test_dry_run_says_the_pinned_clock_and_where_it_would_send(
     assert planned.returncode == 0, planned.stderr
     assert (f"via smtp: host {server.host}, port {server.port}, security starttls, login "
             "ada@example.com") in planned.stdout
-    assert "note: THANKNOTE_NOW pins the clock at 2026-11-25 22:00 UTC" in planned.stdout
+    assert ("note: THANKNOTE_NOW pins the clock: Date: and the log say 2026-11-25 22:00 UTC"
+            in planned.stdout)
     assert server.connections == 0
 
 

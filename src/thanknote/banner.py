@@ -9,7 +9,6 @@ made-up time on real mail.
 from __future__ import annotations
 
 import os
-import textwrap
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -65,8 +64,8 @@ def pinned_clock(now: datetime) -> str | None:
     """The warning to show while THANKNOTE_NOW pins the clock, or None."""
     if not os.environ.get(PINNED_CLOCK):
         return None
-    return (f"{PINNED_CLOCK} pins the clock at {now:%Y-%m-%d %H:%M} UTC, so the messages' "
-            "Date: headers and the send log will carry that time, not the real one")
+    # One line of 80 columns: a script's first line of stderr says it.
+    return f"{PINNED_CLOCK} pins the clock: Date: and the log say {now:%Y-%m-%d %H:%M} UTC"
 
 
 def refuse_pinned_clock(where: Channel, *, attended: bool) -> None:
@@ -103,5 +102,5 @@ def lines(interview: Interview, candidate: Candidate, where: Channel, now: datet
     if timing and (line := timing_line(interview, now)) is not None:
         shown.append(line)
     if (pinned := pinned_clock(now)) is not None:
-        shown.append("\n".join(textwrap.wrap(f"note: {pinned}", 80, subsequent_indent="      ")))
+        shown.append(f"note: {pinned}")
     return shown

@@ -118,40 +118,45 @@ def _block(interview: LoggedInterview, attempts: list[Attempt], width: int,
     title = _wrap(f"{interview.company} / {interview.role}", width)
     if styled:
         title = [f"\033[1m{line}\033[0m" for line in title]
-    ended = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a %d %b %H:%M}"
-    about = f"interview {start:%a %d %b %Y %H:%M %Z}, ended {ended}"
+    ended = (f"{end.hour:02d}:{end.minute:02d}" if end.date() == start.date()
+             else f"{end:%a %d %b %H:%M}")
+    about = (f"interview {_WEEKDAYS[start.weekday()]} {start.day:02d} {_MONTHS[start.month]} "
+             f"{start.year} {start.hour:02d}:{start.minute:02d} {start.tzname()}, ended {ended}")
     if len(channels) == 1:
         about += f"; via {next(iter(channels))}"
     lines = [*title, *_wrap(about, width)]
 
     show_via = len(channels) > 1
-    heads = [("status", STATUS_WIDTH)]
-    if show_via:
-        heads.append(("via", VIA_WIDTH))
-    heads += [("when", WHEN_WIDTH), ("after end", AFTER_WIDTH)]
-    lead = INDENT + "".join(f"{name:<{size}}{GAP}" for name, size in heads)
+    lead = _LEAD_WITH_VIA if show_via else _LEAD
     lines.append(f"{lead}to")
     room = width - len(lead)
     pad = " " * len(lead)
-    newest = {(attempt.kind, attempt.to.casefold()): attempt.id for attempt in attempts}
+    newest: dict[tuple[str, str], int] = {}
+    if any(attempt.status in (FAILED, UNKNOWN) for attempt in attempts):
+        newest = {(attempt.kind, attempt.to.casefold()): attempt.id for attempt in attempts}
     parse = datetime.fromisoformat
-    # Thank-you notes first, then the follow-ups under their own line (a follow-up is
-    # not judged by the 24 hours, so its "after end" stays empty).
-    ordered = sorted(attempts, key=lambda attempt: attempt.kind != THANK_YOU)
+    blank_after = " " * AFTER_WIDTH + GAP
+    ordered = attempts
+    if any(attempt.kind != THANK_YOU for attempt in attempts):
+        # Thank-you notes first, then the follow-ups under their own line (a follow-up is
+        # not judged by the 24 hours, so its "after end" stays empty).
+        ordered = sorted(attempts, key=lambda attempt: attempt.kind != THANK_YOU)
     labelled = False
     for attempt in ordered:
-        if attempt.kind != THANK_YOU and not labelled:
+        kind, status, hours = attempt.kind, attempt.status, attempt.hours_after_end
+        if kind != THANK_YOU and not labelled:
             lines.append(f"{INDENT}follow-up notes:")
             labelled = True
-        status, hours = attempt.status, attempt.hours_after_end
         when = parse(attempt.sent_at or attempt.created_at).astimezone(zone)
-        after = ""
-        if hours is not None and attempt.kind == THANK_YOU:
-            after = f"{hours:.1f} h late" if hours > ON_TIME_HOURS else f"{hours:.1f} h"
-        via = f"{attempt.via:<{VIA_WIDTH}}{GAP}" if show_via else ""
-        row = (f"{INDENT}{status:<{STATUS_WIDTH}}{GAP}{via}{when.day:02d} "
-               f"{_MONTHS[when.month]} {when.hour:02d}:{when.minute:02d}{GAP}"
-               f"{after:<{AFTER_WIDTH}}{GAP}")
+        if hours is None or kind != THANK_YOU:
+            after = blank_after
+        else:
+            after = (f"{hours:.1f} h late" if hours > ON_TIME_HOURS
+                     else f"{hours:.1f} h").ljust(AFTER_WIDTH) + GAP
+        row = (_STATUS_CELLS.get(status) or INDENT + status.ljust(STATUS_WIDTH) + GAP) + (
+            attempt.via.ljust(VIA_WIDTH) + GAP if show_via else "") + (
+            f"{when.day:02d} {_MONTHS[when.month]} {when.hour:02d}:{when.minute:02d}{GAP}"
+            ) + after
         name, to = attempt.name, attempt.to
         if len(name) + len(to) + 3 <= room:
             lines.append(f"{row}{name} <{to}>" if name else row + to)
@@ -165,13 +170,20 @@ def _block(interview: LoggedInterview, attempts: list[Attempt], width: int,
         else:
             lines.append(row + to)
         if status in (FAILED, UNKNOWN):
-            latest = newest[(attempt.kind, attempt.to.casefold())] == attempt.id
+            latest = newest[(kind, to.casefold())] == attempt.id
             lines += textwrap.wrap(_why(attempt, latest), width,
                                    initial_indent=INDENT * 2, subsequent_indent=INDENT * 3,
                                    break_long_words=False, break_on_hyphens=False)
     return lines
 
 
+_LEAD = f"{INDENT}{'status':<{STATUS_WIDTH}}{GAP}{'when':<{WHEN_WIDTH}}{GAP}" \
+    f"{'after end':<{AFTER_WIDTH}}{GAP}"
+_LEAD_WITH_VIA = f"{INDENT}{'status':<{STATUS_WIDTH}}{GAP}{'via':<{VIA_WIDTH}}{GAP}" \
+    f"{'when':<{WHEN_WIDTH}}{GAP}{'after end':<{AFTER_WIDTH}}{GAP}"
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_STATUS_CELLS = {status: INDENT + status.ljust(STATUS_WIDTH) + GAP
+                 for status in ("sent", "drafted", "failed", "unknown")}
 _MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
            "Dec")
 

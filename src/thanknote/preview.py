@@ -163,6 +163,6 @@ def _planned(note: Note, record: Record | None, whole_batch: str) -> tuple[str, 
         return "skip", note.to, decision.reason
     if decision.gmail_id:
         return "send", note.to, f"through its Gmail draft {decision.gmail_id}"
-    return "send", note.to, "again: the earlier attempt did not go out" if (
+    return "send", note.to, "its earlier attempt failed" if (
         record.status == FAILED) else ""
 
