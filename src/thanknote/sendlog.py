@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
@@ -631,18 +633,15 @@ class SendLog:
         try:
             cursor = self.db.cursor()
             cursor.row_factory = None  # plain tuples: a Row per attempt costs more than the rest
-            current: LoggedInterview | None = None
-            group: list[Attempt] = []
-            make = Attempt._make
-            for row in cursor.execute(sql, params):
-                if current is None or row[0] != current.id:
-                    if current is not None:
-                        yield current, group
-                    current, group = self._interview_from_row(
-                        dict(zip(_INTERVIEW_COLUMNS, (row[0], *row[11:]), strict=True))), []
-                group.append(make(row[1:11]))
-            if current is not None:
-                yield current, group
+            # Grouped and cut in C (groupby, itemgetter): per attempt, Python only builds
+            # the small tuple the listing reads.
+            make, cut = Attempt._make, itemgetter(slice(1, 11))
+            heading = itemgetter(0, *range(11, 21))
+            for _, rows in groupby(cursor.execute(sql, params), key=itemgetter(0)):
+                group = list(rows)
+                interview = self._interview_from_row(
+                    dict(zip(_INTERVIEW_COLUMNS, heading(group[0]), strict=True)))
+                yield interview, list(map(make, map(cut, group)))
         except sqlite3.Error as error:
             raise logfile.storage_error(self.path, error, waited=self.lock_timeout) from None
 
