@@ -135,7 +135,7 @@ def test_send_without_terminal_needs_yes_and_leaves_no_trace(tmp_path: Path) -> 
     assert not (tmp_path / "sends.sqlite3").exists()
     listed = invoke("followups", "--all", "--json")
     assert listed.exit_code == 0
-    assert json.loads(listed.stdout) == {"due": [], "upcoming": []}
+    assert json.loads(listed.stdout) == {"interviews": [], "not_listed": {}}
 
 
 def test_unknown_option_is_usage_error() -> None:

@@ -46,7 +46,7 @@ def test_a_fresh_log_is_migrated_and_reopening_applies_nothing(tmp_path: Path) -
     SendLog(path).close()
     assert {"migrations", "interviews", "notes"} <= tables(path)
     first = applied(path)
-    assert [name for name, _ in first] == ["001_initial", "002_claimed_by"]
+    assert [name for name, _ in first] == ["001_initial", "002_claimed_by", "003_threads"]
     datetime.fromisoformat(first[0][1])  # when it was applied, as ISO 8601
 
     SendLog(path).close()
@@ -68,7 +68,7 @@ def test_a_new_migration_is_applied_once_on_the_next_open(tmp_path: Path,
     SendLog(path).close()
     assert calls == [1]
     assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by",
-                                                   "003_reply_to"]
+                                                   "003_threads", "003_reply_to"]
 
 
 def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path,
@@ -88,7 +88,7 @@ def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path,
 
     monkeypatch.undo()
     SendLog(path).close()
-    assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by"]
+    assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by", "003_threads"]
     assert "half" not in tables(path)
 
 
@@ -109,7 +109,8 @@ def test_a_log_from_the_first_release_is_upgraded_in_place(
     with SendLog(path) as upgraded:
         (record,) = upgraded.records()
     assert record.status == "sent" and record.claimed_by is None
-    assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by"]
+    assert (record.thread_id, record.in_reply_to) == (None, None)
+    assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by", "003_threads"]
 
 
 def test_a_file_that_is_not_a_send_log_is_bad_input(tmp_path: Path) -> None:

@@ -219,7 +219,7 @@ def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | No
                     break
                 journal.finish(claim.row_id, outcome.status, now=now(), gmail_id=outcome.gmail_id,
                                error=outcome.detail if outcome.status in (FAILED, UNKNOWN)
-                               else None)
+                               else None, thread_id=outcome.thread_id)
                 note_result = NoteResult(prepared, outcome.status, outcome.detail)
             result.results.append(note_result)
             on_result(note_result)
@@ -254,9 +254,10 @@ class _Journal:
             self.log.set_gmail_id(row_id, gmail_id)
 
     def finish(self, row_id: int, status: str, *, now: datetime, gmail_id: str | None = None,
-               error: str | None = None) -> None:
+               error: str | None = None, thread_id: str | None = None) -> None:
         if self.log is not None:
-            self.log.finish(row_id, status, now=now, gmail_id=gmail_id, error=error)
+            self.log.finish(row_id, status, now=now, gmail_id=gmail_id, error=error,
+                            thread_id=thread_id)
 
 
 def _deliver_one(sender: Sender, prepared: Prepared, claim: Claim, journal: _Journal) -> Outcome:
