@@ -61,7 +61,8 @@ def interview_file(directory: Path, name: str = "interview.toml", *,
 
 
 def log_note(path: Path, to: str, *, status: str = "sent", kind: str = THANK_YOU,
-             via: str = "smtp", when: str = AFTER_SENDING, gmail_id: str | None = None) -> None:
+             via: str = "smtp", when: str = AFTER_SENDING, gmail_id: str | None = None,
+             message_number: int = 0) -> None:
     """Record one note the way the batch does: claim before delivery, finish after."""
     loaded = loader.load(path)
     person = loaded.interviewer(to)
@@ -73,7 +74,8 @@ def log_note(path: Path, to: str, *, status: str = "sent", kind: str = THANK_YOU
         interview_id = log.interview_id(loaded.interview, path)
         assert interview_id is not None
         claim = log.claim(interview_id, note, via=via, purpose="send",
-                          message_id=f"<{len(to)}.{kind}@example.com>", resend=True, now=moment)
+                          message_id=f"<{len(to)}.{kind}.{message_number}@example.com>",
+                          resend=True, now=moment)
         assert isinstance(claim, Claim), claim
         if status != "sending":
             log.finish(claim.row_id, status, now=moment, gmail_id=gmail_id)
