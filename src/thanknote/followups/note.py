@@ -86,14 +86,14 @@ def _when(record: Record) -> str:
     return f"{at.astimezone(record.interview.display_timezone):%a %d %b %Y %H:%M %Z}"
 
 
-def limit_problem(sent: Sequence[Delivered]) -> str | None:
+def limit_problem(sent: Sequence[Delivered], path: Path | str = "FILE") -> str | None:
     """Why no further follow-up may go: two went out. ``--resend`` does not lift it."""
     if len(sent) < MAX_FOLLOW_UPS:
         return None
     dates = " and ".join(day(item.on) for item in sent)
     return (f"two follow-ups went out already ({dates}); the protocol stops after the second, "
             "and a third would do more harm than good. When you hear back, or to stop the "
-            "reminders: thanknote followups --done FILE")
+            f"reminders: thanknote followups --done {path}")
 
 
 def uncertain_problem(item: Delivered) -> str:
@@ -210,7 +210,7 @@ def plan(interview_file: InterviewFile, history: History, request: FollowUpReque
         problems.append(uncertain_problem(latest))
     else:
         number = len(sent) + 1
-        if (limit := limit_problem(sent)) is not None:
+        if (limit := limit_problem(sent, request.path)) is not None:
             problems.append(limit)
     due_on = interview.follow_up_on
     if number > 1 and sent:
