@@ -551,6 +551,8 @@ def test_second_followup_a_week_later_then_none(
     assert (item["state"], item["next_on"]) == ("closed", None)
     assert item["followed_up_on"] == ["2026-12-09", "2026-12-16"]
     assert item["next"] == f"thanknote followups --done {sent_interview.resolve()}"
+    assert [n["sent_at"][:10] for n in item["notes"] if n["kind"] == "follow-up"] == [
+        "2026-12-09", "2026-12-16"]  # each follow-up is its own note in the listing
     # A third is refused with the dates of the two, and --resend does not lift it.
     monkeypatch.setenv("THANKNOTE_NOW", "2026-12-30T10:00:00-05:00")
     for extra in ([], ["--resend"], ["--early"], ["--to", GRACE]):

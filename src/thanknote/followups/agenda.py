@@ -24,6 +24,7 @@ from thanknote.followups.states import (
 )
 from thanknote.followups.thread import remembered_channel
 from thanknote.paths import send_log_path
+from thanknote.render import FOLLOW_UP
 from thanknote.sendlog import FAILED, LoggedInterview, Record, SendLog
 
 
@@ -237,11 +238,12 @@ def agenda(log: SendLog | None, now: datetime, *, log_path: Path) -> Agenda:
     for interview in log.interviews():
         rows = sorted(by_interview.get(interview.id, []), key=lambda record: record.id)
         # Each note's newest row that may have reached its recipient: a failed resend
-        # does not hide the note that went out before it.
-        newest: dict[tuple[str, str], Record] = {}
+        # does not hide the note that went out before it. Each follow-up is its own note.
+        newest: dict[tuple[str, str, str], Record] = {}
         for record in rows:
             if record.status != FAILED:
-                newest[(record.kind, record.to.casefold())] = record
+                message = record.message_id if record.kind == FOLLOW_UP else ""
+                newest[(record.kind, record.to.casefold(), message)] = record
         today = now.astimezone(interview.display_timezone).date()
         items.append(FollowUp(interview, tuple(sorted(newest.values(), key=lambda r: r.id)),
                               delivered(rows),

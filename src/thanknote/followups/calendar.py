@@ -114,7 +114,7 @@ def calendar(items: Iterable[FollowUp], now: datetime,
             event.add("dtend", start + timedelta(days=1))
             event.add("status", "CANCELLED")
             event.add("sequence", _sequence(2, before.start if before else start, True, before))
-            event.add("description", f"Closed: {item.state_line()}")
+            event.add("description", item.state_line())
             cal.add_component(event)
             cancellations += 1
             continue
