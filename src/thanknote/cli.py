@@ -263,8 +263,8 @@ def _describe(ready: Ready, channel: str = "") -> None:
                    f"timing: {hours:.0f} h after the interview ended: on time")
 
 
-def _print_plan(ready: Ready, verb: str) -> None:
-    _describe(ready)
+def _print_plan(ready: Ready, verb: str, channel: str = "") -> None:
+    _describe(ready, channel)
     for item in ready.planned:
         note = item.prepared.note
         if item.action == "deliver":
@@ -439,7 +439,8 @@ def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | N
     sender: Sender | None = None
     try:
         if dry_run:
-            _print_plan(ready, "would draft" if purpose == "draft" else "would send")
+            _print_plan(ready, "would draft" if purpose == "draft" else "would send",
+                        _channel(ready, settings))
             if preview:
                 typer.echo(f"\n{preview}\n")
             _run(ready, DryRunSender(via, purpose), resend=ready.resend, dry_run=True)
