@@ -133,3 +133,18 @@ def test_text_json_and_calendar_name_the_same_open_interviews(
     listed = json.loads(result.stdout)["interviews"]
     assert {item["uid"] for item in listed} == set(events(target))
     assert {item["company"] for item in listed} == {"First Ltd", "Second Ltd"}
+
+
+def test_reminders_from_another_send_log_are_not_dropped_silently(
+        two: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "reminders.ics"
+    assert invoke("followups", "--ics", str(target)).exit_code == 0
+    written = target.read_bytes()
+    monkeypatch.setenv("THANKNOTE_DB", str(tmp_path / "another.sqlite3"))  # no such log
+    refused = invoke("followups", "--ics", str(target))
+    assert refused.exit_code == 3
+    assert "has reminders for 2 interview(s) that are not in the send log" in refused.stderr
+    assert "another.sqlite3" in refused.stderr
+    assert target.read_bytes() == written
+    assert invoke("followups", "--ics", str(target), "--force").exit_code == 0
+    assert events(target) == {}

@@ -603,7 +603,8 @@ def followups(
         typer.echo(closed.as_text(), err=as_json)
     agenda = following.load_agenda(db, now)
     if ics is not None:
-        written = following.write_calendar(ics, agenda.items, now, force=force)
+        written = following.write_calendar(ics, agenda.items, now, force=force,
+                                           log_path=agenda.log_path)
         typer.echo(f"wrote {ics}: {written.reminders} reminder(s), {written.cancellations} "
                    "cancellation(s); importing it again updates them in place", err=as_json)
     if as_json:

@@ -168,9 +168,23 @@ def read_previous(path: Path, *, force: bool) -> dict[str, Written]:
 
 
 def write_calendar(path: Path, items: Iterable[FollowUp], now: datetime, *,
-                   force: bool = False) -> CalendarFile:
-    """Write the calendar atomically: a calendar app never reads half a file."""
-    content, summary = calendar(items, now, read_previous(path, force=force))
+                   force: bool = False, log_path: Path | None = None) -> CalendarFile:
+    """Write the calendar atomically: a calendar app never reads half a file.
+
+    Refuses (unless ``force``) to drop reminders of interviews this send log does
+    not know: the file was written from another log (``--db``), and replacing it
+    would silently empty the calendar.
+    """
+    items = list(items)
+    previous = read_previous(path, force=force)
+    known = {item.uid for item in items}
+    strangers = [uid for uid, event in previous.items() if uid not in known and not event.cancelled]
+    if strangers and not force:
+        log = f" {log_path}" if log_path else ""
+        raise GuardRefusal(f"refused: {path} has reminders for {len(strangers)} interview(s) "
+                           f"that are not in the send log{log}; nothing was written. Check "
+                           "--db / THANKNOTE_DB, or pass --force to replace the file")
+    content, summary = calendar(items, now, previous)
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
                                              suffix=".tmp")
