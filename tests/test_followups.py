@@ -527,7 +527,10 @@ def test_never_before_the_interview(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_second_followup_a_week_later_then_none(
         sent_interview: Path, smtp: list[str], smtp_starttls_server: SMTPTestServer,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    assert invoke("followup", str(sent_interview), *smtp, "--yes").exit_code == 0
+    result = invoke("followup", str(sent_interview), *smtp, "--yes")
+    assert result.exit_code == 0, result.output
+    assert (f"with no answer by Wed 16 Dec 2026, a second follow-up is fair: thanknote followup "
+            f"{sent_interview} --via smtp") in result.stdout
     (first,) = smtp_starttls_server.messages_to(RECRUITER)
     # Six days later: too soon for the second one.
     monkeypatch.setenv("THANKNOTE_NOW", "2026-12-15T10:00:00-05:00")
@@ -538,6 +541,7 @@ def test_second_followup_a_week_later_then_none(
     assert "second-due" in invoke("followups").stdout
     second = invoke("followup", str(sent_interview), *smtp, "--yes")
     assert second.exit_code == 0, second.output
+    assert "that was the second and last follow-up" in second.stdout
     _, received = smtp_starttls_server.messages_to(RECRUITER)
     message = received.parsed()
     # The second answers the first, in its thread.

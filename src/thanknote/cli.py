@@ -672,8 +672,7 @@ def followup(
         raise
     _deliver(prepared.ready, prepared.via, purpose, settings=settings, yes=yes, dry_run=dry_run,
              question=f"Send this follow-up via {prepared.via}?" if purpose == "send" else None,
-             after=f"when you hear back: thanknote followups --done {file}",
-             preview=prepared.as_text())
+             after=prepared.after_text(file, clock.now()), preview=prepared.as_text())
 
 
 if __name__ == "__main__":  # pragma: no cover

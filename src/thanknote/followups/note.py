@@ -252,6 +252,16 @@ class FollowUpBatch:
         """The whole note as it will read: before the question, and for ``--dry-run``."""
         return describe(self.plan)
 
+    def after_text(self, path: Path, now: datetime) -> str:
+        """What comes next, once it has gone."""
+        done = f"when you hear back: thanknote followups --done {path}"
+        if self.plan.number >= MAX_FOLLOW_UPS:
+            return f"that was the second and last follow-up; {done}"
+        zone = self.ready.interview_file.interview.display_timezone
+        second_on = now.astimezone(zone).date() + timedelta(days=SECOND_AFTER_DAYS)
+        return (f"{done}; with no answer by {day(second_on)}, a second follow-up is fair: "
+                f"thanknote followup {path} --via {self.via}")
+
 
 def describe(plan: Plan) -> str:
     note, thread = plan.note, plan.thread
