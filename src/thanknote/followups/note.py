@@ -138,16 +138,16 @@ class FollowUpRequest:
     resend: bool = False
 
 
-def delivery_mode(via: str | None, draft: bool,
-                  remembered: str | None = None) -> tuple[str | None, str]:
-    """``(via, purpose)`` from ``--via`` and ``--draft``; without ``--via``, ``remembered``."""
+def delivery_mode(via: str | None, draft: bool) -> tuple[str | None, str]:
+    """``(via, purpose)`` from ``--via`` and ``--draft``; a None ``via`` is decided by
+    :func:`plan`: the channel of the thank-you notes."""
     if draft:
         if via not in (None, "gmail"):
             raise BadInput(f"--draft creates a Gmail draft; it does not go with --via {via}")
         return "gmail", "draft"
     if via is not None and via not in ("smtp", "gmail"):
         raise BadInput(f"--via must be smtp or gmail, not {via!r}")
-    return via or remembered, "send"
+    return via, "send"
 
 
 @dataclass(frozen=True)
