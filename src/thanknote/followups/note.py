@@ -158,7 +158,7 @@ class History:
 
 def read_history(interview: Interview, db: Path | None) -> History:
     """This interview's rows in the send log (none without a log; never creates one)."""
-    log = SendLog.existing(send_log_path(db))
+    log = SendLog.existing(send_log_path(db), read_only=True)
     if log is None:
         return History(None, ())
     with log:

@@ -47,7 +47,7 @@ def preview_follow_up(path: Path, *, template: Path | None, db: Path | None,
     history = read_history(interview_file.interview, db)
     planned = plan(interview_file, history, FollowUpRequest(
         path=path, via=None, purpose="send", template=template, db=db), now)
-    log = SendLog.existing(send_log_path(db))
+    log = SendLog.existing(send_log_path(db), read_only=True)
     try:
         preparation = batch.prepare(interview_file, [planned.note], log=log, options=options,
                                     now=now, raise_on_refusal=False)
@@ -56,6 +56,8 @@ def preview_follow_up(path: Path, *, template: Path | None, db: Path | None,
         if log is not None:
             log.close()
     result = FollowUpPreview(preparation, len(earlier), plan=planned)
+    if (ambiguous := batch.ambiguous_start(interview_file.interview)) is not None:
+        result.warnings.append(ambiguous)
     result.warnings += [f"followup would refuse now: {problem}" for problem in planned.problems]
     if planned.via is None:
         result.warnings.append("no thank-you note of this interview is in the send log: "
