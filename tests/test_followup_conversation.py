@@ -443,3 +443,20 @@ def test_a_log_written_by_release_0_1_0_upgrades_in_place(
     assert received.parsed()["In-Reply-To"] == first_follow_up.message_id
     assert received.parsed()["Subject"] == f"Re: {first_follow_up.subject}"
     assert thank_you.message_id != first_follow_up.message_id
+
+
+def test_a_log_with_a_later_migration_but_not_003_gets_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A log written by a build that had 004 but not yet 003 (the two landed apart).
+    path = tmp_path / "sends.sqlite3"
+    monkeypatch.setattr(sendlog, "MIGRATIONS",
+                        [m for m in sendlog.MIGRATIONS if m[0] != "003_threads"])
+    SendLog(path).close()
+    monkeypatch.undo()
+    with SendLog(path) as log:
+        assert log.records() == []
+    with sqlite3.connect(path) as db:
+        names = {row[0] for row in db.execute("SELECT name FROM migrations")}
+        columns = {row[1] for row in db.execute("PRAGMA table_info(notes)")}
+    assert "003_threads" in names
+    assert {"thread_id", "in_reply_to", "reference_ids"} <= columns
