@@ -13,11 +13,13 @@ import os
 import re
 import sqlite3
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tests.conftest import thanknote_executable
@@ -35,7 +37,13 @@ from tests.test_followups import (
 from tests.test_smtp_processes import run_on_terminal
 from thanknote import sendlog
 from thanknote.cli import app
-from thanknote.followups.states import Standing, State, standing
+from thanknote.followups.states import (
+    NEEDS_ACTION,
+    SECOND_AFTER_DAYS,
+    Standing,
+    State,
+    standing,
+)
 from thanknote.render import FOLLOW_UP
 from thanknote.sendlog import SendLog
 
@@ -85,6 +93,24 @@ def test_standing_table(today: date, followed_up_on: list[date], done: bool,
                         expected: Standing) -> None:
     assert standing(follow_up_on=FOLLOW_UP_ON, today=today, followed_up_on=followed_up_on,
                     done=done) == expected
+
+
+@given(today=st.dates(date(2026, 1, 1), date(2028, 1, 1)),
+       follow_up_on=st.dates(date(2026, 1, 1), date(2028, 1, 1)),
+       followed_up_on=st.lists(st.dates(date(2026, 1, 1), date(2028, 1, 1)), max_size=3),
+       done=st.booleans())
+def test_standing_properties(today: date, follow_up_on: date, followed_up_on: list[date],
+                             done: bool) -> None:
+    result = standing(follow_up_on=follow_up_on, today=today, followed_up_on=followed_up_on,
+                      done=done)
+    assert (result.state is State.CLOSED) == (done or len(followed_up_on) >= 2)
+    assert (result.next_on is None) == (result.state is State.CLOSED)
+    if result.next_on is not None:
+        # Something to do today exactly when its date has come.
+        assert (result.state in NEEDS_ACTION) == (today >= result.next_on)
+        expected = (followed_up_on[0] + timedelta(days=SECOND_AFTER_DAYS) if followed_up_on
+                    else follow_up_on)
+        assert result.next_on == expected
 
 
 # -- through the real SMTP server ----------------------------------------------------------------
