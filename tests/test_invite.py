@@ -304,3 +304,56 @@ def test_a_later_sequence_replaces_the_earlier_invitation(tmp_path: Path) -> Non
     data = tomllib.loads(Path("i.toml").read_text(encoding="utf-8"))
     assert data["interview"]["starts_at"].isoformat() == "2026-11-25T21:00:00+00:00"
     assert data["interview"]["duration_minutes"] == 60
+
+
+def test_the_loader_refuses_each_placeholder_the_file_is_written_with(tmp_path: Path) -> None:
+    """Each <...> left in a written file, alone, is refused naming its line and field."""
+    from thanknote.errors import BadInput
+    from thanknote.loader import load
+
+    # Free-mail addresses only and a title of no known shape: no company, no role, no names.
+    session = _session(summary="Catch-up", organizer=Person("sam.reed@gmail.com", "Sam Reed"),
+                       attendees=[Person("ada@example.com", "="),
+                                  Person("alan.t@outlook.com", "Alan Turing"),
+                                  Person("rosa.marsh@gmail.com", "Rosa Marsh (Recruiter)")])
+    result, target = init_from(tmp_path, "invite.ics", google(session), "--me",
+                               "ada@example.com")
+    assert result.returncode == 0, result.stderr
+    lines = target.read_text(encoding="utf-8").splitlines(keepends=True)
+    holes = [n for n, line in enumerate(lines)
+             if not line.lstrip().startswith("#") and re.search(r"<[^<>]+>", line)]
+    fields = [lines[n].split("=")[0].strip() for n in holes]
+    assert sorted(fields) == sorted(["name", "company", "role", "fit"] + [
+        "conversation_point"] * 3)
+    filled = [fill(line) for line in lines]
+    for number, field in zip(holes, fields, strict=True):
+        one_left = tmp_path / f"hole-{number}.toml"
+        one_left.write_text("".join(filled[:number] + [lines[number]] + filled[number + 1:]),
+                            encoding="utf-8")
+        with pytest.raises(BadInput) as refused:
+            load(one_left)
+        assert f"{one_left}:{number + 1}:" in refused.value.message
+        assert field in refused.value.message and "placeholder" in refused.value.message
+
+
+@pytest.mark.parametrize("relation", ["interviewer", "hiring-manager", "recruiter", "coordinator"])
+def test_the_loader_reads_relation(tmp_path: Path, relation: str) -> None:
+    from tests.helpers import write_interview
+    from thanknote.loader import load
+
+    path = write_interview(tmp_path, interviewers=[
+        {"name": "Grace Hopper", "email": "grace@acme.example", "relation": relation,
+         "conversation_point": CONVERSATION_POINTS[0]}])
+    assert load(path).interviewers[0].relation == relation
+
+
+def test_the_loader_refuses_an_unknown_relation(tmp_path: Path) -> None:
+    from tests.helpers import write_interview
+
+    path = write_interview(tmp_path, interviewers=[
+        {"name": "Grace Hopper", "email": "grace@acme.example", "relation": "friend",
+         "conversation_point": CONVERSATION_POINTS[0]}])
+    result = runner.invoke(app, ["preview", str(path)])
+    assert result.exit_code == 2
+    assert "[[interviewers]] #1 relation: 'friend' is not one of interviewer, hiring-manager" in (
+        result.stderr)
