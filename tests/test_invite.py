@@ -357,3 +357,18 @@ def test_the_loader_refuses_an_unknown_relation(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "[[interviewers]] #1 relation: 'friend' is not one of interviewer, hiring-manager" in (
         result.stderr)
+
+
+def test_the_shipped_example_invitation(tmp_path: Path) -> None:
+    """The README's invite path: init --from examples/invite.ics, fill in, preview."""
+    from tests.conftest import ROOT
+
+    target = tmp_path / "interview.toml"
+    result = thanknote("init", str(target), "--from", str(ROOT / "examples" / "invite.ics"))
+    assert result.returncode == 0, result.stderr
+    assert "3 interviewer(s), 2 left out; fill in its 4 <...> placeholder(s)" in result.stdout
+    data = tomllib.loads(target.read_text(encoding="utf-8"))
+    assert people(data) == [("Grace Hopper", "grace.hopper@analytical.example", None),
+                            ("Alan Turing", "alan@analytical.example", None),
+                            ("Rosa Marsh", "rosa.marsh@analytical.example", "recruiter")]
+    assert_fills_and_previews(target)

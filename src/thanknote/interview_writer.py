@@ -46,17 +46,20 @@ def refuse_existing(path: Path) -> None:
 
 def without_candidate(text: str, profile: Path) -> str:
     """An interview file's text with its ``[candidate]`` table replaced by a comment."""
-    lines = text.splitlines(keepends=True)
     out: list[str] = []
-    skipping = False
-    for line in lines:
-        if re.match(r"\s*\[candidate\]\s*(#.*)?$", line):
+    skipping = in_string = False
+    for line in text.splitlines(keepends=True):
+        header = not in_string and re.match(r"\s*\[", line) is not None
+        if header and re.match(r"\s*\[candidate\]\s*(#.*)?$", line):
             skipping = True
-            out.append(f"# [candidate] comes from your profile ({profile}); see it with\n"
-                       "# 'thanknote profile show'. A [candidate] table here would win over it.\n")
+            out.append(f"# [candidate] comes from your profile ({profile});\n"
+                       "# see it with 'thanknote profile show'. A [candidate] table here would "
+                       "win over it.\n\n")
             continue
-        if skipping and re.match(r"\s*\[", line):
+        if header:
             skipping = False
+        # A multi-line string's lines are not table headers, whatever they start with.
+        in_string ^= (line.count('"""') + line.count("'''")) % 2 == 1
         if not skipping:
             out.append(line)
     return "".join(out)
@@ -111,9 +114,9 @@ def from_invites(paths: Sequence[Path], *, target: Path, me: str | None,
                 "# signature = \"...\"   # optional; default: your name",
                 ""]
     else:
-        out += [f"# [candidate] comes from your profile ({profile_file}): {profile.name} "
-                f"<{profile.email}>.",
-                "# A [candidate] table here would win over it.", ""]
+        out += [f"# [candidate] comes from your profile ({profile_file}):",
+                f"# {profile.name} <{profile.email}>. A [candidate] table here would win over it.",
+                ""]
 
     out += ["[interview]"]
     out.append(f"company = {toml_string(found.company or '<the company>')}"

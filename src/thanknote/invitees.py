@@ -182,8 +182,8 @@ def _invitee(entry: _Seen) -> Invitee:
     title = None
     if given is None:
         name = guess_name(entry.email)
-        notes.append(f"name guessed from the address {entry.email}: check the spelling and "
-                     "the last name")
+        notes.append(f"name guessed from the address {entry.email}:\n"
+                     "check the spelling, and add the last name if it is missing")
     else:
         name, title, name_note = _clean_name(given)
         if name_note:
