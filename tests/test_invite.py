@@ -372,3 +372,21 @@ def test_the_shipped_example_invitation(tmp_path: Path) -> None:
                             ("Alan Turing", "alan@analytical.example", None),
                             ("Rosa Marsh", "rosa.marsh@analytical.example", "recruiter")]
     assert_fills_and_previews(target)
+
+
+def test_names_with_line_breaking_characters_stay_inside_their_comment(tmp_path: Path) -> None:
+    """A left-out attendee's name is quoted in a comment: a U+2028 must not end that line."""
+    declined = Person("eve@acme.example", "Eve\u2028Mallory", {"PARTSTAT": "DECLINED"})
+    result, target = init_from(tmp_path, "invite.ics",
+                               google(_session(attendees=[ADA, GRACE, declined])))
+    assert result.returncode == 0, result.stderr
+    text = target.read_text(encoding="utf-8")
+    assert "#   Eve Mallory <eve@acme.example>: declined" in text
+    assert all(line.startswith("#") or "Mallory" not in line for line in text.splitlines())
+
+
+def test_me_without_from_is_a_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["init", "x.toml", "--me", "ada@example.com"])
+    assert result.exit_code == 2
+    assert "--me only applies with --from" in result.stderr
+    assert not (tmp_path / "x.toml").exists()

@@ -9,6 +9,7 @@ placeholder that the loader refuses: the file cannot be sent until it is filled.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -178,5 +179,11 @@ def from_invites(paths: Sequence[Path], *, target: Path, me: str | None,
         out.append(f"conversation_point = {toml_string(point)}")
         out.append("")
         placeholders += 1
+    # Comments quote the invitation (names, titles): no character in them may end the line.
+    out = [_comment(line) if line.startswith("#") else line for line in out]
     return Draft(text="\n".join(out).rstrip("\n") + "\n", interviewers=len(people.interviewers),
                  left_out=people.left_out, placeholders=placeholders)
+
+
+def _comment(line: str) -> str:
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in line)
