@@ -390,3 +390,26 @@ def test_me_without_from_is_a_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--me only applies with --from" in result.stderr
     assert not (tmp_path / "x.toml").exists()
+
+
+def test_duration_instead_of_an_end(tmp_path: Path) -> None:
+    session = Session("Interview: Data Engineer at Initech", "20261125T100000",
+                      "20261125T110000", Person("ken@initech.example", "Ken Adams"),
+                      [ADA, Person("hedy@initech.example", "Hedy Lamarr")])
+    calendar = apple(session).replace("DTEND;TZID=Europe/London:20261125T110000",
+                                      "DURATION:PT45M")
+    assert "DTEND" not in calendar
+    result, target = init_from(tmp_path, "invite.ics", calendar)
+    assert result.returncode == 0, result.stderr
+    data = tomllib.loads(target.read_text(encoding="utf-8"))
+    assert data["interview"]["duration_minutes"] == 45
+
+
+def test_an_event_without_an_end_is_marked_for_checking(tmp_path: Path) -> None:
+    session = _session()
+    calendar = google(session).replace("DTEND:20261125T200000Z\r\n", "")
+    result, target = init_from(tmp_path, "invite.ics", calendar)
+    assert result.returncode == 0, result.stderr
+    text = target.read_text(encoding="utf-8")
+    assert tomllib.loads(text)["interview"]["duration_minutes"] == 60
+    assert "# check: an event gives no end; 60 minutes assumed" in text

@@ -139,6 +139,8 @@ def from_invites(paths: Sequence[Path], *, target: Path, me: str | None,
         out.append(f"# {note}")
     sessions = f"   # {len(events)} sessions, first start to last end" if len(events) > 1 else ""
     out.append(f"duration_minutes = {minutes}{sessions}")
+    if any(e.end_assumed for e in events):
+        out.append(f"# check: an event gives no end; {invite.ASSUMED_MINUTES} minutes assumed")
     if people.follow_up_with is not None:
         who = people.follow_up_with
         out.append(f"# Who gets the follow-up note: {who.name}, the {who.relation}.")

@@ -55,6 +55,8 @@ class Event:
     """Said in the written file: how a Windows zone name or a bare offset was read."""
     organizer: Address | None
     attendees: tuple[Address, ...]
+    end_assumed: bool = False
+    """No DTEND or DURATION: the end is the start plus ASSUMED_MINUTES."""
 
     @property
     def label(self) -> str:
@@ -169,6 +171,7 @@ def _event(path: Path, component: Any, summary: str, what: str,
         sequence=int(sequence) if str(sequence).isdigit() else 0,
         starts_at=starts_at, ends_at=ends_at, zone_name=zone_name, zone_note=zone_note,
         organizer=organizer,
+        end_assumed="DTEND" not in component and "DURATION" not in component,
         attendees=tuple(a for a in (_address(value) for value in attendees) if a is not None),
     )
 
@@ -208,8 +211,8 @@ def _end(path: Path, component: Any, what: str, starts_at: datetime,
         if isinstance(duration, timedelta):
             return starts_at + duration
     # RFC 5545: a DTSTART with a time and neither DTEND nor DURATION ends when it starts;
-    # an invitation like that still had a length, which the user is asked to check.
-    return starts_at + timedelta(minutes=60)
+    # an interview still had a length: the loader's default, marked for checking.
+    return starts_at + timedelta(minutes=ASSUMED_MINUTES)
 
 
 def _address(value: Any, *, organizer: bool = False) -> Address | None:
@@ -249,6 +252,9 @@ def check_timing(events: Sequence[Event], now: datetime) -> None:
                        f"{last.ends_at:%Y-%m-%d %H:%M}, more than a day: one interview file is "
                        "one interview day", hint="give the invitations of one day at a time")
 
+
+ASSUMED_MINUTES = 60
+"""The length of an event that gives no end, as the loader's default duration."""
 
 PAST_LIMIT_DAYS = 30
 """An interview that ended longer ago than this is too old for a thank-you note."""
