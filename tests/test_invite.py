@@ -413,3 +413,18 @@ def test_an_event_without_an_end_is_marked_for_checking(tmp_path: Path) -> None:
     text = target.read_text(encoding="utf-8")
     assert tomllib.loads(text)["interview"]["duration_minutes"] == 60
     assert "# check: an event gives no end; 60 minutes assumed" in text
+
+
+def test_a_profile_address_missing_from_the_invitation_falls_back_and_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THANKNOTE_PROFILE", str(tmp_path / "profile.toml"))
+    assert runner.invoke(app, ["profile", "set", "--name", "Ada Lovelace", "--email",
+                               "ada.work@example.net"]).exit_code == 0
+    result, target = init_from(tmp_path, "invite.ics", google(_session()))
+    assert result.returncode == 0, result.stderr
+    text = target.read_text(encoding="utf-8")
+    assert "candidate" not in tomllib.loads(text)
+    assert [p["email"] for p in tomllib.loads(text)["interviewers"]] == [GRACE.email, ROSA.email]
+    assert ("# check: the invitation's address for you, ada@example.com, was taken to be you, "
+            "since its domain matches nobody else's (your profile's address, "
+            "ada.work@example.net, is not in the invitation)") in text

@@ -116,8 +116,11 @@ def from_invites(paths: Sequence[Path], *, target: Path, me: str | None,
                 ""]
     else:
         out += [f"# [candidate] comes from your profile ({profile_file}):",
-                f"# {profile.name} <{profile.email}>. A [candidate] table here would win over it.",
-                ""]
+                f"# {profile.name} <{profile.email}>. A [candidate] table here would win over it."]
+        if people.candidate_email.casefold() != profile.email.casefold():
+            out.append(f"# check: the invitation's address for you, {people.candidate_email}, "
+                       f"was {people.candidate_note}")
+        out.append("")
 
     out += ["[interview]"]
     out.append(f"company = {toml_string(found.company or '<the company>')}"
