@@ -248,13 +248,22 @@ def preview(
     db: DbOption = None,
     max_similarity: MaxSimilarityOption = 0.5,
     allow_similar: AllowSimilarOption = False,
+    follow_up: Annotated[bool, typer.Option(
+        "--follow-up", help="The follow-up note instead (what 'thanknote followup' would "
+        "send next, and what it replies to).")] = False,
 ) -> None:
     """Render every note and run every check. Sends nothing; needs no account."""
     from thanknote import preview as previewing
     from thanknote.batch import GuardOptions
 
-    result = previewing.preview(file, template=template, db=db,
-                                options=GuardOptions(max_similarity, allow_similar), out=out)
+    options = GuardOptions(max_similarity, allow_similar)
+    result: previewing.PreviewResult
+    if follow_up:
+        from thanknote.followups.rehearsal import preview_follow_up
+
+        result = preview_follow_up(file, template=template, db=db, options=options, out=out)
+    else:
+        result = previewing.preview(file, template=template, db=db, options=options, out=out)
     if as_json:
         import json
 
@@ -271,7 +280,8 @@ def preview(
 # -- draft and send ----------------------------------------------------------------------------
 
 
-def _confirm(ready: Ready, question: str, yes: bool, channel: str = "") -> None:
+def _confirm(ready: Ready, question: str, yes: bool, channel: str = "",
+             whole_note: str = "") -> None:
     """Show everything the user is about to commit to, and ask; --yes skips the question."""
     if yes:
         return
@@ -279,9 +289,12 @@ def _confirm(ready: Ready, question: str, yes: bool, channel: str = "") -> None:
         raise BadInput("standard input is not a terminal, so thanknote cannot ask before "
                        "sending; run it in a terminal or pass --yes")
     _describe(ready, channel)
+    if whole_note:
+        typer.echo(f"\n{whole_note}\n")
     for item in ready.to_deliver:
         note = item.prepared.note
-        typer.echo(f"  {note.label}: {note.subject}")
+        if not whole_note:
+            typer.echo(f"  {note.label}: {note.subject}")
         if item.notice:
             typer.echo(f"    note: {item.notice}")
     try:
@@ -304,15 +317,17 @@ def _describe(ready: Ready, channel: str = "") -> None:
                f"{interview.local_start:%a %d %b %Y %H:%M %Z}")
     typer.echo(f"from {candidate.name} <{candidate.email}>" + (f" {channel}" if channel else ""))
     now = clock.now()
-    if now >= interview.ends_at:
+    if ready.timing is not None:
+        typer.echo(f"timing: {ready.timing}")  # a follow-up: its own dates, not 24 hours
+    elif now >= interview.ends_at:
         late = batch.late_warning(interview, now)
         hours = (now - interview.ends_at).total_seconds() / 3600
         typer.echo(f"timing: {late}" if late else
                    f"timing: {hours:.0f} h after the interview ended: on time")
 
 
-def _print_plan(ready: Ready, verb: str) -> None:
-    _describe(ready)
+def _print_plan(ready: Ready, verb: str, channel: str = "") -> None:
+    _describe(ready, channel)
     for item in ready.planned:
         note = item.prepared.note
         if item.action == "deliver":
@@ -487,7 +502,8 @@ def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | N
     sender: Sender | None = None
     try:
         if dry_run:
-            _print_plan(ready, "would draft" if purpose == "draft" else "would send")
+            _print_plan(ready, "would draft" if purpose == "draft" else "would send",
+                        _channel(ready, settings))
             if preview:
                 typer.echo(f"\n{preview}\n")
             _run(ready, DryRunSender(via, purpose), resend=ready.resend, dry_run=True)
@@ -500,7 +516,7 @@ def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | N
                                     password=_smtp_password)
                 sender.open()
             if question is not None:
-                _confirm(ready, question, yes, _channel(ready, settings))
+                _confirm(ready, question, yes, _channel(ready, settings), preview)
             if sender is None:
                 # The SMTP password is asked only once the user has said yes.
                 sender = sender_for(via, purpose, smtp=settings,
@@ -625,16 +641,22 @@ def auth(
 @_guarded
 def followups(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-    show_all: Annotated[bool, typer.Option("--all", help="Also interviews not yet due.")] = False,
+    show_all: Annotated[bool, typer.Option(
+        "--all", help="Every interview not closed by --done, not only those that need a "
+        "follow-up today.")] = False,
     ics: Annotated[Path | None, typer.Option(
-        "--ics", help="Write an iCalendar file with one all-day reminder per open interview "
-        "on its follow-up date (re-importing it updates the events).", show_default=False)] = None,
+        "--ics", help="Write an iCalendar file: a reminder per open interview on its next "
+        "action date, a cancellation per interview closed since (re-importing it updates "
+        "them).", show_default=False)] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="With --ics: replace the file even though thanknote did not write it.")
+    ] = False,
     done: Annotated[Path | None, typer.Option(
         "--done", help="Close the interview of this file (an answer came): it is no longer "
         "listed.", show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
-    """Interviews whose follow-up date has come, with what was sent."""
+    """Interviews that need a follow-up today (--all: every open one), each with its state."""
     from thanknote import clock
     from thanknote import followups as following
 
@@ -643,16 +665,17 @@ def followups(
         closed = following.close(done, db, now)
         typer.echo(closed.as_text(), err=as_json)
     agenda = following.load_agenda(db, now)
+    if ics is not None:
+        written = following.write_calendar(ics, agenda.items, now, force=force,
+                                           log_path=agenda.log_path)
+        typer.echo(f"wrote {ics}: {written.reminders} reminder(s), {written.cancellations} "
+                   "cancellation(s); importing it again updates them in place", err=as_json)
     if as_json:
         import json
 
         typer.echo(json.dumps(agenda.as_json(show_all=show_all), indent=2, ensure_ascii=False))
-    elif done is None or agenda.open:
+    elif done is None or agenda.listed(show_all=True):
         typer.echo(agenda.as_text(show_all=show_all))
-    if ics is not None:
-        following.write_calendar(ics, agenda.open, now)
-        typer.echo(f"wrote {ics}: {len(agenda.open)} reminder(s); importing it again updates "
-                   "them in place", err=as_json)
 
 
 @app.command()
@@ -663,14 +686,15 @@ def followup(
         "--to", help="Write to this address instead of the file's follow_up_with.",
         show_default=False)] = None,
     via: Annotated[str | None, typer.Option(
-        "--via", help="gmail or smtp. Default: gmail.", show_default=False)] = None,
+        "--via", help="gmail or smtp. Default: the channel of this interview's thank-you "
+        "notes.", show_default=False)] = None,
     as_draft: Annotated[bool, typer.Option("--draft", help="Create a Gmail draft instead of "
                                            "sending.")] = False,
     early: Annotated[bool, typer.Option(
-        "--early", help="Follow up before the follow-up date.")] = False,
+        "--early", help="Follow up before the follow-up's date.")] = False,
     resend: Annotated[bool, typer.Option(
-        "--resend", help="Deliver a follow-up even though one was already drafted or sent.")
-    ] = False,
+        "--resend", help="Deliver again a follow-up that was drafted or may have gone out "
+        "(never a third one).")] = False,
     yes: YesOption = False,
     dry_run: DryRunOption = False,
     template: Annotated[Path | None, typer.Option(
@@ -683,25 +707,35 @@ def followup(
     smtp_user: SmtpUserOption = None,
     smtp_cafile: SmtpCafileOption = None,
 ) -> None:
-    """Write and deliver the follow-up note to follow_up_with, on or after the follow-up date.
+    """Write and deliver the follow-up note to follow_up_with, as a reply to their thank-you.
 
-    The recipient gets a personal greeting when they are one of the interviewers, a neutral
-    one otherwise (a recruiter). One follow-up per interview unless --resend.
+    On or after the follow-up date; a second one is fair seven days after the first, and
+    then the protocol stops (a third is refused). The recipient gets a personal greeting
+    when they are one of the interviewers, a neutral one otherwise (a recruiter).
     """
     from thanknote import clock
     from thanknote import followups as following
 
     via, purpose = following.delivery_mode(via, as_draft)
-    settings = None
-    if via == "smtp":
-        settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile)
+
+    def settings_for(channel: str) -> SmtpSettings | None:
+        if channel != "smtp":
+            return None
+        return _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile)
+
+    settings = settings_for(via) if via else None  # bad options: exit 2 before anything else
     request = following.FollowUpRequest(path=file, via=via, purpose=purpose, to=to,
                                         template=template, db=db, early=early, resend=resend)
     prepared = following.prepare(request, clock.now())
-    _deliver(prepared.ready, via, purpose, settings=settings, yes=yes, dry_run=dry_run,
-             question=f"Send this follow-up via {via}?" if purpose == "send" else None,
-             after=f"when you hear back: thanknote followups --done {file}",
-             preview=prepared.as_text())
+    try:
+        settings = settings or settings_for(prepared.via)
+    except BaseException:
+        if prepared.ready.log is not None:
+            prepared.ready.log.close()
+        raise
+    _deliver(prepared.ready, prepared.via, purpose, settings=settings, yes=yes, dry_run=dry_run,
+             question=f"Send this follow-up via {prepared.via}?" if purpose == "send" else None,
+             after=prepared.after_text(file, clock.now()), preview=prepared.as_text())
 
 
 if __name__ == "__main__":  # pragma: no cover
