@@ -19,12 +19,12 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from thanknote import private_file
 from thanknote.errors import AuthRequired, BadInput, DeliveryError
 from thanknote.paths import client_secrets_path, gmail_token_path
 
@@ -56,31 +56,8 @@ credentials.example.json (in the thanknote repository and source package) shows 
 
 
 def write_private(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically; the file is mode 0600 from its creation.
-
-    A new parent directory is created 0700. An existing one is left as it is: it may be
-    a directory the user chose for other files too.
-    """
-    directory = path.parent
-    try:
-        if not directory.exists():
-            directory.mkdir(mode=0o700, parents=True)
-        # mkstemp opens with O_CREAT | O_EXCL and mode 0600: private before a byte is written.
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                             dir=directory)
-    except OSError as error:
-        raise BadInput(f"cannot write the Gmail token to {path}: {error.strerror}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            if hasattr(os, "fchmod"):
-                os.fchmod(stream.fileno(), 0o600)
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise BadInput(f"cannot write the Gmail token to {path}: {error.strerror}") from None
+    """Replace ``path`` with ``text`` atomically, mode 0600 from its creation."""
+    private_file.write_private(path, text, what="the Gmail token")
 
 
 def save_credentials(credentials: Any, path: Path | None = None) -> Path:
