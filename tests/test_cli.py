@@ -181,13 +181,15 @@ try:
 except SystemExit:
     pass
 heavy = sorted(m for m in sys.modules if m.split('.')[0] in
-               ('googleapiclient', 'google', 'google_auth_oauthlib', 'httplib2', 'icalendar'))
+               ('googleapiclient', 'google', 'google_auth_oauthlib', 'httplib2', 'icalendar',
+                'msal', 'keyring', 'requests'))
 print('HEAVY:' + ','.join(heavy))
 """
 
 
 @pytest.mark.parametrize("args", [["--help"], ["preview", str(EXAMPLE)], ["send", "--help"],
-                                  ["preview", str(EXAMPLE), "--json"]])
+                                  ["preview", str(EXAMPLE), "--json"], ["auth", "--help"],
+                                  ["login", "--help"]])
 def test_preview_and_help_do_not_import_google(args: list[str]) -> None:
     result = subprocess.run([sys.executable, "-c", LAZY_CHECK, *args], capture_output=True,
                             text=True, timeout=60)
