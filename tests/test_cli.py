@@ -189,7 +189,7 @@ print('HEAVY:' + ','.join(heavy))
 
 @pytest.mark.parametrize("args", [["--help"], ["preview", str(EXAMPLE)], ["send", "--help"],
                                   ["preview", str(EXAMPLE), "--json"], ["auth", "--help"],
-                                  ["login", "--help"]])
+                                  ["login", "--help"], ["doctor", "--help"]])
 def test_preview_and_help_do_not_import_google(args: list[str]) -> None:
     result = subprocess.run([sys.executable, "-c", LAZY_CHECK, *args], capture_output=True,
                             text=True, timeout=60)

@@ -151,3 +151,16 @@ def test_login_needs_a_user_and_only_knows_smtp(test_keyring: FileKeyring) -> No
     other = thanknote("login", "gmail", "--smtp-user", DEFAULT_USERNAME)
     assert other.returncode == 2 and "use 'smtp', not 'gmail'" in other.stderr
     assert test_keyring.stored() == {}
+
+
+def test_doctor_logs_in_with_the_keyring_password(test_keyring: FileKeyring,
+                                                  smtp_starttls_server: SMTPTestServer,
+                                                  tmp_path: Path) -> None:
+    server = smtp_starttls_server
+    assert login(server).returncode == 0
+    done = thanknote("doctor", str(write_interview(tmp_path)), "--via", "smtp",
+                     "--smtp-host", server.host, "--smtp-port", str(server.port),
+                     "--smtp-security", "starttls", "--smtp-cafile", str(server.cert))
+    assert done.returncode == 0, done.stdout
+    assert f"ok       smtp login: ada@example.com logged in at 127.0.0.1:{server.port} " \
+           "(password from the keyring)" in done.stdout.splitlines()

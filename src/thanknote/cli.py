@@ -663,6 +663,47 @@ def logout(account: AccountArgument, smtp_host: LoginHostOption = "smtp.gmail.co
         typer.echo(f"the keyring holds no SMTP password for {user} at {smtp_host}")
 
 
+@app.command()
+@_guarded
+def doctor(
+    file: Annotated[Path | None, typer.Argument(
+        help="An interview file: its From address and follow-up date are checked too.",
+        show_default=False)] = None,
+    via: Annotated[str | None, typer.Option(
+        "--via", help="smtp or gmail. Default: every channel that is set up.",
+        show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
+    smtp_host: Annotated[str | None, typer.Option(
+        "--smtp-host", envvar="THANKNOTE_SMTP_HOST",
+        help="SMTP server. Default: smtp.gmail.com.", show_default=False)] = None,
+    smtp_port: SmtpPortOption = None,
+    smtp_security: SmtpSecurityOption = None,
+    smtp_user: SmtpUserOption = None,
+    smtp_cafile: SmtpCafileOption = None,
+    smtp_auth: SmtpAuthOption = None,
+) -> None:
+    """Check, sending nothing, that delivery would work now and on the follow-up date.
+
+    Exit 0 when nothing is a problem, 1 when a check failed, 2 for bad input.
+    """
+    from thanknote import clock
+    from thanknote import doctor as doctoring
+
+    settings = None
+    if via == "smtp" or (via is None and smtp_host is not None):
+        settings = _smtp_settings(smtp_host or "smtp.gmail.com", smtp_port, smtp_security,
+                                  smtp_user, smtp_cafile, smtp_auth)
+    report = doctoring.run(via=via, path=file, smtp=settings, ask_password=_ask_password,
+                           now=clock.now())
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(report.as_text())
+    raise typer.Exit(report.exit_code)
+
+
 # -- follow-ups --------------------------------------------------------------------------------
 
 

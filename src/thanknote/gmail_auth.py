@@ -14,6 +14,7 @@ and ``--help`` never load them.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import os
@@ -60,11 +61,49 @@ def write_private(path: Path, text: str) -> None:
     private_file.write_private(path, text, what="the Gmail token")
 
 
-def save_credentials(credentials: Any, path: Path | None = None) -> Path:
-    """Write ``credentials`` in ``Credentials.to_json()`` form, mode 0600."""
+SIGNED_IN_AT = "thanknote_signed_in_at"
+REFRESH_TOKEN_EXPIRES_AT = "thanknote_refresh_token_expires_at"  # noqa: S105 - a key
+"""Two fields beside ``Credentials.to_json()``'s (google-auth reads past them): when the
+consent happened, and when Google said the refresh token expires (it says so only for a
+token of limited life, such as one from a client in "Testing"). ``doctor`` reads them."""
+
+
+def save_credentials(credentials: Any, path: Path | None = None, *,
+                     sign_in: dict[str, str] | None = None) -> Path:
+    """Write ``credentials`` in ``Credentials.to_json()`` form, mode 0600.
+
+    A refresh keeps the sign-in record of the file it replaces; a consent gives a new one.
+    """
     path = path or gmail_token_path()
-    write_private(path, credentials.to_json())
+    info = json.loads(credentials.to_json())
+    info.update(sign_in_record(path) if sign_in is None else sign_in)
+    write_private(path, json.dumps(info))
     return path
+
+
+def sign_in_record(path: Path) -> dict[str, str]:
+    """The sign-in fields of the token file at ``path`` (none when it has none)."""
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(info, dict):
+        return {}
+    return {key: info[key] for key in (SIGNED_IN_AT, REFRESH_TOKEN_EXPIRES_AT)
+            if isinstance(info.get(key), str)}
+
+
+def _new_sign_in(token_response: Any) -> dict[str, str]:
+    from thanknote import clock
+
+    now = clock.now()
+    record = {SIGNED_IN_AT: now.isoformat(timespec="seconds")}
+    lifetime = token_response.get("refresh_token_expires_in") if isinstance(
+        token_response, dict) else None
+    if isinstance(lifetime, int | float | str) and str(lifetime).isdigit():
+        expires = now + dt.timedelta(seconds=int(lifetime))
+        record[REFRESH_TOKEN_EXPIRES_AT] = expires.isoformat(timespec="seconds")
+    return record
 
 
 def _warn(message: str) -> None:
@@ -366,7 +405,8 @@ def run_consent(client_secrets: Path | None, *, open_browser: bool = True,
                        "emails\"")
     if not credentials.refresh_token:
         _warn("Google sent no refresh token: the saved token works for about an hour")
-    return save_credentials(credentials)
+    session = getattr(flow, "oauth2session", None)
+    return save_credentials(credentials, sign_in=_new_sign_in(getattr(session, "token", None)))
 
 
 def _announce(echo: Callable[[str], None], url: str, redirect_uri: str, *,

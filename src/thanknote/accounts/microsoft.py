@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from thanknote import private_file
+from thanknote import clock, private_file
 from thanknote.errors import AuthRequired, BadInput, DeliveryError
 from thanknote.paths import microsoft_token_path
 
@@ -181,7 +181,7 @@ def sign_in(client_id: str | None, tenant: str, *, browser: bool,
     username = str(claims.get("preferred_username") or claims.get("email") or "")
     path = microsoft_token_path()
     _save(path, {"client_id": client_id, "tenant": tenant, "username": username,
-                 "signed_in_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}, cache)
+                 "signed_in_at": clock.now().isoformat(timespec="seconds")}, cache)
     return SignedIn(username=username, path=path, tenant=tenant)
 
 

@@ -142,13 +142,19 @@ def read_new_password(user: str, host: str) -> str:
     return password
 
 
+def find_password(host: str, user: str) -> tuple[str, str] | None:
+    """The password without asking, and where it came from: the environment, the keyring."""
+    if password := os.environ.get(PASSWORD_VARIABLE):
+        return password, PASSWORD_VARIABLE
+    if password := lookup(host, user):
+        return password, "the keyring"
+    return None
+
+
 def smtp_password(host: str, user: str, *, ask: Callable[[str], str]) -> str:
     """The password for a send: the environment, the keyring, then ``ask(user)``."""
-    if password := os.environ.get(PASSWORD_VARIABLE):
-        return password
-    if password := lookup(host, user):
-        return password
-    return ask(user)
+    found = find_password(host, user)
+    return found[0] if found is not None else ask(user)
 
 
 def login_secret(settings: SmtpSettings, user: str, *, ask: Callable[[str], str]) -> str:
