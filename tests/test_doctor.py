@@ -179,6 +179,17 @@ def test_a_revoked_microsoft_sign_in(fake_microsoft: FakeMicrosoft,
     assert xoauth2_server.connections == 0
 
 
+def test_a_readable_microsoft_sign_in(fake_microsoft: FakeMicrosoft,
+                                      xoauth2_server: XOAuth2Server, tmp_path: Path) -> None:
+    sign_in(fake_microsoft)
+    Path(os.environ["THANKNOTE_MICROSOFT_TOKEN"]).chmod(0o640)
+    done = doctor(str(write_interview(tmp_path)), *smtp_args(xoauth2_server, "--smtp-auth",
+                                                             "oauth"), password=None)
+    assert done.returncode == 1
+    assert "is readable by other users (mode 0640)" in done.stdout
+    assert fake_microsoft.grants("refresh_token") == 0
+
+
 def test_no_microsoft_sign_in(fake_microsoft: FakeMicrosoft, xoauth2_server: XOAuth2Server,
                               tmp_path: Path) -> None:
     done = doctor(str(write_interview(tmp_path)), *smtp_args(xoauth2_server, "--smtp-auth",

@@ -147,12 +147,15 @@ def test_no_sign_in_says_how(fake_microsoft: FakeMicrosoft) -> None:
     assert caught.value.hint and "thanknote auth --provider microsoft" in caught.value.hint
 
 
-def test_a_readable_cache_is_refused(fake_microsoft: FakeMicrosoft) -> None:
+def test_a_readable_cache_is_made_private_with_a_warning(
+        fake_microsoft: FakeMicrosoft, capsys: pytest.CaptureFixture[str]) -> None:
     sign_in(fake_microsoft)
     token_file().chmod(0o644)
-    with pytest.raises(AuthRequired, match="readable by other users"):
-        microsoft.access_token()
+    assert microsoft.access_token().access_token in fake_microsoft.valid_access_tokens
     assert stat.S_IMODE(token_file().stat().st_mode) == 0o600
+    warned = capsys.readouterr().err
+    assert "was readable by other users (mode 0644); it is now 0600" in warned
+    assert "account.live.com/consent/Manage" in warned
 
 
 @pytest.mark.parametrize("value", ["http://127.0.0.1:1", "login.example", "https://"])
@@ -239,3 +242,16 @@ def test_a_refused_token_is_a_refused_login(fake_microsoft: FakeMicrosoft,
     assert "refused the login for ada@example.com: 535" in done.stderr
     assert "Authenticated SMTP" in done.stderr
     assert server.failed_logins == 1 and not server.messages
+
+
+@pytest.mark.slow
+def test_the_environment_chooses_oauth(fake_microsoft: FakeMicrosoft,
+                                       xoauth2_server: XOAuth2Server, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_in(fake_microsoft)
+    monkeypatch.setenv("THANKNOTE_SMTP_AUTH", "oauth")
+    command = [part for part in send_command(xoauth2_server, write_interview(tmp_path))
+               if part not in ("--smtp-auth", "oauth")]
+    done = run(command)
+    assert done.returncode == 0, done.stderr
+    assert xoauth2_server.logins == 1 and len(xoauth2_server.messages) == 2

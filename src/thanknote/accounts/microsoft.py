@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,8 @@ HTTP_TIMEOUT_SECONDS = 60
 SIGN_IN_TIMEOUT_SECONDS = 300
 FORMAT = "thanknote-microsoft-token"
 RUN_AUTH = "run `thanknote auth --provider microsoft` to sign in again"
+REVOKE = ("remove the app's access at https://account.live.com/consent/Manage (work or school "
+          "accounts: https://myapps.microsoft.com), then " + RUN_AUTH)
 FIRST_AUTH = ("run `thanknote auth --provider microsoft --client-id ID` first (once per "
               "machine); the README's Accounts section shows how to get a client id")
 
@@ -197,11 +200,11 @@ def read_record(path: Path | None = None) -> tuple[Path, dict[str, Any]]:
     if not path.is_file():
         raise AuthRequired(f"no Microsoft sign-in at {path}", hint=FIRST_AUTH)
     if (mode := private_file.loose_mode(path)) is not None:
+        # As for the Gmail token: made private at once, and the send goes on; the user
+        # decides whether a copy may have been taken.
         path.chmod(0o600)
-        raise AuthRequired(f"{path} was readable by other users (mode {mode:04o}); it is "
-                           "now 0600, but someone may have copied it",
-                           hint="remove the app's access at https://account.live.com/consent"
-                           "/Manage (or ask your administrator), then " + RUN_AUTH)
+        print(f"thanknote: warning: {path} was readable by other users (mode {mode:04o}); "
+              f"it is now 0600. If someone else may have copied it, {REVOKE}", file=sys.stderr)
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:

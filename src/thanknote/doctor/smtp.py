@@ -136,10 +136,17 @@ def microsoft_checks(login: str) -> tuple[list[Check], str | None]:
 
     Returns the checks and a fresh access token (None when there is a problem).
     """
+    from thanknote import private_file
     from thanknote.accounts import microsoft
+    from thanknote.paths import microsoft_token_path
 
+    path = microsoft_token_path()
+    if path.is_file() and (mode := private_file.loose_mode(path)) is not None:
+        return [problem("microsoft token", f"{path} is readable by other users (mode "
+                        f"{mode:04o})", f"chmod 600 {path}; if someone may have copied it, "
+                        f"{microsoft.REVOKE}")], None
     try:
-        path, record = microsoft.read_record()
+        path, record = microsoft.read_record(path)
     except AuthRequired as error:
         return [problem("microsoft token", error.message, error.hint)], None
     found = [ok("microsoft token", f"{path} (mode 0600), signed in as "
