@@ -10,7 +10,10 @@ Endpoints, for any tenant path segment ``T``:
 
     GET  /T/v2.0/.well-known/openid-configuration     OpenID discovery
     POST /T/oauth2/v2.0/devicecode                    start a device-code sign-in
-    POST /T/oauth2/v2.0/token                         device_code and refresh_token grants
+    GET  /T/oauth2/v2.0/authorize                     the browser sign-in (consents at once
+                                                      and redirects with a code)
+    POST /T/oauth2/v2.0/token                         device_code, authorization_code (PKCE)
+                                                      and refresh_token grants
 
 The user's part of the device-code flow (open the page, type the code) is
 :meth:`FakeMicrosoft.approve`. Access tokens are opaque strings in ``valid_access_tokens``;
@@ -22,6 +25,8 @@ PYTEST_DONT_REWRITE
 from __future__ import annotations
 
 import base64
+import hashlib
+import html
 import http.server
 import itertools
 import json
@@ -72,6 +77,7 @@ class FakeMicrosoft:
         self.valid_refresh_tokens: set[str] = set()
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._devices: dict[str, _DeviceCode] = {}
+        self._codes: dict[str, dict[str, str]] = {}
         self._numbers = itertools.count(1)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(str(cert), str(key))
@@ -153,6 +159,17 @@ class FakeMicrosoft:
                      "message": f"To sign in, use a web browser to open the page {page} and "
                      f"enter the code {user_code} to authenticate."}
 
+    def _authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], str]:
+        """Consent at once; answer (as with response_mode=form_post) with the fields the
+        browser posts to the redirect URI, and that URI."""
+        if query.get("client_id") != self.client_id or not query.get("redirect_uri"):
+            return 400, {"error": "unauthorized_client", "error_description":
+                         "AADSTS700016: Application not found."}, ""
+        code = f"auth-code-{next(self._numbers)}"
+        with self.lock:
+            self._codes[code] = query
+        return 200, {"code": code, "state": query.get("state", "")}, query["redirect_uri"]
+
     def _token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if form.get("client_id") != self.client_id:
             return 400, {"error": "unauthorized_client",
@@ -176,6 +193,17 @@ class FakeMicrosoft:
             with self.lock:
                 del self._devices[form["device_code"]]
             return 200, self._mint(device.scope)
+        if grant == "authorization_code":
+            with self.lock:
+                asked = self._codes.pop(form.get("code", ""), None)
+            verifier = form.get("code_verifier", "").encode()
+            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(
+                b"=").decode()
+            if asked is None or asked.get("redirect_uri") != form.get("redirect_uri") or \
+                    asked.get("code_challenge") != challenge:
+                return 400, {"error": "invalid_grant",
+                             "error_description": "AADSTS70008: bad code or verifier."}
+            return 200, self._mint(asked.get("scope", ""), nonce=asked.get("nonce"))
         if grant == "refresh_token":
             with self.lock:
                 token = form.get("refresh_token", "")
@@ -187,7 +215,7 @@ class FakeMicrosoft:
             return 200, self._mint(form.get("scope", ""))
         return 400, {"error": "unsupported_grant_type", "error_description": grant}
 
-    def _mint(self, requested: str) -> dict[str, Any]:
+    def _mint(self, requested: str, nonce: str | None = None) -> dict[str, Any]:
         number = next(self._numbers)
         access, refresh = f"ms-access-{number}", f"ms-refresh-{number}"
         with self.lock:
@@ -199,7 +227,7 @@ class FakeMicrosoft:
         claims = {"aud": self.client_id, "iss": f"{self.url}/{TENANT_ID}/v2.0", "iat": now,
                   "nbf": now, "exp": now + 3600, "sub": "subject-1", "tid": TENANT_ID,
                   "oid": "object-1", "name": "Ada Lovelace",
-                  "preferred_username": self.username}
+                  "preferred_username": self.username, **({"nonce": nonce} if nonce else {})}
         return {"token_type": "Bearer", "scope": scope, "expires_in": self.token_lifetime,
                 "ext_expires_in": self.token_lifetime, "access_token": access,
                 "refresh_token": refresh,
@@ -225,7 +253,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._dispatch()
 
     def _dispatch(self) -> None:
-        path = urllib.parse.urlsplit(self.path).path
+        split = urllib.parse.urlsplit(self.path)
+        path = split.path
+        query = dict(urllib.parse.parse_qsl(split.query))
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode() if length else ""
         form = dict(urllib.parse.parse_qsl(body, keep_blank_values=True))
@@ -240,6 +270,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             status, answer = owner._device_code(form)
         elif self.command == "POST" and rest == "oauth2/v2.0/token":
             status, answer = owner._token(form)
+        elif self.command == "GET" and rest == "oauth2/v2.0/authorize":
+            status, fields, target = owner._authorize(query)
+            if target:  # the page that makes the browser post the code back
+                inputs = "".join(f'<input type="hidden" name="{html.escape(k)}" '
+                                 f'value="{html.escape(v)}">' for k, v in fields.items())
+                page = (f'<html><body onload="document.forms[0].submit()"><form method="post" '
+                        f'action="{html.escape(target)}">{inputs}</form></body></html>').encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+                return
+            answer = fields
         else:
             status, answer = 404, {"error": "not_found", "error_description": path}
         data = json.dumps(answer).encode()

@@ -102,6 +102,44 @@ def test_device_code_sign_in_end_to_end(fake_microsoft: FakeMicrosoft) -> None:
     assert set(asked[0]["scope"].split()) == {SMTP_SCOPE, "offline_access", "openid", "profile"}
 
 
+def test_browser_sign_in(fake_microsoft: FakeMicrosoft, smtp_certificate: tuple[Path, Path],
+                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """--browser: msal's local redirect flow, with PKCE; the 'browser' follows the redirect."""
+    import html
+    import ssl
+    import threading
+    import urllib.parse
+    import urllib.request
+    import webbrowser
+
+    trusted = ssl.create_default_context(cafile=str(smtp_certificate[0]))
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                         urllib.request.HTTPSHandler(context=trusted))
+    opened: list[str] = []
+
+    def follow(url: str) -> None:
+        page = opener.open(url, timeout=TIMEOUT).read().decode()
+        target = html.unescape(re.search(r'action="([^"]+)"', page).group(1))  # type: ignore[union-attr]
+        fields = {html.unescape(k): html.unescape(v)
+                  for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', page)}
+        opener.open(target, data=urllib.parse.urlencode(fields).encode(), timeout=TIMEOUT).read()
+
+    def browser(url: str, *args: object, **kwargs: object) -> bool:
+        opened.append(url)
+        threading.Thread(target=follow, args=(url,), daemon=True).start()
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", browser)
+    shown: list[str] = []
+    signed = microsoft.sign_in(CLIENT_ID, "consumers", browser=True, echo=shown.append)
+    assert signed.username == "ada@example.com" and signed.tenant == "consumers"
+    assert opened[0].startswith(f"{fake_microsoft.url}/consumers/oauth2/v2.0/authorize?")
+    assert "code_challenge=" in opened[0] and "redirect_uri=http%3A%2F%2Flocalhost" in opened[0]
+    assert fake_microsoft.grants("authorization_code") == 1
+    assert stat.S_IMODE(token_file().stat().st_mode) == 0o600
+    assert microsoft.access_token().username == "ada@example.com"
+
+
 def test_the_token_lasts_and_is_reused(fake_microsoft: FakeMicrosoft) -> None:
     sign_in(fake_microsoft)
     token = microsoft.access_token()
