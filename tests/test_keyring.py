@@ -26,7 +26,7 @@ TIMEOUT = 60
 
 
 @pytest.fixture
-def test_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FileKeyring:
+def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FileKeyring:
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", BACKEND)
     monkeypatch.setenv("THANKNOTE_TEST_KEYRING", str(tmp_path / "test-keyring.json"))
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # so the child process finds the back end
@@ -53,14 +53,14 @@ def send(server: SMTPTestServer, file: Path, *extra: str) -> subprocess.Complete
                      "--smtp-cafile", str(server.cert), *extra)
 
 
-def test_login_send_logout(test_keyring: FileKeyring, smtp_starttls_server: SMTPTestServer,
+def test_login_send_logout(file_keyring: FileKeyring, smtp_starttls_server: SMTPTestServer,
                            tmp_path: Path) -> None:
     server = smtp_starttls_server
     done = login(server)
     assert done.returncode == 0, done.stderr
     assert f"stored the SMTP password for {DEFAULT_USERNAME} at 127.0.0.1 in the test " \
            "keyring" in done.stdout
-    assert test_keyring.get_password("thanknote-smtp:127.0.0.1", DEFAULT_USERNAME) == \
+    assert file_keyring.get_password("thanknote-smtp:127.0.0.1", DEFAULT_USERNAME) == \
         DEFAULT_PASSWORD
 
     file = write_interview(tmp_path)
@@ -72,7 +72,7 @@ def test_login_send_logout(test_keyring: FileKeyring, smtp_starttls_server: SMTP
                     DEFAULT_USERNAME)
     assert out.returncode == 0, out.stderr
     assert "removed the SMTP password for ada@example.com at 127.0.0.1" in out.stdout
-    assert test_keyring.stored() == {}
+    assert file_keyring.stored() == {}
     again = send(server, file, "--db", str(tmp_path / "another-log.sqlite3"))
     assert again.returncode == 2
     assert "no SMTP password: set THANKNOTE_SMTP_PASSWORD or store it with `thanknote " \
@@ -84,7 +84,7 @@ def test_login_send_logout(test_keyring: FileKeyring, smtp_starttls_server: SMTP
     assert "the keyring holds no SMTP password for ada@example.com at 127.0.0.1" in gone.stdout
 
 
-def test_the_environment_comes_before_the_keyring(test_keyring: FileKeyring,
+def test_the_environment_comes_before_the_keyring(file_keyring: FileKeyring,
                                                   smtp_starttls_server: SMTPTestServer,
                                                   tmp_path: Path) -> None:
     server = smtp_starttls_server
@@ -99,7 +99,7 @@ def test_the_environment_comes_before_the_keyring(test_keyring: FileKeyring,
     assert server.failed_logins == 0 and len(server.messages) == 2
 
 
-def test_the_password_is_kept_per_host_and_user(test_keyring: FileKeyring,
+def test_the_password_is_kept_per_host_and_user(file_keyring: FileKeyring,
                                                 smtp_starttls_server: SMTPTestServer,
                                                 tmp_path: Path) -> None:
     server = smtp_starttls_server
@@ -133,7 +133,7 @@ def test_no_keyring_says_how_to_use_the_environment(smtp_starttls_server: SMTPTe
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
-def test_login_asks_on_a_terminal_without_echo(test_keyring: FileKeyring) -> None:
+def test_login_asks_on_a_terminal_without_echo(file_keyring: FileKeyring) -> None:
     status, transcript = run_on_terminal(
         [thanknote_executable(), "login", "smtp", "--smtp-host", "smtp.example.com",
          "--smtp-user", DEFAULT_USERNAME],
@@ -141,19 +141,19 @@ def test_login_asks_on_a_terminal_without_echo(test_keyring: FileKeyring) -> Non
           DEFAULT_PASSWORD.encode() + b"\n")], dict(os.environ))
     assert status == 0, transcript
     assert DEFAULT_PASSWORD.encode() not in transcript
-    assert test_keyring.get_password("thanknote-smtp:smtp.example.com", DEFAULT_USERNAME) == \
+    assert file_keyring.get_password("thanknote-smtp:smtp.example.com", DEFAULT_USERNAME) == \
         DEFAULT_PASSWORD
 
 
-def test_login_needs_a_user_and_only_knows_smtp(test_keyring: FileKeyring) -> None:
+def test_login_needs_a_user_and_only_knows_smtp(file_keyring: FileKeyring) -> None:
     done = thanknote("login", "smtp", stdin=DEFAULT_PASSWORD + "\n")
     assert done.returncode == 2 and "--smtp-user is required" in done.stderr
     other = thanknote("login", "gmail", "--smtp-user", DEFAULT_USERNAME)
     assert other.returncode == 2 and "use 'smtp', not 'gmail'" in other.stderr
-    assert test_keyring.stored() == {}
+    assert file_keyring.stored() == {}
 
 
-def test_doctor_logs_in_with_the_keyring_password(test_keyring: FileKeyring,
+def test_doctor_logs_in_with_the_keyring_password(file_keyring: FileKeyring,
                                                   smtp_starttls_server: SMTPTestServer,
                                                   tmp_path: Path) -> None:
     server = smtp_starttls_server

@@ -293,3 +293,24 @@ def test_the_environment_chooses_oauth(fake_microsoft: FakeMicrosoft,
     done = run(command)
     assert done.returncode == 0, done.stderr
     assert xoauth2_server.logins == 1 and len(xoauth2_server.messages) == 2
+
+
+def test_the_sign_in_waits_while_the_user_has_not_entered_the_code(
+        fake_microsoft: FakeMicrosoft) -> None:
+    """msal polls; Microsoft answers authorization_pending until the code is entered."""
+    import threading
+
+    def user_is_slow(line: str) -> None:
+        code = re.search(r"enter the code (\S+)", line)
+        assert code
+
+        def later() -> None:
+            while fake_microsoft.grants("urn:ietf:params:oauth:grant-type:device_code") < 1:
+                threading.Event().wait(0.01)
+            fake_microsoft.approve(code.group(1))
+
+        threading.Thread(target=later, daemon=True).start()
+
+    signed = microsoft.sign_in(CLIENT_ID, "common", browser=False, echo=user_is_slow)
+    assert signed.username == "ada@example.com"
+    assert fake_microsoft.grants("urn:ietf:params:oauth:grant-type:device_code") == 2
