@@ -324,3 +324,15 @@ def test_the_seven_day_trap(signed_in_ago: dt.timedelta, lifetime: dt.timedelta 
     check = trap(record, tmp_path, Subject(None, None, follow_up), NOW, refreshed=True)
     assert check.status == status, check
     assert words in check.detail
+
+
+def test_without_a_file_the_profile_gives_the_address(smtp_starttls_server: SMTPTestServer,
+                                                      tmp_path: Path) -> None:
+    profile = tmp_path / "profile.toml"
+    profile.write_text('name = "Ada Lovelace"\nemail = "ada@example.com"\n')
+    server = smtp_starttls_server
+    done = doctor(*smtp_args(server), THANKNOTE_PROFILE=str(profile))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert lines(done)[0] == (f"ok       address: From: Ada Lovelace <ada@example.com> (the "
+                              f"profile {profile}); pass FILE to check its follow-up date too")
+    assert "ok       smtp login: ada@example.com logged in" in done.stdout  # the profile's login

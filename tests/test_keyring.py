@@ -164,3 +164,15 @@ def test_doctor_logs_in_with_the_keyring_password(file_keyring: FileKeyring,
     assert done.returncode == 0, done.stdout
     assert f"ok       smtp login: ada@example.com logged in at 127.0.0.1:{server.port} " \
            "(password from the keyring)" in done.stdout.splitlines()
+
+
+def test_login_takes_the_profile_address(file_keyring: FileKeyring, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    profile = tmp_path / "profile.toml"
+    profile.write_text('name = "Ada Lovelace"\nemail = "ada@example.com"\n')
+    monkeypatch.setenv("THANKNOTE_PROFILE", str(profile))
+    done = thanknote("login", "smtp", "--smtp-host", "smtp.example.com",
+                     stdin=DEFAULT_PASSWORD + "\n")
+    assert done.returncode == 0, done.stderr
+    assert file_keyring.get_password("thanknote-smtp:smtp.example.com", "ada@example.com") == \
+        DEFAULT_PASSWORD

@@ -676,8 +676,8 @@ AccountArgument = Annotated[str, typer.Argument(help="smtp: the SMTP password.",
 LoginHostOption = Annotated[str, typer.Option(
     "--smtp-host", envvar="THANKNOTE_SMTP_HOST", help="SMTP server.")]
 LoginUserOption = Annotated[str | None, typer.Option(
-    "--smtp-user", envvar="THANKNOTE_SMTP_USER", help="The login, usually your address.",
-    show_default=False)]
+    "--smtp-user", envvar="THANKNOTE_SMTP_USER", help="The login, usually your address. "
+    "Default: the profile's address.", show_default=False)]
 
 
 def _login_user(account: str, user: str | None) -> str:
@@ -686,8 +686,14 @@ def _login_user(account: str, user: str | None) -> str:
                        f"'smtp', not {account!r} (Gmail and Microsoft sign in with "
                        "'thanknote auth')")
     if not user:
-        raise BadInput("--smtp-user is required: the SMTP login, usually your address "
-                       "(or set THANKNOTE_SMTP_USER)")
+        from thanknote.profile import load_profile
+
+        candidate = load_profile()
+        if candidate is None:
+            raise BadInput("--smtp-user is required: the SMTP login, usually your address "
+                           "(or set THANKNOTE_SMTP_USER, or save a profile: thanknote "
+                           "profile set)")
+        user = candidate.email  # as send logs in with the candidate's address
     return user
 
 

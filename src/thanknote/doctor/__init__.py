@@ -93,30 +93,39 @@ class Report:
 
 @dataclass(frozen=True)
 class Subject:
-    """What the checks are about: the file's candidate and follow-up date, if a file was given."""
+    """What the checks are about: the candidate (from the file, else the profile) and the
+    file's follow-up date."""
 
     path: Path | None
     candidate: Candidate | None
     follow_up_on: dt.date | None
+    source: str = ""
+    """Where the candidate came from: the file's path, or the profile's."""
 
 
 def subject(path: Path | None) -> Subject:
-    """Read the interview file (BadInput, exit 2, when it is not valid)."""
+    """Read the interview file, or else the profile (BadInput, exit 2, when not valid)."""
     if path is None:
-        return Subject(None, None, None)
+        from thanknote import profile
+
+        candidate = profile.load_profile()
+        where = f"the profile {profile.profile_path()}" if candidate is not None else ""
+        return Subject(None, candidate, None, where)
     from thanknote import loader
 
     interview_file = loader.load(path)
-    return Subject(path, interview_file.candidate, interview_file.interview.follow_up_on)
+    return Subject(path, interview_file.candidate, interview_file.interview.follow_up_on,
+                   str(path))
 
 
 def address_check(about: Subject, login: str | None) -> Check:
     if about.candidate is None:
         who = f"the SMTP login {login}" if login else "the account only"
-        return ok("address", f"no interview file given: checking {who}; pass FILE to check "
-                  "its From address and follow-up date too")
+        return ok("address", f"no interview file and no profile: checking {who}; pass FILE "
+                  "to check its From address and follow-up date too")
     candidate = about.candidate
-    return ok("address", f"From: {candidate.name} <{candidate.email}> ({about.path})")
+    later = "" if about.path is not None else "; pass FILE to check its follow-up date too"
+    return ok("address", f"From: {candidate.name} <{candidate.email}> ({about.source}){later}")
 
 
 def run(*, via: str | None, path: Path | None, smtp: SmtpSettings | None,
@@ -133,7 +142,8 @@ def run(*, via: str | None, path: Path | None, smtp: SmtpSettings | None,
         login = smtp.user or (about.candidate.email if about.candidate else None)
         if via == "smtp" and not login:
             raise BadInput("doctor needs the SMTP login: pass the interview FILE (its "
-                           "candidate's address is the login) or --smtp-user")
+                           "candidate's address is the login), --smtp-user, or save a "
+                           "profile (thanknote profile set)")
     checks = [address_check(about, login if via != "gmail" else None)]
     channels = [via] if via else [c for c in CHANNELS if c != "smtp" or smtp is not None]
     if via is None and not gmail.token_exists():
