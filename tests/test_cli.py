@@ -181,7 +181,8 @@ try:
 except SystemExit:
     pass
 heavy = sorted(m for m in sys.modules if m.split('.')[0] in
-               ('googleapiclient', 'google', 'google_auth_oauthlib', 'httplib2', 'icalendar'))
+               ('googleapiclient', 'google', 'google_auth_oauthlib', 'httplib2', 'icalendar',
+                'msal', 'keyring', 'requests'))
 print('HEAVY:' + ','.join(heavy))
 """
 
@@ -189,7 +190,8 @@ print('HEAVY:' + ','.join(heavy))
 @pytest.mark.parametrize("args", [["--help"], ["preview", str(EXAMPLE)], ["send", "--help"],
                                   ["preview", str(EXAMPLE), "--json"], ["init", "--help"],
                                   ["init", "plain.toml"], ["profile", "show"],
-                                  ["preview", str(EXAMPLE), "--follow-up"]])
+                                  ["preview", str(EXAMPLE), "--follow-up"], ["auth", "--help"],
+                                  ["login", "--help"], ["doctor", "--help"]])
 def test_preview_and_help_do_not_import_google(args: list[str]) -> None:
     result = subprocess.run([sys.executable, "-c", LAZY_CHECK, *args], capture_output=True,
                             text=True, timeout=60)

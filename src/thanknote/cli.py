@@ -71,15 +71,21 @@ SmtpHostOption = Annotated[str, typer.Option(
 SmtpPortOption = Annotated[int | None, typer.Option(
     "--smtp-port", envvar="THANKNOTE_SMTP_PORT", min=1, max=65535,
     help="Default: 465 for ssl, 587 for starttls, 25 for none.", show_default=False)]
-SmtpSecurityOption = Annotated[str, typer.Option(
+SmtpSecurityOption = Annotated[str | None, typer.Option(
     "--smtp-security", envvar="THANKNOTE_SMTP_SECURITY",
-    help="ssl, starttls, or none (loopback hosts only).")]
+    help="ssl, starttls, or none (loopback hosts only). Default: ssl; starttls for "
+    "smtp-mail.outlook.com and smtp.office365.com.", show_default=False)]
 SmtpUserOption = Annotated[str | None, typer.Option(
     "--smtp-user", envvar="THANKNOTE_SMTP_USER",
     help="Default: the candidate's email.", show_default=False)]
 SmtpCafileOption = Annotated[Path | None, typer.Option(
     "--smtp-cafile", envvar="THANKNOTE_SMTP_CAFILE",
     help="An extra CA bundle to trust.", show_default=False)]
+SmtpAuthOption = Annotated[str | None, typer.Option(
+    "--smtp-auth", envvar="THANKNOTE_SMTP_AUTH",
+    help="password, or oauth (XOAUTH2 with the sign-in of 'thanknote auth --provider "
+    "microsoft'). Default: oauth for smtp-mail.outlook.com and smtp.office365.com, else "
+    "password.", show_default=False)]
 
 
 def _fail(error: ThanknoteError) -> NoReturn:
@@ -466,13 +472,15 @@ def send(
     allow_similar: AllowSimilarOption = False,
     smtp_host: SmtpHostOption = "smtp.gmail.com",
     smtp_port: SmtpPortOption = None,
-    smtp_security: SmtpSecurityOption = "ssl",
+    smtp_security: SmtpSecurityOption = None,
     smtp_user: SmtpUserOption = None,
     smtp_cafile: SmtpCafileOption = None,
+    smtp_auth: SmtpAuthOption = None,
 ) -> None:
     """Send one message per interviewer, by SMTP or through Gmail.
 
-    The SMTP password comes from THANKNOTE_SMTP_PASSWORD or a hidden prompt.
+    The SMTP password comes from THANKNOTE_SMTP_PASSWORD, the system keyring ('thanknote
+    login smtp') or a hidden prompt; Outlook and Microsoft 365 sign in with OAuth instead.
     """
     from thanknote import clock, workflow
 
@@ -482,7 +490,8 @@ def send(
                        allow_similar)
     settings = None
     if via == "smtp":
-        settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile)
+        settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile,
+                                  smtp_auth)
     ready = workflow.prepare_request(request, clock.now())
     _deliver(ready, via, "send", settings=settings, yes=yes, dry_run=dry_run,
              question=f"Send these {len(ready.to_deliver)} note(s) via {via}?",
@@ -513,7 +522,7 @@ def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | N
                 # A missing or revoked Gmail token is found before the question, not after.
                 sender = sender_for(via, purpose, smtp=None,
                                     candidate=ready.interview_file.candidate,
-                                    password=_smtp_password)
+                                    password=_ask_password)
                 sender.open()
             if question is not None:
                 _confirm(ready, question, yes, _channel(ready, settings), preview)
@@ -521,7 +530,7 @@ def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | N
                 # The SMTP password is asked only once the user has said yes.
                 sender = sender_for(via, purpose, smtp=settings,
                                     candidate=ready.interview_file.candidate,
-                                    password=_smtp_password)
+                                    password=_login_secret(settings))
         _run(ready, sender, resend=ready.resend, dry_run=False)
         if ready.to_deliver:
             typer.echo(after)
@@ -536,24 +545,38 @@ def _channel(ready: Ready, settings: SmtpSettings | None) -> str:
     if settings is None:
         return "through the Gmail API"
     login = settings.user or ready.interview_file.candidate.email
-    return f"via smtp {settings.host}:{settings.port} ({settings.security}), login {login}"
+    oauth = " with OAuth" if settings.auth == "oauth" else ""
+    return f"via smtp {settings.host}:{settings.port} ({settings.security}), login {login}{oauth}"
 
 
-def _smtp_settings(host: str, port: int | None, security: str, user: str | None,
-                   cafile: Path | None) -> SmtpSettings:
+def _smtp_settings(host: str, port: int | None, security: str | None, user: str | None,
+                   cafile: Path | None, auth: str | None) -> SmtpSettings:
     """The SMTP options, checked before anything else runs; the password is asked later."""
     from thanknote.senders.smtp import settings_from_options
 
     return settings_from_options(host=host, port=port, security=security, user=user,
-                                 cafile=cafile)
+                                 cafile=cafile, auth=auth)
 
 
-def _smtp_password(user: str) -> str:
-    if password := os.environ.get("THANKNOTE_SMTP_PASSWORD"):
-        return password
+def _login_secret(settings: SmtpSettings | None) -> Callable[[str], str]:
+    """The SMTP login's secret for ``user``: an OAuth token, or the password (env, keyring,
+    prompt)."""
+
+    def secret(user: str) -> str:
+        from thanknote.accounts.passwords import login_secret
+
+        if settings is None:
+            raise BadInput("no SMTP settings")
+        return login_secret(settings, user, ask=_ask_password)
+
+    return secret
+
+
+def _ask_password(user: str) -> str:
     if not sys.stdin.isatty():
-        raise BadInput("no SMTP password: set THANKNOTE_SMTP_PASSWORD (standard input is not a "
-                       "terminal, so thanknote cannot ask)")
+        raise BadInput("no SMTP password: set THANKNOTE_SMTP_PASSWORD or store it with "
+                       "`thanknote login smtp` (standard input is not a terminal, so "
+                       "thanknote cannot ask)")
     import getpass
 
     try:
@@ -606,32 +629,164 @@ def show_log(
     table(records)
 
 
-# -- Gmail consent -----------------------------------------------------------------------------
+# -- accounts --------------------------------------------------------------------------------
 
 
 @app.command()
 @_guarded
 def auth(
+    provider: Annotated[str, typer.Option(
+        "--provider", help="gmail (the Gmail API), or microsoft (Outlook.com, Hotmail, Live "
+        "and Microsoft 365 over SMTP with OAuth).")] = "gmail",
     client_secrets: Annotated[Path | None, typer.Option(
         "--client-secrets", envvar="THANKNOTE_CLIENT_SECRETS",
-        help="Google OAuth client secrets (Desktop app). Default: ./credentials.json, then the "
-        "config directory.", show_default=False)] = None,
+        help="Gmail: Google OAuth client secrets (Desktop app). Default: ./credentials.json, "
+        "then the config directory.", show_default=False)] = None,
     no_browser: Annotated[bool, typer.Option(
-        "--no-browser", help="Print the consent URL instead of opening a browser.")] = False,
+        "--no-browser", help="Gmail: print the consent URL instead of opening a browser.")
+    ] = False,
     port: Annotated[int | None, typer.Option(
         "--port", envvar="THANKNOTE_OAUTH_PORT", min=1, max=65535,
-        help="Wait for Google's answer on this localhost port (to forward it over SSH). "
-        "Default: any free port.", show_default=False)] = None,
+        help="Gmail: wait for Google's answer on this localhost port (to forward it over "
+        "SSH). Default: any free port.", show_default=False)] = None,
+    client_id: Annotated[str | None, typer.Option(
+        "--client-id", envvar="THANKNOTE_MICROSOFT_CLIENT_ID",
+        help="Microsoft: the Application (client) ID of your app registration.",
+        show_default=False)] = None,
+    tenant: Annotated[str, typer.Option(
+        "--tenant", help="Microsoft: common, consumers, organizations, or your tenant's id "
+        "or domain.")] = "common",
+    browser: Annotated[bool, typer.Option(
+        "--browser", help="Microsoft: sign in in a browser on this machine instead of with a "
+        "device code.")] = False,
 ) -> None:
-    """Run Google's OAuth consent for Gmail and store the token (mode 0600).
+    """Sign in and store the token (mode 0600): Gmail by default, or --provider microsoft.
 
-    Asks for one permission only: gmail.compose (create drafts and send them).
+    Gmail asks for one permission only: gmail.compose (create drafts and send them).
+    Microsoft asks for SMTP.Send and offline_access, by device code (works over SSH).
     """
+    if provider.casefold() in ("microsoft", "outlook"):
+        if client_secrets is not None or no_browser or port is not None:
+            raise BadInput("--client-secrets, --no-browser and --port are for Gmail; the "
+                           "Microsoft sign-in takes --client-id, --tenant and --browser")
+        from thanknote.accounts import microsoft
+
+        signed = microsoft.sign_in(client_id, tenant, browser=browser, echo=typer.echo)
+        typer.echo(f"signed in as {signed.username or 'your Microsoft account'}; saved the "
+                   f"token to {signed.path} (readable only by you); next: thanknote doctor "
+                   "--via smtp --smtp-host smtp-mail.outlook.com (or smtp.office365.com)")
+        return
+    if provider.casefold() not in ("gmail", "google"):
+        raise BadInput(f"--provider must be gmail or microsoft, not {provider!r}")
+    if client_id is not None or tenant != "common" or browser:
+        raise BadInput("--client-id, --tenant and --browser are for --provider microsoft")
     from thanknote.gmail_auth import run_consent
 
     path = run_consent(client_secrets, open_browser=not no_browser, port=port, echo=typer.echo)
     typer.echo(f"saved the Gmail token to {path} (readable only by you); next: thanknote draft "
                "FILE, or thanknote send FILE --via gmail")
+
+
+AccountArgument = Annotated[str, typer.Argument(help="smtp: the SMTP password.",
+                                                show_default=False)]
+LoginHostOption = Annotated[str, typer.Option(
+    "--smtp-host", envvar="THANKNOTE_SMTP_HOST", help="SMTP server.")]
+LoginUserOption = Annotated[str | None, typer.Option(
+    "--smtp-user", envvar="THANKNOTE_SMTP_USER", help="The login, usually your address. "
+    "Default: the profile's address.", show_default=False)]
+
+
+def _login_user(account: str, user: str | None) -> str:
+    if account != "smtp":
+        raise BadInput(f"thanknote keeps only the SMTP password in the keyring: use "
+                       f"'smtp', not {account!r} (Gmail and Microsoft sign in with "
+                       "'thanknote auth')")
+    if not user:
+        from thanknote.profile import load_profile
+
+        candidate = load_profile()
+        if candidate is None:
+            raise BadInput("--smtp-user is required: the SMTP login, usually your address "
+                           "(or set THANKNOTE_SMTP_USER, or save a profile: thanknote "
+                           "profile set)")
+        user = candidate.email  # as send logs in with the candidate's address
+    return user
+
+
+@app.command()
+@_guarded
+def login(account: AccountArgument, smtp_host: LoginHostOption = "smtp.gmail.com",
+          smtp_user: LoginUserOption = None) -> None:
+    """Store the SMTP password in the system keyring (asked once, hidden)."""
+    from thanknote.accounts import passwords
+
+    user = _login_user(account, smtp_user)
+    passwords.check_keyring()  # before the password is typed for nothing
+    from thanknote.senders.smtp import OAUTH_HOSTS
+
+    if smtp_host.casefold() in OAUTH_HOSTS:
+        typer.echo(f"note: {smtp_host} signs in with OAuth ('thanknote auth --provider "
+                   "microsoft'); a stored password is used only with --smtp-auth password",
+                   err=True)
+    stored = passwords.store(smtp_host, user, passwords.read_new_password(user, smtp_host))
+    typer.echo(f"stored the SMTP password for {user} at {smtp_host} in {stored.backend}; "
+               "send now takes it from there. Check it with: thanknote doctor --via smtp "
+               f"--smtp-host {smtp_host} --smtp-user {user}")
+
+
+@app.command()
+@_guarded
+def logout(account: AccountArgument, smtp_host: LoginHostOption = "smtp.gmail.com",
+           smtp_user: LoginUserOption = None) -> None:
+    """Remove the SMTP password from the system keyring."""
+    from thanknote.accounts import passwords
+
+    user = _login_user(account, smtp_user)
+    if passwords.remove(smtp_host, user):
+        typer.echo(f"removed the SMTP password for {user} at {smtp_host} from the keyring")
+    else:
+        typer.echo(f"the keyring holds no SMTP password for {user} at {smtp_host}")
+
+
+@app.command()
+@_guarded
+def doctor(
+    file: Annotated[Path | None, typer.Argument(
+        help="An interview file: its From address and follow-up date are checked too.",
+        show_default=False)] = None,
+    via: Annotated[str | None, typer.Option(
+        "--via", help="smtp or gmail. Default: every channel that is set up.",
+        show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
+    smtp_host: Annotated[str | None, typer.Option(
+        "--smtp-host", envvar="THANKNOTE_SMTP_HOST",
+        help="SMTP server. Default: smtp.gmail.com.", show_default=False)] = None,
+    smtp_port: SmtpPortOption = None,
+    smtp_security: SmtpSecurityOption = None,
+    smtp_user: SmtpUserOption = None,
+    smtp_cafile: SmtpCafileOption = None,
+    smtp_auth: SmtpAuthOption = None,
+) -> None:
+    """Check, sending nothing, that delivery would work now and on the follow-up date.
+
+    Exit 0 when nothing is a problem, 1 when a check failed, 2 for bad input.
+    """
+    from thanknote import clock
+    from thanknote import doctor as doctoring
+
+    settings = None
+    if via == "smtp" or (via is None and smtp_host is not None):
+        settings = _smtp_settings(smtp_host or "smtp.gmail.com", smtp_port, smtp_security,
+                                  smtp_user, smtp_cafile, smtp_auth)
+    report = doctoring.run(via=via, path=file, smtp=settings, ask_password=_ask_password,
+                           now=clock.now())
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(report.as_text())
+    raise typer.Exit(report.exit_code)
 
 
 # -- follow-ups --------------------------------------------------------------------------------
@@ -703,9 +858,10 @@ def followup(
     db: DbOption = None,
     smtp_host: SmtpHostOption = "smtp.gmail.com",
     smtp_port: SmtpPortOption = None,
-    smtp_security: SmtpSecurityOption = "ssl",
+    smtp_security: SmtpSecurityOption = None,
     smtp_user: SmtpUserOption = None,
     smtp_cafile: SmtpCafileOption = None,
+    smtp_auth: SmtpAuthOption = None,
 ) -> None:
     """Write and deliver the follow-up note to follow_up_with, as a reply to their thank-you.
 
@@ -721,7 +877,8 @@ def followup(
     def settings_for(channel: str) -> SmtpSettings | None:
         if channel != "smtp":
             return None
-        return _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile)
+        return _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile,
+                              smtp_auth)
 
     settings = settings_for(via) if via else None  # bad options: exit 2 before anything else
     request = following.FollowUpRequest(path=file, via=via, purpose=purpose, to=to,
