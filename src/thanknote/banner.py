@@ -44,7 +44,8 @@ def channel(via: str, purpose: str, settings: SmtpSettings | None,
 
     if via == "smtp" and settings is not None:
         security = {"none": "none (no encryption)"}.get(settings.security, settings.security)
-        login = (f"login {settings.user or candidate.email}" if smtp_logs_in(settings)
+        oauth = " with OAuth" if settings.auth == "oauth" else ""
+        login = (f"login {settings.user or candidate.email}{oauth}" if smtp_logs_in(settings)
                  else "no login")
         return Channel(f"via smtp: host {settings.host}, port {settings.port}, security "
                        f"{security}, {login}", is_loopback(settings.host))

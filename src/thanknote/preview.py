@@ -25,7 +25,7 @@ class PreviewResult:
     history_count: int
     warnings: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
-    plan: list[tuple[str, str, str]] = field(default_factory=list)
+    send_plan: list[tuple[str, str, str]] = field(default_factory=list)
     """What ``send`` would do with each note now: (``send``/``skip``/``refuse``, to, why)."""
     logged: int = 0
     """Notes of this interview already in the send log, to these readers or others."""
@@ -44,7 +44,7 @@ class PreviewResult:
                        for check, refusals in self.report.checks.items()],
             "warnings": self.warnings,
             "plan": [{"to": to, "action": action, "reason": reason or None}
-                     for action, to, reason in self.plan],
+                     for action, to, reason in self.send_plan],
         }
 
     def as_text(self) -> str:
@@ -82,7 +82,7 @@ class PreviewResult:
             lines.append(f"ok       send log: {self.logged} earlier note(s) of this interview; "
                          f"compared with the {self.history_count} to other readers")
         labels = {p.note.to.casefold(): p.note.label for p in prepared}
-        for action, to, reason in self.plan:
+        for action, to, reason in self.send_plan:
             label = labels.get(to.casefold(), to)
             lines.append(f"plan     {action + ':':<7} {label}" + (f": {reason}" if reason else ""))
         for warning in self.warnings:
@@ -140,7 +140,7 @@ def preview(path: Path, *, template: Path | None, db: Path | None, options: Guar
                    else "the interview has not ended yet" if problem is not None
                    else "the send log has notes to the same people for a look-alike interview "
                    "(see the warning)" if look_alike is not None else "")
-    result.plan = [_planned(item.note, latest.get(item.note.to.casefold()), whole_batch)
+    result.send_plan = [_planned(item.note, latest.get(item.note.to.casefold()), whole_batch)
                    for item in preparation.prepared]
     if out is not None and result.report.ok:
         sender = EmlFileSender(out)
