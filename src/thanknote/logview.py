@@ -135,6 +135,7 @@ def _block(interview: LoggedInterview, attempts: list[Attempt], width: int,
     if any(attempt.status in (FAILED, UNKNOWN) for attempt in attempts):
         newest = {(attempt.kind, attempt.to.casefold()): attempt.id for attempt in attempts}
     parse = datetime.fromisoformat
+    ends = interview.ends_at
     blank_after = " " * AFTER_WIDTH + GAP
     ordered = attempts
     if any(attempt.kind != THANK_YOU for attempt in attempts):
@@ -143,14 +144,18 @@ def _block(interview: LoggedInterview, attempts: list[Attempt], width: int,
         ordered = sorted(attempts, key=lambda attempt: attempt.kind != THANK_YOU)
     labelled = False
     for attempt in ordered:
-        kind, status, hours = attempt.kind, attempt.status, attempt.hours_after_end
+        kind, status, sent_at = attempt.kind, attempt.status, attempt.sent_at
         if kind != THANK_YOU and not labelled:
             lines.append(f"{INDENT}follow-up notes:")
             labelled = True
-        when = parse(attempt.sent_at or attempt.created_at).astimezone(zone)
-        if hours is None or kind != THANK_YOU:
+        instant = parse(sent_at or attempt.created_at)
+        when = instant.astimezone(zone)
+        if sent_at is None or kind != THANK_YOU:
             after = blank_after
         else:
+            # The same arithmetic as Record.hours_after_end and send's own line, so that
+            # a figure on a rounding edge (20.25 h) reads the same everywhere.
+            hours = (instant - ends).total_seconds() / 3600
             after = (f"{hours:.1f} h late" if hours > ON_TIME_HOURS
                      else f"{hours:.1f} h").ljust(AFTER_WIDTH) + GAP
         row = (_STATUS_CELLS.get(status) or INDENT + status.ljust(STATUS_WIDTH) + GAP) + (

@@ -241,8 +241,6 @@ class Attempt(NamedTuple):
     error: str | None
     created_at: str
     sent_at: str | None
-    hours_after_end: float | None
-    """From the interview's end to ``sent_at``, as :attr:`Record.hours_after_end`."""
 
 
 @dataclass(frozen=True)
@@ -639,7 +637,6 @@ class SendLog:
         sql = ("SELECT n.interview_id, n.id, n.kind, n.address, n.name, "
                "CASE n.status WHEN 'sending' THEN 'unknown' ELSE n.status END, n.via, n.error, "
                "n.created_at, n.sent_at, "
-               "(julianday(n.sent_at) - julianday(i.ends_at)) * 24.0, "
                "i.company, i.role, i.starts_at, i.starts_at_local, i.timezone, i.ends_at, "
                "i.follow_up_on, i.follow_up_with, i.source_path, i.done_at "
                "FROM notes n JOIN interviews i ON i.id = n.interview_id")
@@ -653,8 +650,8 @@ class SendLog:
             cursor.row_factory = None  # plain tuples: a Row per attempt costs more than the rest
             # Grouped and cut in C (groupby, itemgetter): per attempt, Python only builds
             # the small tuple the listing reads.
-            make, cut = Attempt._make, itemgetter(slice(1, 11))
-            heading = itemgetter(0, *range(11, 21))
+            make, cut = Attempt._make, itemgetter(slice(1, 10))
+            heading = itemgetter(0, *range(10, 20))
             for _, rows in groupby(cursor.execute(sql, params), key=itemgetter(0)):
                 group = list(rows)
                 interview = self._interview_from_row(
