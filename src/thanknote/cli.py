@@ -608,37 +608,14 @@ def show_log(
     db: DbOption = None,
 ) -> None:
     """What was drafted or sent, when, and how long after the interview ended."""
-    import shutil
-
     from thanknote import logview
-    from thanknote.paths import send_log_path
-    from thanknote.sendlog import SendLog
 
-    path = send_log_path(db)
-    log = SendLog.existing(path, read_only=True)
-    if log is None:
-        typer.echo("[]" if as_json else f"nothing drafted or sent yet (log: {path})")
-        return
-    with log:
-        interview_id = None
-        if file is not None:
-            from thanknote import loader
-
-            interview_id = log.interview_id(loader.load(file).interview, create=False)
-        nothing = file is not None and interview_id is None
-        try:
-            if as_json:
-                logview.write_json(() if nothing else log.iter_records(
-                    interview_id=interview_id), sys.stdout)
-            elif not logview.write_table(
-                    () if nothing else log.attempts_by_interview(interview_id=interview_id),
-                    sys.stdout, styled=sys.stdout.isatty(),
-                    width=shutil.get_terminal_size().columns):
-                typer.echo(f"nothing drafted or sent yet (log: {path})")
-            sys.stdout.flush()
-        except BrokenPipeError:
-            # The reader (head, a pager) stopped early: not an error of thanknote's.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    try:
+        logview.show(file, db, as_json=as_json, out=sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (head, a pager) stopped early: not an error of thanknote's.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 # -- accounts --------------------------------------------------------------------------------

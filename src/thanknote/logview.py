@@ -19,6 +19,7 @@ import textwrap
 from collections.abc import Iterable
 from datetime import datetime
 from json.encoder import encode_basestring as _encode
+from pathlib import Path
 from typing import TextIO
 
 from thanknote.sendlog import FAILED, UNKNOWN, Attempt, LoggedInterview, Record
@@ -33,6 +34,34 @@ AFTER_WIDTH = 11    # 132.5 h late
 GAP = "  "
 INDENT = "  "
 NARROWEST = 40
+
+
+def show(file: Path | None, db: Path | None, *, as_json: bool, out: TextIO) -> None:
+    """``thanknote log [FILE] [--json]``: the log at ``db``, or only the interview of ``file``."""
+    import shutil
+
+    from thanknote.paths import send_log_path
+    from thanknote.sendlog import SendLog
+
+    path = send_log_path(db)
+    empty = f"nothing drafted or sent yet (log: {path})\n"
+    log = SendLog.existing(path, read_only=True)
+    if log is None:
+        out.write("[]\n" if as_json else empty)
+        return
+    with log:
+        interview_id = None
+        if file is not None:
+            from thanknote import loader
+
+            interview_id = log.interview_id(loader.load(file).interview, create=False)
+        nothing = file is not None and interview_id is None
+        if as_json:
+            write_json(() if nothing else log.iter_records(interview_id=interview_id), out)
+        elif not write_table(() if nothing else log.attempts_by_interview(
+                interview_id=interview_id), out, styled=out.isatty(),
+                width=shutil.get_terminal_size().columns):
+            out.write(empty)
 
 
 def write_json(records: Iterable[Record], out: TextIO) -> int:
