@@ -28,10 +28,13 @@ def test_example_loads_with_every_field(tmp_path: Path) -> None:
     assert interview.starts_at == datetime(2026, 11, 25, 19, 0, tzinfo=UTC)
     assert interview.ends_at - interview.starts_at == timedelta(minutes=90)
     assert interview.follow_up_on == date(2026, 12, 7)
-    assert interview.follow_up_with == "recruiter@analytical.example"
+    assert interview.follow_up_with == "tomas@analytical.example"
     assert [i.email for i in loaded.interviewers] == ["grace@analytical.example",
-                                                      "alan@analytical.example"]
+                                                      "alan@analytical.example",
+                                                      "tomas@analytical.example"]
     assert loaded.interviewers[0].title == "Engineering Manager"
+    assert [i.relation for i in loaded.interviewers] == ["hiring-manager", "interviewer",
+                                                         "recruiter"]
 
 
 def test_defaults(tmp_path: Path) -> None:

@@ -17,7 +17,9 @@ def test_default_template_writes_the_five_parts(tmp_path: Path) -> None:
     path = write_interview(tmp_path, interview={"follow_up_on": "2026-12-04"})
     grace, alan = render_notes(load(path))
     assert grace.to == "grace@analytical.example" and grace.name == "Grace Hopper"
-    assert grace.subject == "Thank you for our conversation about the Senior Backend Engineer role"
+    # The subject names the role and differs per reader.
+    assert grace.subject == "Senior Backend Engineer interview: thank you, Grace"
+    assert alan.subject == "Senior Backend Engineer interview: thank you, Alan"
     body = grace.body
     assert body.startswith("Dear Grace,\n")
     # 1. thanks for their time and this role
@@ -37,7 +39,7 @@ def test_default_template_writes_the_five_parts(tmp_path: Path) -> None:
 def test_new_information_paragraph_is_optional(tmp_path: Path) -> None:
     path = write_interview(tmp_path, interview={"new_information": None})
     note = render_notes(load(path))[0]
-    assert "wish I had mentioned" not in note.body
+    assert "webhooks" not in note.body
     assert "\n\n\n" not in note.body
 
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from thanknote.addresses import header_problem, is_valid_address
 from thanknote.errors import BadInput
-from thanknote.model import Candidate, Interview, Interviewer, InterviewFile
+from thanknote.model import Candidate, Interview, Interviewer, InterviewFile, Relation
 
 DEFAULT_DURATION_MINUTES = 60
 DEFAULT_FOLLOW_UP_DAYS = 10
@@ -30,6 +30,7 @@ _INTERVIEW_KEYS = {
 }
 _INTERVIEWER_KEYS = {
     "name", "email", "title", "conversation_point", "fit", "new_information", "template",
+    "relation",
 }
 _TOP_KEYS = {"candidate", "interview", "interviewers"}
 
@@ -152,8 +153,8 @@ class _Parser:
         value = value.strip()
         if not value:
             raise self.reader.fail(label, "must not be empty", table=table, index=index, key=key)
-        if (placeholder := _placeholder(value)) is not None:
-            raise self.reader.fail(label, f"{placeholder!r} looks like a placeholder, not the "
+        if (found := placeholder(value)) is not None:
+            raise self.reader.fail(label, f"{found!r} looks like a placeholder, not the "
                                    "text for this note; write what you mean to send",
                                    table=table, index=index, key=key)
         if header and (problem := header_problem(value)) is not None:
@@ -236,10 +237,14 @@ class _Parser:
                         f"template file {template!r} not found (looked at {template_path}; "
                         "paths are relative to the interview file)",
                         table="interviewers", index=index, key="template")
+            title = self._text("interviewers", index, entry, "title", required=False)
+            relation, assumed = self._relation(index, entry, title)
             people.append(Interviewer(
                 name=name,
                 email=email,
-                title=self._text("interviewers", index, entry, "title", required=False),
+                title=title,
+                relation=relation,
+                relation_assumed=assumed,
                 conversation_point=self._text("interviewers", index, entry,
                                               "conversation_point", required=True) or "",
                 fit=self._text("interviewers", index, entry, "fit", required=False),
@@ -248,6 +253,22 @@ class _Parser:
                 template=template_path,
             ))
         return tuple(people)
+
+    def _relation(self, index: int, entry: dict[str, Any],
+                  title: str | None) -> tuple[Relation, bool]:
+        """The interviewer's relation: as written, else suggested by the title, else interviewer."""
+        value = self._text("interviewers", index, entry, "relation", required=False)
+        if value is None:
+            suggested = relation_from_title(title)
+            return (suggested, True) if suggested is not None else (Relation.INTERVIEWER, False)
+        try:
+            return Relation(value.casefold()), False
+        except ValueError:
+            raise self.reader.fail(
+                f"[[interviewers]] #{index + 1} relation",
+                f"{value!r} is not a relation (one of: "
+                f"{', '.join(relation.value for relation in Relation)})",
+                table="interviewers", index=index, key="relation") from None
 
     def _interview(self, interviewers: tuple[Interviewer, ...]) -> Interview:
         table = self._table("interview")
@@ -327,14 +348,44 @@ class _Parser:
         raise fail(f"must be a date-time such as 2026-11-25T14:00:00-05:00, not {_kind(value)}")
 
 
-_PLACEHOLDER = re.compile(r"^[.…\s]+$|\b(?:TODO|TBD|FIXME)\b")
+_TITLE_RELATIONS = (
+    (re.compile(r"coordinator|scheduler", re.IGNORECASE), Relation.COORDINATOR),
+    (re.compile(r"recruit|talent|sourc(?:er|ing)|people partner", re.IGNORECASE),
+     Relation.RECRUITER),
+    (re.compile(r"hiring manager", re.IGNORECASE), Relation.HIRING_MANAGER),
+)
 
 
-def _placeholder(value: str) -> str | None:
-    """The part of ``value`` that is a placeholder ('...', 'TODO'), if any.
+def relation_from_title(title: str | None) -> Relation | None:
+    """The relation a title suggests ("Technical Recruiter": recruiter), if any."""
+    for pattern, relation in _TITLE_RELATIONS:
+        if title and pattern.search(title):
+            return relation
+    return None
+
+
+# What a template or an example leaves behind for the writer to fill in. Each
+# alternative is something no finished note says: angle, square or curly
+# brackets around words (an address or a link in angle brackets is real text),
+# the editor's markers in capitals, a run of x's, filler Latin, an instruction.
+_PLACEHOLDER = re.compile(
+    r"^[.…\s]+$"
+    r"|<(?![^<>]*(?:@|://))[^<>\n]*>"
+    r"|\[[^\[\]\n]*\]"
+    r"|\{[^{}\n]*\}"
+    r"|\b(?:TODO|TBD|TK|FIXME)\b"
+    r"|(?i:\bx{2,}\b)"
+    r"|(?i:\blorem\s+ipsum\b)"
+    r"|(?im:(?:^|(?<=[.!?:;(] ))insert\b[^.!?\n]{0,60}?\bhere\b)"
+    r"|(?i:\byour\s+name\b)")
+
+
+def placeholder(value: str) -> str | None:
+    """The part of ``value`` that is a placeholder ('...', 'TODO', '<fill in>'), if any.
 
     A note is read by a hiring manager: '...' copied from an example must not
-    go out as the candidate's "why I fit".
+    go out as the candidate's "why I fit", nor "[describe the project]" as
+    their conversation.
     """
     match = _PLACEHOLDER.search(value)
     return match.group(0).strip() or value if match else None

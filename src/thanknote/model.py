@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from enum import StrEnum
 from pathlib import Path
 
 
@@ -25,6 +26,20 @@ class Candidate:
     signature: str
 
 
+class Relation(StrEnum):
+    """Who a reader is to the candidate; the default note is written for each kind."""
+
+    INTERVIEWER = "interviewer"
+    HIRING_MANAGER = "hiring-manager"
+    RECRUITER = "recruiter"
+    COORDINATOR = "coordinator"
+
+    @property
+    def arranges(self) -> bool:
+        """A recruiter or coordinator: thanked for the day and the process, not a technical talk."""
+        return self in (Relation.RECRUITER, Relation.COORDINATOR)
+
+
 @dataclass(frozen=True)
 class Interviewer:
     name: str
@@ -34,10 +49,17 @@ class Interviewer:
     fit: str | None = None
     new_information: str | None = None
     template: Path | None = None
+    relation: Relation = Relation.INTERVIEWER
+    relation_assumed: bool = False
+    """True when the file gave no ``relation`` and the title suggested this one."""
 
     @property
     def first_name(self) -> str:
         return self.name.split()[0]
+
+    @property
+    def arranges(self) -> bool:
+        return self.relation.arranges
 
 
 @dataclass(frozen=True)

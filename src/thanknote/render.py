@@ -8,8 +8,10 @@ that :mod:`thanknote.message` checks like every other header value.
 
 from __future__ import annotations
 
+import re
 import traceback
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,6 +67,62 @@ def _sentence(value: object) -> str:
     return text
 
 
+class PointKind(StrEnum):
+    """How a conversation point is written, which decides how a template may use it."""
+
+    PHRASE = "phrase"
+    """No closing . ! or ?: words that go inside the template's sentence."""
+    SENTENCES = "sentences"
+    """One or more sentences, written into the note as they are."""
+    QUESTION = "question"
+    """One question the reader asked, quoted as theirs."""
+
+
+_CLOSERS = "\"'”’)]"
+_SENTENCE_BREAK = re.compile(r"[.!?][\"'”’)]*\s+\S")
+_REPORTED = re.compile(r"(?i)^(?:when\s+)?you\s+asked\b")
+
+
+def point_kind(value: object) -> PointKind:
+    """Phrase, sentences or question, from how the text ends (see :class:`PointKind`)."""
+    text = str(value).strip().rstrip(_CLOSERS)
+    if not text or text[-1] not in ".!?…":
+        return PointKind.PHRASE
+    if (text.endswith("?") and not _SENTENCE_BREAK.search(text)
+            and not _REPORTED.match(str(value).strip())):
+        return PointKind.QUESTION
+    return PointKind.SENTENCES
+
+
+_LEADING_WORDS = frozenset((
+    "a", "an", "the", "your", "our", "my", "their", "his", "her", "its", "this", "that",
+    "these", "those", "how", "why", "what", "when", "where", "whether", "which", "who", "some"))
+
+
+def _phrase(value: object) -> str:
+    """A phrase ready to go inside a sentence: no trailing comma, a leading 'The' lowered."""
+    text = str(value).strip().rstrip(",;:").rstrip()
+    first, _, rest = text.partition(" ")
+    if first.casefold() in _LEADING_WORDS and first[:1].isupper() and first[1:].islower():
+        text = first.lower() + (" " + rest if rest else "")
+    return text
+
+
+def _aside(value: object) -> str:
+    """New information: sentences as written, a phrase inside a sentence of its own."""
+    if point_kind(value) == PointKind.PHRASE:
+        return f"I should also have mentioned {_phrase(value)}."
+    return str(value).strip()
+
+
+def _and_list(values: object) -> str:
+    """'Grace', 'Grace and Alan', 'Grace, Alan and Priya'."""
+    items = [str(value) for value in values]  # type: ignore[attr-defined]
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _environment() -> jinja2.Environment:
     import jinja2
 
@@ -76,6 +134,10 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     environment.filters["sentence"] = _sentence
+    environment.filters["phrase"] = _phrase
+    environment.filters["and_list"] = _and_list
+    environment.filters["aside"] = _aside
+    environment.filters["kind"] = point_kind
     return environment
 
 
@@ -95,7 +157,8 @@ class Template:
             raise BadInput(f"{self.path}:{_template_line(error, self.path)}: "
                            f"{_undefined_words(error.message or str(error))}",
                            hint="the variables are: candidate, interview, interviewer, fit, "
-                           "new_information, conversation_point, follow_up_on") from None
+                           "new_information, conversation_point, point_kind, follow_up_on, "
+                           "colleagues, interviewers") from None
         except jinja2.TemplateError as error:
             raise BadInput(f"{self.path}:{_template_line(error, self.path)}: {error}") from None
         except Exception as error:  # whatever a template's own expressions raise (1/0, ...)
@@ -190,12 +253,6 @@ def _compile(path: Path, _mtime: int, _size: int) -> Template:
 
 def render_notes(interview_file: InterviewFile, *, template: Path | None = None) -> list[Note]:
     """One thank-you note per interviewer; an interviewer's own template wins over ``template``."""
-    interview = interview_file.interview
-    common = {
-        "candidate": interview_file.candidate,
-        "interview": interview,
-        "follow_up_on": ReadableDate.of(interview.follow_up_on),
-    }
     notes = []
     shared = template or default_template(THANK_YOU)
     compiled: dict[Path, Template] = {}  # looked up once per batch, not once per note
@@ -203,11 +260,27 @@ def render_notes(interview_file: InterviewFile, *, template: Path | None = None)
         chosen = person.template or shared
         if chosen not in compiled:
             compiled[chosen] = load_template(chosen)
-        variables = dict(common, interviewer=person, **resolved_fields(interview_file, person))
-        subject, body = compiled[chosen].render(variables)
+        subject, body = compiled[chosen].render(note_variables(interview_file, person))
         notes.append(Note(kind=THANK_YOU, to=person.email, name=person.name, title=person.title,
                           subject=subject, body=body, template=str(chosen)))
     return notes
+
+
+def note_variables(interview_file: InterviewFile, person: Interviewer,
+                   **overrides: Any) -> dict[str, Any]:
+    """What a thank-you template sees when it writes to ``person``."""
+    interview = interview_file.interview
+    variables: dict[str, Any] = {
+        "candidate": interview_file.candidate,
+        "interview": interview,
+        "follow_up_on": ReadableDate.of(interview.follow_up_on),
+        "interviewer": person,
+        "interviewers": interview_file.interviewers,
+        "colleagues": colleague_names(interview_file, person),
+        **resolved_fields(interview_file, person),
+    }
+    variables.update(overrides)
+    return variables
 
 
 def resolved_fields(interview_file: InterviewFile, person: Interviewer) -> dict[str, Any]:
@@ -216,4 +289,18 @@ def resolved_fields(interview_file: InterviewFile, person: Interviewer) -> dict[
         "fit": person.fit or interview.fit or "",
         "new_information": person.new_information or interview.new_information or "",
         "conversation_point": person.conversation_point,
+        "point_kind": point_kind(person.conversation_point),
     }
+
+
+def colleague_names(interview_file: InterviewFile, person: Interviewer) -> list[str]:
+    """The others this reader's note may name: who interviewed, not who arranged.
+
+    First names, or full names for people who share a first name, so that a
+    recruiter reads "meeting Grace and Alan" and never two Alans.
+    """
+    others = [other for other in interview_file.interviewers
+              if other.email != person.email and not other.arranges]
+    firsts = [other.first_name.casefold() for other in others]
+    return [other.first_name if firsts.count(other.first_name.casefold()) == 1 else other.name
+            for other in others]
