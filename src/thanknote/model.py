@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 
@@ -107,5 +108,9 @@ class InterviewFile:
     interviewers: tuple[Interviewer, ...]
 
     def interviewer(self, email: str) -> Interviewer | None:
-        wanted = email.casefold()
-        return next((i for i in self.interviewers if i.email.casefold() == wanted), None)
+        return self._by_address.get(email.casefold())
+
+    @cached_property
+    def _by_address(self) -> dict[str, Interviewer]:
+        # Asked once per note by the checks: a dictionary keeps a large batch linear.
+        return {person.email.casefold(): person for person in reversed(self.interviewers)}

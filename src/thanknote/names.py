@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from thanknote.model import Interviewer, InterviewFile
 
@@ -36,6 +37,7 @@ _HONORIFICS = frozenset(("dr", "mr", "mrs", "ms", "mx", "miss", "prof", "profess
 _NOBODY = frozenset({"", "there", "all", "team", "everyone", "hiring manager", "hiring team",
                      "sir or madam", "friends", "folks"})
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_CAPITALISED = re.compile(r"(?<![\w'’-])[^\W\d_a-z][\w'’-]*")
 # Capitalised words a note says for their own sake, a short edit from many names.
 _COMMON = frozenset(re.findall(r"\w+", """
     a about after again all also am an and any are as at be been before best but by can
@@ -71,8 +73,15 @@ class OtherInterview:
     when: str
 
 
+_ASCII_PUNCTUATION = str.maketrans({c: " " for c in map(chr, range(128))
+                                    if not c.isalnum() and c not in "'-"})
+
+
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Case-folded, accents and punctuation dropped ("Dr. Zoë" is "dr zoe"), spaces collapsed."""
+    if text.isascii():
+        return " ".join(text.lower().translate(_ASCII_PUNCTUATION).split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(c if c.isalnum() or c in "'’-" else " " for c in decomposed
                     if not unicodedata.combining(c))
@@ -155,41 +164,87 @@ def _own_greetings_of_name(name: str) -> set[str]:
     return {parts[0], " ".join(parts)} if parts else set()
 
 
-def _vocabulary(interview_file: InterviewFile) -> dict[str, str]:
-    """Every single-word name in the file, folded, with how the file spells it."""
-    names = [person.name for person in interview_file.interviewers]
-    names.append(interview_file.candidate.name)
-    words: dict[str, str] = {}
-    for name in names:
-        for part in name.split():
-            words.setdefault(fold(part), part)
-    company = interview_file.interview.company.split()
-    if len(company) == 1:
-        words.setdefault(fold(company[0]), company[0])
-    return words
+class _Vocabulary:
+    """Every single-word name in the file, folded, with how the file spells it, indexed so
+    that the names within two edits of a word are found without trying every name.
+
+    Two words within two edits share a string made by deleting at most two letters
+    from each (the symmetric-delete index), so a word looks up only its own deletions.
+    """
+
+    def __init__(self, interview_file: InterviewFile) -> None:
+        names = [person.name for person in interview_file.interviewers]
+        names.append(interview_file.candidate.name)
+        self.words: dict[str, str] = {}
+        for name in names:
+            for part in name.split():
+                self.words.setdefault(fold(part), part)
+        company = interview_file.interview.company
+        if len(company.split()) == 1:
+            self.words.setdefault(fold(company), company)
+        self.known = set(self.words) | {fold(word) for word in _WORD.findall(
+            f"{company} {interview_file.interview.role}")}
+        self.company_words = {form for word in _WORD.findall(company)
+                              for form in (fold(word), word.lower())}
+        self._seen: dict[str, str | None] = {}
+        self.index: dict[str, list[str]] = {}
+        for word in self.words:
+            if len(word) >= 3:
+                for variant in _deletions(word):
+                    self.index.setdefault(variant, []).append(word)
+
+    def near_miss(self, folded: str) -> str | None:
+        """How the file spells the name ``folded`` is a near miss of, if any."""
+        if folded not in self._seen:
+            self._seen[folded] = self._near_miss(folded)
+        return self._seen[folded]
+
+    def _near_miss(self, folded: str) -> str | None:
+        seen = set()
+        for variant in _deletions(folded):
+            for name in self.index.get(variant, ()):
+                if name not in seen:
+                    seen.add(name)
+                    if _close(folded, name):
+                        return self.words[name]
+        return None
 
 
-def _misspellings(text: str, interview_file: InterviewFile) -> list[tuple[str, str]]:
+def _deletions(word: str, depth: int = 2) -> set[str]:
+    found = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
+def _misspellings(text: str, interview_file: InterviewFile,
+                  vocabulary: _Vocabulary) -> list[tuple[str, str]]:
     """(as written, as the file spells it) for each near miss of a file name in ``text``."""
-    vocabulary = _vocabulary(interview_file)
-    known = set(vocabulary) | {fold(w) for w in _WORD.findall(interview_file.interview.company)}
     found: list[tuple[str, str]] = []
     tokens = _WORD.findall(text)
-    for token in tokens:
+    for token in _CAPITALISED.findall(text):
         if not token[:1].isupper():
             continue
         folded = fold(token)
-        if folded in known or folded in _COMMON:
+        if folded in vocabulary.known or folded in _COMMON:
             continue
-        for name, spelt in vocabulary.items():
-            if _close(folded, name):
-                found.append((token, spelt))
-                break
+        if (spelt := vocabulary.near_miss(folded)) is not None:
+            found.append((token, spelt))
     company = interview_file.interview.company
     size = len(company.split())
     if size > 1:
         wanted = fold(company)
+        words = vocabulary.company_words
+        exact = [token.lower() in words for token in tokens]
+        shape = [word[:1].isupper() for word in company.split()]
         for start in range(len(tokens) - size + 1):
+            if not any(exact[start:start + size]) or [
+                    token[:1].isupper() for token in tokens[start:start + size]] != shape:
+                # Two edits leave one of three words as it is (of two words, most often),
+                # and a misspelt name keeps its capitals.
+                continue
             window = " ".join(tokens[start:start + size])
             folded = fold(window)
             if folded != wanted and edits(folded, wanted, 2) <= 2:
@@ -197,16 +252,18 @@ def _misspellings(text: str, interview_file: InterviewFile) -> list[tuple[str, s
     return found
 
 
-def _mentions(text: str, interview_file: InterviewFile, others: Iterable[OtherInterview],
+def _mentions(text: str, interview_file: InterviewFile, others: Sequence[OtherInterview],
               allowed: frozenset[str]) -> list[str]:
     """Why the text names another interview's company or role (this one's masked first)."""
+    if not others:
+        return []
     interview = interview_file.interview
     own = [_words(interview.company), _words(interview.role)]
     folded = f" {_words(text)} "
     for phrase in own:
         if phrase:
             folded = folded.replace(f" {phrase} ", " \x00 ")
-    problems = []
+    problems: list[str] = []
     for other in others:
         for what, value in (("company", other.company), ("role", other.role)):
             phrase = _words(value)
@@ -232,6 +289,7 @@ def check(interview_file: InterviewFile, notes: Sequence[tuple[str, str, str]],
     """Check each (to, subject, body): refusals for wrong names, warnings for misspellings."""
     report = NameReport()
     allowed = frozenset(_words(value) for value in allow_mention)
+    vocabulary = _Vocabulary(interview_file)
     for to, subject, body in notes:
         person = interview_file.interviewer(to)
         greeted = greeting_name(body)
@@ -247,7 +305,7 @@ def check(interview_file: InterviewFile, notes: Sequence[tuple[str, str, str]],
             opening = next(i for i, line in enumerate(lines) if line.strip())
             rest = "\n".join(lines[opening + 1:])
         seen = set()
-        for written, spelt in _misspellings(f"{subject}\n{rest}", interview_file):
+        for written, spelt in _misspellings(f"{subject}\n{rest}", interview_file, vocabulary):
             if (written, spelt) not in seen:
                 seen.add((written, spelt))
                 who = person.name if person is not None else to

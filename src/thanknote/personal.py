@@ -24,15 +24,23 @@ body guards in :mod:`thanknote.guards` refuse copies.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from itertools import combinations
+from itertools import chain, combinations
 from pathlib import Path
 
-from thanknote.guards import masked_tokens
 from thanknote.model import Interviewer, InterviewFile
-from thanknote.render import THANK_YOU, Note, PointKind, load_template, note_variables
+from thanknote.render import (
+    THANK_YOU,
+    Note,
+    PointKind,
+    colleague_names,
+    load_template,
+    note_variables,
+    point_kind,
+)
 
 LOW_SHARE = 0.35
 """A note with less of its own than this gets a warning."""
@@ -47,7 +55,6 @@ _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 """A word as a reader counts it: "haven't" and "open-source" are one each."""
 _TOKEN = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
-_MASK = "\x00"
 _STAND_IN = "Zzreader Zzstandin"
 _NEUTRAL = {PointKind.PHRASE: "zzpoint", PointKind.SENTENCES: "Zzpoint.",
             PointKind.QUESTION: "Zzpoint?"}
@@ -90,15 +97,20 @@ def sentences(body: str, terms: frozenset[str]) -> list[_Sentence]:
         for text in _SENTENCE_END.split(line.strip()):
             words = len(_WORD.findall(text))
             if words:
-                tokens = [t for t in masked_tokens(text, terms) if t != _MASK]
+                tokens = [t for t in _TOKEN.findall(text.casefold()) if t not in terms]
                 found.append(_Sentence(tuple(sorted(tokens)), words))
     return found
 
 
+def _missing(first: Counter[str], second: Counter[str]) -> int:
+    """How many of ``first``'s words (with repeats) ``second`` lacks: |first - second|."""
+    return sum(count - second[word] for word, count in first.items() if count > second[word])
+
+
 def _near(first: Counter[str], second: Counter[str]) -> bool:
-    common = sum((first & second).values())
-    return (common >= COMMON_WORDS and sum((first - second).values()) <= FEW_WORDS
-            and sum((second - first).values()) <= FEW_WORDS)
+    missing = _missing(first, second)
+    return (missing <= FEW_WORDS and first.total() - missing >= COMMON_WORDS
+            and _missing(second, first) <= FEW_WORDS)
 
 
 def _stand_in(interview_file: InterviewFile, person: Interviewer, note: Note) -> str | None:
@@ -144,11 +156,20 @@ def measure(interview_file: InterviewFile, notes: Sequence[Note]) -> PersonalRep
     people = [interview_file.interviewer(note.to) for note in notes]
     split = [sentences(note.body, terms) for note in notes]
     bones: set[tuple[str, ...]] = set()
-    seen_stand_ins: set[str] = set()
+    written: set[object] = set()
     for note, person in zip(notes, people, strict=True):
-        body = _stand_in(interview_file, person, note) if person is not None else None
-        if body is not None and body not in seen_stand_ins:
-            seen_stand_ins.add(body)
+        if person is None:
+            continue
+        # Readers alike in everything a template can branch on get the same stand-in.
+        colleagues = len(colleague_names(interview_file, person))
+        alike = (note.template, person.template, person.relation,
+                 point_kind(person.conversation_point), bool(person.title), bool(person.fit),
+                 bool(person.new_information), min(colleagues, 5))
+        if alike in written:
+            continue
+        written.add(alike)
+        body = _stand_in(interview_file, person, note)
+        if body is not None:
             bones.update(s.key for s in sentences(body, terms))
 
     # Every distinct sentence, the notes that hold it, and the distinct sentences near it.
@@ -204,8 +225,8 @@ def _own_words(sentence: _Sentence, slots: list[Counter[str]]) -> int:
     common = 0
     for slot in slots:
         # The template's sentence is inside this one: all its words but the field's.
-        if sum((slot - counted).values()) <= FEW_WORDS + 1:
-            common = max(common, sum((counted & slot).values()))
+        if (missing := _missing(slot, counted)) <= FEW_WORDS + 1:
+            common = max(common, slot.total() - missing)
     return sentence.words - common if common >= COMMON_WORDS else sentence.words
 
 
@@ -253,19 +274,27 @@ def _near_keys(keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], list[tuple[
     words: each sentence looks only at sentences holding one of its rarest.
     """
     counted = [Counter(key) for key in keys]
+    distinct = [frozenset(key) for key in keys]
     postings: dict[str, list[int]] = {}
-    for index, key in enumerate(keys):
-        for word in set(key):
+    for index, words in enumerate(distinct):
+        for word in words:
             postings.setdefault(word, []).append(index)
     near: dict[tuple[str, ...], list[tuple[str, ...]]] = {key: [] for key in keys}
     for index, key in enumerate(keys):
         if len(key) < COMMON_WORDS:
             continue
-        rarest = sorted(set(key), key=lambda word: len(postings[word]))[:FEW_WORDS + 1]
-        candidates = {other for word in rarest for other in postings[word] if other > index}
-        for other in candidates:
-            if abs(len(keys[other]) - len(key)) <= FEW_WORDS and _near(counted[index],
-                                                                       counted[other]):
+        words = distinct[index]
+        # Of any m distinct words of this sentence, a near one holds at least m - FEW_WORDS.
+        rarest = sorted(words, key=lambda word: len(postings[word]))[:FEW_WORDS + 3]
+        needed = max(1, len(rarest) - FEW_WORDS)
+        hits = Counter(chain.from_iterable(
+            postings[word][bisect_right(postings[word], index):] for word in rarest))
+        for other, count in hits.items():
+            if (count < needed or abs(len(keys[other]) - len(key)) > FEW_WORDS
+                    or len(words - distinct[other]) > FEW_WORDS
+                    or len(distinct[other] - words) > FEW_WORDS):
+                continue  # the sets differ by more, so the sentences do
+            if _near(counted[index], counted[other]):
                 near[key].append(keys[other])
                 near[keys[other]].append(key)
     return near
@@ -284,8 +313,7 @@ def _fields_to_add(interview_file: InterviewFile, person: Interviewer | None) ->
     advice = []
     if missing:
         advice.append(f"give {first} their own {' or '.join(f'`{m}`' for m in missing)}")
-    kind = note_variables(interview_file, person)["point_kind"]
-    if kind != PointKind.SENTENCES:
+    if point_kind(person.conversation_point) != PointKind.SENTENCES:
         advice.append(f"write {first}'s `conversation_point` as a sentence or two of what you "
                       "talked about")
     return ", or ".join(advice) or f"say more in {first}'s `conversation_point`"

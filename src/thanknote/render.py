@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from thanknote.errors import BadInput
 from thanknote.model import Interviewer, InterviewFile, ReadableDate
@@ -293,14 +294,77 @@ def resolved_fields(interview_file: InterviewFile, person: Interviewer) -> dict[
     }
 
 
-def colleague_names(interview_file: InterviewFile, person: Interviewer) -> list[str]:
+def colleague_names(interview_file: InterviewFile, person: Interviewer) -> Colleagues:
     """The others this reader's note may name: who interviewed, not who arranged.
 
     First names, or full names for people who share a first name, so that a
     recruiter reads "meeting Grace and Alan" and never two Alans.
     """
-    others = [other for other in interview_file.interviewers
-              if other.email != person.email and not other.arranges]
-    firsts = [other.first_name.casefold() for other in others]
-    return [other.first_name if firsts.count(other.first_name.casefold()) == 1 else other.name
-            for other in others]
+    return Colleagues(_names_to_call(interview_file.interviewers), person.email)
+
+
+class Colleagues(Sequence[str]):
+    """The names a note may call the reader's colleagues by, listed only when a template asks.
+
+    A template mostly asks how many there are; a thousand-note batch must not
+    build a thousand-name list per note to answer that.
+    """
+
+    def __init__(self, everyone: tuple[tuple[str, str], ...], reader: str) -> None:
+        self._everyone = everyone
+        self._reader = reader
+        self._listed: list[str] | None = None
+
+    def _names(self) -> list[str]:
+        if self._listed is None:
+            self._listed = [name for email, name in self._everyone if email != self._reader]
+        return self._listed
+
+    def __len__(self) -> int:
+        if self._listed is not None:
+            return len(self._listed)
+        return len(self._everyone) - (self._reader in _addresses(self._everyone))
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        return self._names()[index]
+
+    def __repr__(self) -> str:
+        return repr(self._names())
+
+
+_last_addresses: list[tuple[tuple[tuple[str, str], ...], frozenset[str]]] = []
+
+
+def _addresses(everyone: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    for known, addresses in _last_addresses:
+        if known is everyone:
+            return addresses
+    addresses = frozenset(email for email, _name in everyone)
+    _last_addresses[:] = [(everyone, addresses)]
+    return addresses
+
+
+_last_names_to_call: list[tuple[tuple[Interviewer, ...], tuple[tuple[str, str], ...]]] = []
+
+
+def _names_to_call(interviewers: tuple[Interviewer, ...]) -> tuple[tuple[str, str], ...]:
+    """(address, name to call them by) of every interviewer who is not a recruiter or coordinator.
+
+    Worked out once per file (kept for the last file asked about, matched by
+    identity, since hashing a thousand interviewers per note would cost more).
+    """
+    from collections import Counter
+
+    for known, names in _last_names_to_call:
+        if known is interviewers:
+            return names
+    met = [person for person in interviewers if not person.arranges]
+    firsts = Counter(person.first_name.casefold() for person in met)
+    names = tuple((person.email, person.first_name if firsts[person.first_name.casefold()] == 1
+                   else person.name) for person in met)
+    _last_names_to_call[:] = [(interviewers, names)]
+    return names
