@@ -194,7 +194,8 @@ print('HEAVY:' + ','.join(heavy))
 
 
 @pytest.mark.parametrize("args", [["--help"], ["preview", str(EXAMPLE)], ["send", "--help"],
-                                  ["preview", str(EXAMPLE), "--json"]])
+                                  ["preview", str(EXAMPLE), "--json"], ["init", "--help"],
+                                  ["init", "plain.toml"], ["profile", "show"]])
 def test_preview_and_help_do_not_import_google(args: list[str]) -> None:
     result = subprocess.run([sys.executable, "-c", LAZY_CHECK, *args], capture_output=True,
                             text=True, timeout=60)

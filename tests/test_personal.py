@@ -125,7 +125,8 @@ def test_an_unknown_relation_is_bad_input(tmp_path: Path) -> None:
     result = run("preview", str(path))
     assert result.returncode == 2
     assert f"{path}:" in result.stderr
-    assert "[[interviewers]] #1 relation: 'boss' is not a relation" in result.stderr
+    assert ("[[interviewers]] #1 relation: 'boss' is not one of interviewer, hiring-manager, "
+            "recruiter, coordinator") in result.stderr
 
 
 def test_the_subject_differs_per_reader_and_names_the_role(tmp_path: Path) -> None:

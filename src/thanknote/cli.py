@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec, TypeVar
 import typer
 
 from thanknote import __version__
-from thanknote.errors import AuthRequired, BadInput, GuardRefusal, ThanknoteError
+from thanknote.errors import BadInput, GuardRefusal, ThanknoteError
 from thanknote.senders import sender_for
 
 if TYPE_CHECKING:
@@ -158,20 +158,83 @@ def _root(
 
 @app.command()
 @_guarded
-def init(path: Annotated[Path, typer.Argument(help="Where to write the example.")] = Path(
-        "interview.toml")) -> None:
-    """Write a commented example interview file (refuses to overwrite)."""
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the interview file.")] = Path(
+        "interview.toml"),
+    invites: Annotated[list[Path] | None, typer.Option(
+        "--from", help="Build the file from this calendar invitation (.ics, or an .eml that "
+        "carries one); repeat for each session of one interview.", show_default=False)] = None,
+    me: Annotated[str | None, typer.Option(
+        "--me", help="Your address in the invitation (default: your profile's, else the only "
+        "address whose domain matches nobody else's).", show_default=False)] = None,
+) -> None:
+    """Write a commented interview file: the example, or one built from calendar invitations.
+
+    Refuses to overwrite. With a profile (thanknote profile set), [candidate] is left out.
+    """
+    from thanknote import interview_writer as writer
+    from thanknote import profile as profiles
+
+    writer.refuse_existing(path)
+    profile = profiles.load_profile()
+    profile_file = profiles.profile_path()
+    if invites:
+        from thanknote import clock
+
+        made = writer.from_invites(invites, target=path, me=me, profile=profile,
+                                   profile_file=profile_file, now=clock.now())
+        writer.write_new(path, made.text)
+        typer.echo(f"wrote {path}: {made.interviewers} interviewer(s)"
+                   + (f", {len(made.left_out)} left out" if made.left_out else "")
+                   + f"; fill in its {made.placeholders} <...> placeholder(s), then run: "
+                   f"thanknote preview {path}")
+        return
+    if me is not None:
+        raise BadInput("--me only applies with --from INVITE")
     from thanknote.example import EXAMPLE
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8") as handle:
-            handle.write(EXAMPLE)
-    except FileExistsError:
-        raise BadInput(f"{path} already exists; thanknote init never overwrites a file") from None
-    except OSError as error:
-        raise BadInput(f"cannot write {path}: {error.strerror}") from None
+    text = EXAMPLE if profile is None else writer.without_candidate(EXAMPLE, profile_file)
+    writer.write_new(path, text)
     typer.echo(f"wrote {path}; edit it, then run: thanknote preview {path}")
+
+
+profile_app = typer.Typer(name="profile", help="The candidate profile that interview files "
+                          "without [candidate] use.", no_args_is_help=True,
+                          rich_markup_mode=None)
+app.add_typer(profile_app)
+
+
+@profile_app.command("set")
+@_guarded
+def profile_set(
+    name: Annotated[str, typer.Option("--name", help="Your name, as notes are signed.",
+                                      show_default=False)],
+    email: Annotated[str, typer.Option("--email", help="Your address: the From: of every note.",
+                                       show_default=False)],
+    signature: Annotated[str | None, typer.Option(
+        "--signature", help="The note's closing lines (default: your name); \\n for a new "
+        "line.", show_default=False)] = None,
+) -> None:
+    """Save your name, address and signature for every interview file without [candidate]."""
+    from thanknote import profile as profiles
+
+    if signature is not None:
+        signature = signature.replace("\\n", "\n")
+    path = profiles.save_profile(name, email, signature)
+    typer.echo(f"saved the profile to {path}; interview files without [candidate] use it")
+
+
+@profile_app.command("show")
+@_guarded
+def profile_show() -> None:
+    """Print the profile."""
+    from thanknote import profile as profiles
+
+    candidate = profiles.load_profile()
+    if candidate is None:
+        raise BadInput(f"no profile yet ({profiles.profile_path()})",
+                       hint=f"save one with: {profiles.SET_HINT}")
+    typer.echo(profiles.describe(candidate, profiles.profile_path()))
 
 
 # -- preview -----------------------------------------------------------------------------------
@@ -293,14 +356,14 @@ def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run
     typer.echo(f"{summary or 'nothing to do'}{where}")
     if result.stopped:
         typer.echo(f"thanknote: stopped: {result.stopped}", err=True)
-        went = result.count("sent") + result.count("drafted")
-        if result.needs_auth and not went and not result.count(UNKNOWN):
-            # Nothing went out and nothing may have: the user has to sign in again.
-            raise typer.Exit(AuthRequired.exit_code)
+    for unsettled in result.unsettled:
+        # A note that may never have arrived is not done: say what to check, and how.
+        typer.echo(f"thanknote: {unsettled.prepared.note.label}: {unsettled.detail}", err=True)
     if result.failed:
         typer.echo("thanknote: not every note went out; the log has each one's state, and a "
                    "rerun delivers only what is left", err=True)
-        raise typer.Exit(1)
+    if result.exit_code and not dry_run:  # a dry run reports; it has nothing left undone
+        raise typer.Exit(result.exit_code)
 
 
 class _Progress:
@@ -515,7 +578,7 @@ def show_log(
     from thanknote.sendlog import SendLog
 
     path = send_log_path(db)
-    log = SendLog.existing(path)
+    log = SendLog.existing(path, read_only=True)
     if log is None:
         records = []
     else:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from thanknote.addresses import header_problem, is_valid_address
+from thanknote.addresses import address_problem, ascii_address, header_problem
 from thanknote.errors import BadInput
 from thanknote.model import Candidate, Interview, Interviewer, InterviewFile, Relation
 
@@ -140,7 +140,7 @@ class _Parser:
                                        table=table, index=index, key=key)
 
     def _text(self, table: str, index: int, values: dict[str, Any], key: str, *,
-              required: bool, header: bool = False) -> str | None:
+              required: bool, header: bool = False, prose: bool = True) -> str | None:
         label = _label(table, index, key)
         if key not in values:
             if required:
@@ -153,7 +153,12 @@ class _Parser:
         value = value.strip()
         if not value:
             raise self.reader.fail(label, "must not be empty", table=table, index=index, key=key)
-        if (found := placeholder(value)) is not None:
+        if "\x00" in value:  # it would go out raw in a 7bit body, or end a C string early
+            raise self.reader.fail(label, "contains a NUL character (U+0000, often \\u0000 in "
+                                   "TOML), which an email cannot carry; remove it",
+                                   table=table, index=index, key=key)
+        # An address has its own rules: "{x}@example.com" is a real one.
+        if prose and (found := placeholder(value)) is not None:
             raise self.reader.fail(label, f"{found!r} looks like a placeholder, not the "
                                    "text for this note; write what you mean to send",
                                    table=table, index=index, key=key)
@@ -164,12 +169,12 @@ class _Parser:
 
     def _address(self, table: str, index: int, values: dict[str, Any], key: str, *,
                  required: bool) -> str | None:
-        value = self._text(table, index, values, key, required=required)
-        if value is not None and not is_valid_address(value):
-            raise self.reader.fail(_label(table, index, key),
-                                   f"{value!r} is not a valid email address",
+        value = self._text(table, index, values, key, required=required, prose=False)
+        if value is not None and (problem := address_problem(value)) is not None:
+            raise self.reader.fail(_label(table, index, key), f"{value!r} {problem}",
                                    table=table, index=index, key=key)
-        return value
+        # An internationalised domain goes out, is logged and is compared in its IDNA form.
+        return None if value is None else ascii_address(value)
 
     def _table(self, key: str) -> dict[str, Any]:
         if key not in self.data:
@@ -195,6 +200,10 @@ class _Parser:
         return InterviewFile(self.reader.path, candidate, interview, interviewers)
 
     def _candidate(self) -> Candidate:
+        if "candidate" not in self.data:
+            from thanknote.profile import candidate_for
+
+            return candidate_for(self.reader.path)  # a file's own [candidate] wins
         table = self._table("candidate")
         self._unknown_keys("candidate", 0, table, _CANDIDATE_KEYS)
         name = self._text("candidate", 0, table, "name", required=True, header=True)
@@ -266,8 +275,7 @@ class _Parser:
         except ValueError:
             raise self.reader.fail(
                 f"[[interviewers]] #{index + 1} relation",
-                f"{value!r} is not a relation (one of: "
-                f"{', '.join(relation.value for relation in Relation)})",
+                f"{value!r} is not one of {', '.join(relation.value for relation in Relation)}",
                 table="interviewers", index=index, key="relation") from None
 
     def _interview(self, interviewers: tuple[Interviewer, ...]) -> Interview:
