@@ -122,3 +122,18 @@ def test_readable_date() -> None:
 
 def test_default_template_ships() -> None:
     assert default_template().read_text().startswith("Subject:")
+
+
+def test_a_placeholder_left_in_a_template_is_refused_with_its_line(tmp_path: Path) -> None:
+    """Every text a user writes is checked: the interview file's fields and their templates."""
+    template = tmp_path / "grace.txt"
+    template.write_text("Subject: Thank you\n\nDear {{ interviewer.first_name }},\n\n"
+                        "I enjoyed meeting the team at [company].\n")
+    path = write_interview(tmp_path)
+    from tests.test_cli import run
+
+    result = run("preview", str(path), "--template", str(template))
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"thanknote: {template}:5: '[company]' looks like a placeholder left in the template")
+    assert result.stdout == ""

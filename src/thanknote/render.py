@@ -147,6 +147,7 @@ class Template:
     path: Path
     subject: jinja2.Template
     body: jinja2.Template
+    source: str = ""
 
     def render(self, variables: dict[str, Any]) -> tuple[str, str]:
         import jinja2
@@ -165,7 +166,25 @@ class Template:
         except Exception as error:  # whatever a template's own expressions raise (1/0, ...)
             raise BadInput(f"{self.path}:{_template_line(error, self.path)}: "
                            f"{type(error).__name__}: {error}") from None
-        return subject, _tidy(body)
+        body = _tidy(body)
+        self._refuse_placeholders(subject, body)
+        return subject, body
+
+    def _refuse_placeholders(self, subject: str, body: str) -> None:
+        """A template's own text left unfinished ('[company]', 'TODO') must not go out.
+
+        The interview file's values were checked when it was read; what is found
+        here was written in the template, so the message points at its line.
+        """
+        from thanknote.loader import placeholder
+
+        for text in (subject, body):
+            if (found := placeholder(text)) is not None:
+                line = next((str(number) for number, written in
+                             enumerate(self.source.splitlines(), start=1) if found in written),
+                            "?")
+                raise BadInput(f"{self.path}:{line}: {found!r} looks like a placeholder left in "
+                               "the template; write the text the note should say")
 
 
 _VARIABLES = {"Interviewer": "interviewer", "Interview": "interview", "Candidate": "candidate"}
@@ -249,7 +268,7 @@ def _compile(path: Path, _mtime: int, _size: int) -> Template:
             environment.make_globals(None), None)
     except jinja2.TemplateSyntaxError as error:
         raise BadInput(f"{path}:{error.lineno}: template syntax error: {error.message}") from None
-    return Template(path=path, subject=subject, body=body)
+    return Template(path=path, subject=subject, body=body, source=source)
 
 
 def render_notes(interview_file: InterviewFile, *, template: Path | None = None) -> list[Note]:
