@@ -395,8 +395,18 @@ def placeholder(value: str) -> str | None:
     go out as the candidate's "why I fit", nor "[describe the project]" as
     their conversation.
     """
+    # Most text has none of the markers: a few substring tests (in C) spare the
+    # full pattern, which a thousand-note batch would otherwise run on every body.
+    lowered = value.lower()
+    if (value.strip(".… \t\r\n") and not any(c in value for c in "<[{")
+            and not any(marker in lowered for marker in _MARKERS)
+            and not ("your" in lowered and "name" in lowered)):
+        return None
     match = _PLACEHOLDER.search(value)
     return match.group(0).strip() or value if match else None
+
+
+_MARKERS = ("todo", "tbd", "tk", "fixme", "xx", "lorem", "insert")
 
 
 def _kind(value: object) -> str:
