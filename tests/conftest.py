@@ -1,8 +1,9 @@
 """Shared test set-up: every test runs in its own directory with its own paths.
 
 No test reads or writes the real home directory: HOME, the XDG directories,
-the send log, the Gmail token and the working directory all point into
-``tmp_path``. Backoff sleeps are switched off (the attempts still happen).
+the send log, the Gmail and Microsoft tokens and the working directory all point
+into ``tmp_path``; the system keyring is replaced by keyring's "none" back end.
+Backoff sleeps are switched off (the attempts still happen).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.smtp_server", "tests.gmail_server"]
+pytest_plugins = ["tests.smtp_server", "tests.gmail_server", "tests.microsoft_server",
+                  "tests.xoauth2_server"]
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "interview.toml"
@@ -32,6 +34,9 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.setenv(variable, str(home / variable.lower()))
     monkeypatch.setenv("THANKNOTE_DB", str(tmp_path / "sends.sqlite3"))
     monkeypatch.setenv("THANKNOTE_GMAIL_TOKEN", str(tmp_path / "gmail-token.json"))
+    monkeypatch.setenv("THANKNOTE_MICROSOFT_TOKEN", str(tmp_path / "microsoft-token.json"))
+    # Never the user's own keyring: tests that need one choose tests.keyring_backend.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.setenv("THANKNOTE_NO_BACKOFF", "1")
     # Shortly after the example interview ended: on time for a send.
     monkeypatch.setenv("THANKNOTE_NOW", "2026-11-25T17:00:00-05:00")

@@ -282,3 +282,20 @@ def test_a_readers_own_template_is_theirs(tmp_path: Path) -> None:
                            interviewers=[dict(PRIYA, template="priya.txt"), TOMAS])
     shares = {n["to"]: n["personal_share"] for n in preview_json(path)["notes"]}
     assert shares["priya@lumen.example"] > 0.35
+
+
+def test_a_follow_up_never_puts_a_sentence_point_inside_its_own_sentence(
+        tmp_path: Path) -> None:
+    """The follow-up template had the thank-you note's old bug: 'our conversation about You ...'."""
+    from thanknote.followups.note import render_follow_up
+    from thanknote.loader import load
+
+    example = load(EXAMPLE)
+    for person in example.interviewers:
+        body = render_follow_up(example, to=person.email).body
+        assert "conversation about You" not in body and "conversation about How" not in body
+        assert "about We talked" not in body
+    phrase = load(write_interview(tmp_path, interview=SHARED, interviewers=[PRIYA, TOMAS]))
+    body = render_follow_up(phrase, to=PRIYA["email"]).body
+    assert ("I enjoyed our conversation about the plan to make the warehouse the source of "
+            "truth for finance.") in body

@@ -39,6 +39,14 @@ class Note:
     subject: str
     body: str
     template: str
+    in_reply_to: str | None = None
+    """The Message-ID this note answers (a follow-up replying to a thank-you note)."""
+    references: tuple[str, ...] = ()
+    """The References chain, oldest first, ending with ``in_reply_to``."""
+    thread_id: str | None = None
+    """Gmail's thread of the note answered, for a reply delivered through Gmail."""
+    message_id: str | None = None
+    """A Message-ID to reuse: delivering again a message that may already have arrived."""
 
     @property
     def label(self) -> str:
@@ -179,10 +187,11 @@ class Template:
         from thanknote.loader import placeholder
 
         for text in (subject, body):
-            if (found := placeholder(text)) is not None:
-                line = next((str(number) for number, written in
-                             enumerate(self.source.splitlines(), start=1) if found in written),
-                            "?")
+            if (found := placeholder(text)) is None:
+                continue
+            line = next((number for number, written in
+                         enumerate(self.source.splitlines(), start=1) if found in written), None)
+            if line is not None:  # not in the template's text: it came from a checked value
                 raise BadInput(f"{self.path}:{line}: {found!r} looks like a placeholder left in "
                                "the template; write the text the note should say")
 
