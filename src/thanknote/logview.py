@@ -14,15 +14,17 @@ interview's heading. Bold headings only on a terminal.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import textwrap
 from collections.abc import Iterable
 from datetime import datetime
 from json.encoder import encode_basestring as _encode
+from operator import itemgetter
 from pathlib import Path
 from typing import TextIO
 
-from thanknote.sendlog import FAILED, UNKNOWN, Attempt, LoggedInterview, Record
+from thanknote.sendlog import FAILED, UNKNOWN, Attempt, AttemptRow, ListedInterview, Record
 from thanknote.timing import ON_TIME_HOURS
 
 THANK_YOU = "thank-you"
@@ -58,10 +60,12 @@ def show(file: Path | None, db: Path | None, *, as_json: bool, out: TextIO) -> N
         nothing = file is not None and interview_id is None
         if as_json:
             write_json(() if nothing else log.iter_records(interview_id=interview_id), out)
-        elif not write_table(() if nothing else log.attempts_by_interview(
-                interview_id=interview_id), out, styled=out.isatty(),
-                width=shutil.get_terminal_size().columns):
-            out.write(empty)
+            return
+        # Closed here, while the log is open, also when the output pipe closes early.
+        with contextlib.closing(log.attempts_by_interview(interview_id=interview_id)) as groups:
+            if not write_table(() if nothing else groups, out, styled=out.isatty(),
+                               width=shutil.get_terminal_size().columns):
+                out.write(empty)
 
 
 def write_json(records: Iterable[Record], out: TextIO) -> int:
@@ -100,14 +104,14 @@ def _json_value(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def write_table(groups: Iterable[tuple[LoggedInterview, list[Attempt]]], out: TextIO, *,
+def write_table(groups: Iterable[tuple[ListedInterview, list[AttemptRow]]], out: TextIO, *,
                 width: int = 80, styled: bool = False) -> int:
     """Every attempt, one block per interview; returns how many were written."""
     width = max(width, NARROWEST)
     count = 0
     with _Chunks(out) as chunks:
         for interview, attempts in groups:
-            chunks.add("\n".join(_block(interview, attempts, width, styled)) + "\n\n")
+            chunks.add(_block(interview, attempts, width, styled))
             count += len(attempts)
     return count
 
@@ -138,12 +142,18 @@ class _Chunks:
         self.flush()
 
 
-def _block(interview: LoggedInterview, attempts: list[Attempt], width: int,
-           styled: bool) -> list[str]:
+def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
+           styled: bool) -> str:
+    """One interview's block, blank line included.
+
+    The loop over its attempts runs once per row of the log, so it is written for
+    speed: the columns come as plain tuples, the cells that repeat are looked up,
+    and each row is one f-string.
+    """
     zone = interview.display_timezone
     start = interview.starts_at.astimezone(zone)
     end = interview.ends_at.astimezone(zone)
-    channels = {attempt.via for attempt in attempts}
+    channels = set(map(_VIA, attempts))
     title = _wrap(f"{interview.company} / {interview.role}", width)
     if styled:
         title = [f"\033[1m{line}\033[0m" for line in title]
@@ -160,55 +170,62 @@ def _block(interview: LoggedInterview, attempts: list[Attempt], width: int,
     lines.append(f"{lead}to")
     room = width - len(lead)
     pad = " " * len(lead)
+    statuses = set(map(_STATUS, attempts))
+    trouble = FAILED in statuses or UNKNOWN in statuses
     newest: dict[tuple[str, str], int] = {}
-    if any(attempt.status in (FAILED, UNKNOWN) for attempt in attempts):
-        newest = {(attempt.kind, attempt.to.casefold()): attempt.id for attempt in attempts}
+    if trouble:
+        newest = {(kind, to.casefold()): number
+                  for *_, kind, _name, to, _error, number in attempts}
+    # The first cells of a row: status (and channel), looked up rather than padded.
+    cells = {(status, via): (_STATUS_CELLS.get(status) or INDENT + status.ljust(STATUS_WIDTH)
+                             + GAP) + (via.ljust(VIA_WIDTH) + GAP if show_via else "")
+             for status in statuses for via in channels}
     parse = datetime.fromisoformat
     ends = interview.ends_at
+    months = _MONTHS
     blank_after = " " * AFTER_WIDTH + GAP
-    ordered = attempts
-    if any(attempt.kind != THANK_YOU for attempt in attempts):
-        # Thank-you notes first, then the follow-ups under their own line (a follow-up is
-        # not judged by the 24 hours, so its "after end" stays empty).
-        ordered = sorted(attempts, key=lambda attempt: attempt.kind != THANK_YOU)
+    append = lines.append
     labelled = False
-    for attempt in ordered:
-        kind, status, sent_at = attempt.kind, attempt.status, attempt.sent_at
+    # Thank-you notes come first, then the follow-ups under their own line (a
+    # follow-up is not judged by the 24 hours, so its "after end" stays empty).
+    for status, via, at, timed, kind, name, to, error, number in attempts:
         if kind != THANK_YOU and not labelled:
-            lines.append(f"{INDENT}follow-up notes:")
+            append(f"{INDENT}follow-up notes:")
             labelled = True
-        instant = parse(sent_at or attempt.created_at)
+        instant = parse(at)
         when = instant.astimezone(zone)
-        if sent_at is None or kind != THANK_YOU:
-            after = blank_after
-        else:
+        if timed:
             # The same arithmetic as Record.hours_after_end and send's own line, so that
             # a figure on a rounding edge (20.25 h) reads the same everywhere.
             hours = (instant - ends).total_seconds() / 3600
             after = (f"{hours:.1f} h late" if hours > ON_TIME_HOURS
                      else f"{hours:.1f} h").ljust(AFTER_WIDTH) + GAP
-        row = (_STATUS_CELLS.get(status) or INDENT + status.ljust(STATUS_WIDTH) + GAP) + (
-            attempt.via.ljust(VIA_WIDTH) + GAP if show_via else "") + (
-            f"{when.day:02d} {_MONTHS[when.month]} {when.hour:02d}:{when.minute:02d}{GAP}"
-            ) + after
-        name, to = attempt.name, attempt.to
-        if len(name) + len(to) + 3 <= room:
-            lines.append(f"{row}{name} <{to}>" if name else row + to)
-        elif name:
-            # The address on a line of its own, the name wrapped at spaces: nothing is
-            # ever cut, and an address is never broken.
-            first, *rest = _wrap(name, room)
-            lines.append(row + first)
-            lines += [pad + part for part in rest]
-            lines.append(f"{pad}<{to}>")
         else:
-            lines.append(row + to)
-        if status in (FAILED, UNKNOWN):
-            latest = newest[(kind, to.casefold())] == attempt.id
-            lines += textwrap.wrap(_why(attempt, latest), width,
+            after = blank_after
+        row = (f"{cells[status, via]}{when.day:02d} {months[when.month]} "
+               f"{when.hour:02d}:{when.minute:02d}{GAP}{after}")
+        if len(name) + len(to) + 3 <= room:
+            append(f"{row}{name} <{to}>" if name else row + to)
+        elif not name:
+            append(row + to)
+        elif len(name) <= room:
+            # The address on a line of its own: nothing is ever cut, and an address
+            # is never broken.
+            append(row + name)
+            append(f"{pad}<{to}>")
+        else:
+            # The name wrapped at spaces (a word at a time when there is no room at all).
+            first, *rest = _wrap(name, max(room, 1))
+            append(row + first)
+            lines += [pad + part for part in rest]
+            append(f"{pad}<{to}>")
+        if trouble and status in (FAILED, UNKNOWN):
+            latest = newest[(kind, to.casefold())] == number
+            lines += textwrap.wrap(_why(status, kind, to, error, latest), width,
                                    initial_indent=INDENT * 2, subsequent_indent=INDENT * 3,
                                    break_long_words=False, break_on_hyphens=False)
-    return lines
+    append("\n")
+    return "\n".join(lines)
 
 
 _LEAD = f"{INDENT}{'status':<{STATUS_WIDTH}}{GAP}{'when':<{WHEN_WIDTH}}{GAP}" \
@@ -218,6 +235,8 @@ _LEAD_WITH_VIA = f"{INDENT}{'status':<{STATUS_WIDTH}}{GAP}{'via':<{VIA_WIDTH}}{G
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _STATUS_CELLS = {status: INDENT + status.ljust(STATUS_WIDTH) + GAP
                  for status in ("sent", "drafted", "failed", "unknown")}
+_STATUS = itemgetter(Attempt._fields.index("status"))
+_VIA = itemgetter(Attempt._fields.index("via"))
 _MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
            "Dec")
 
@@ -228,14 +247,14 @@ def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
 
 
-def _why(attempt: Attempt, latest: bool) -> str:
+def _why(status: str, kind: str, to: str, error: str | None, latest: bool) -> str:
     """Why a note failed or may have gone out, and (for its newest attempt) what to do."""
-    if attempt.status == FAILED:
-        detail = attempt.error or "the server refused it"
+    if status == FAILED:
+        detail = error or "the server refused it"
         return f"why: {detail.rstrip('.')}" + ("; the next run sends it again" if latest else "")
-    detail = attempt.error or ("an earlier run stopped while sending it (or another run is "
-                               "sending it now), so it may have gone out")
+    detail = error or ("an earlier run stopped while sending it (or another run is sending it "
+                       "now), so it may have gone out")
     advice = ""
-    if latest and attempt.kind == THANK_YOU:
-        advice = f"; check your Sent folder, then --resend {attempt.to} if it is not there"
+    if latest and kind == THANK_YOU:
+        advice = f"; check your Sent folder, then --resend {to} if it is not there"
     return f"why: {detail.rstrip('.')}{advice}"
