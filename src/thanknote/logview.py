@@ -15,14 +15,16 @@ interview's heading. Bold headings only on a terminal.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import textwrap
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from json.encoder import encode_basestring as _encode
 from operator import itemgetter
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from thanknote.sendlog import FAILED, UNKNOWN, Attempt, AttemptRow, ListedInterview, Record
 from thanknote.timing import ON_TIME_HOURS
@@ -36,6 +38,7 @@ AFTER_WIDTH = 11    # 132.5 h late
 GAP = "  "
 INDENT = "  "
 NARROWEST = 40
+ZERO = timedelta(0)
 
 
 def show(file: Path | None, db: Path | None, *, as_json: bool, out: TextIO) -> None:
@@ -177,33 +180,40 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
         newest = {(kind, to.casefold()): number
                   for *_, kind, _name, to, _error, number in attempts}
     # The first cells of a row: status (and channel), looked up rather than padded.
-    cells = {(status, via): (_STATUS_CELLS.get(status) or INDENT + status.ljust(STATUS_WIDTH)
-                             + GAP) + (via.ljust(VIA_WIDTH) + GAP if show_via else "")
-             for status in statuses for via in channels}
+    cells = _CELLS_WITH_VIA if show_via else _CELLS
     parse = datetime.fromisoformat
     ends = interview.ends_at
     months = _MONTHS
+    month_of = _MONTH_OF
+    # In a UTC interview, "when" is the stored UTC text itself (as thanknote writes it:
+    # 2026-11-25T22:00:00[.ffffff]+00:00): no conversion per row.
+    utc = _is_utc(zone)
     blank_after = " " * AFTER_WIDTH + GAP
     append = lines.append
     labelled = False
+    thank_you, on_time_hours, after_width, gap, lengths = (
+        THANK_YOU, ON_TIME_HOURS, AFTER_WIDTH, GAP, _UTC_LENGTHS)
     # Thank-you notes come first, then the follow-ups under their own line (a
     # follow-up is not judged by the 24 hours, so its "after end" stays empty).
-    for status, via, at, timed, kind, name, to, error, number in attempts:
-        if kind != THANK_YOU and not labelled:
+    for _, status, via, at, timed, kind, name, to, error, number in attempts:
+        if kind != thank_you and not labelled:
             append(f"{INDENT}follow-up notes:")
             labelled = True
         instant = parse(at)
-        when = instant.astimezone(zone)
         if timed:
             # The same arithmetic as Record.hours_after_end and send's own line, so that
             # a figure on a rounding edge (20.25 h) reads the same everywhere.
             hours = (instant - ends).total_seconds() / 3600
-            after = (f"{hours:.1f} h late" if hours > ON_TIME_HOURS
-                     else f"{hours:.1f} h").ljust(AFTER_WIDTH) + GAP
+            after = (f"{hours:.1f} h late" if hours > on_time_hours
+                     else f"{hours:.1f} h").ljust(after_width) + gap
         else:
             after = blank_after
-        row = (f"{cells[status, via]}{when.day:02d} {months[when.month]} "
-               f"{when.hour:02d}:{when.minute:02d}{GAP}{after}")
+        if utc and at[4:17:3] == "--T::" and at.endswith("+00:00") and len(at) in lengths:
+            row = f"{cells[status, via]}{at[8:10]} {month_of[at[5:7]]} {at[11:16]}{gap}{after}"
+        else:
+            when = instant.astimezone(zone)
+            row = (f"{cells[status, via]}{when.day:02d} {months[when.month]} "
+                   f"{when.hour:02d}:{when.minute:02d}{gap}{after}")
         if len(name) + len(to) + 3 <= room:
             append(f"{row}{name} <{to}>" if name else row + to)
         elif not name:
@@ -221,9 +231,7 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
             append(f"{pad}<{to}>")
         if trouble and status in (FAILED, UNKNOWN):
             latest = newest[(kind, to.casefold())] == number
-            lines += textwrap.wrap(_why(status, kind, to, error, latest), width,
-                                   initial_indent=INDENT * 2, subsequent_indent=INDENT * 3,
-                                   break_long_words=False, break_on_hyphens=False)
+            lines += _wrap_why(_why(status, kind, to, error, latest), width)
     append("\n")
     return "\n".join(lines)
 
@@ -239,6 +247,41 @@ _STATUS = itemgetter(Attempt._fields.index("status"))
 _VIA = itemgetter(Attempt._fields.index("via"))
 _MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
            "Dec")
+_MONTH_OF = {f"{number:02d}": name for number, name in enumerate(_MONTHS) if number}
+_UTC_LENGTHS = (25, 32)  # 2026-11-25T22:00:00+00:00, with .ffffff
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/UCT", "UCT", "Etc/Universal",
+                        "Universal", "Etc/Zulu", "Zulu"})
+
+
+def _is_utc(zone: tzinfo) -> bool:
+    """Whether ``zone`` is UTC all year: ``timezone.utc`` or an IANA name for it."""
+    if isinstance(zone, ZoneInfo):
+        return zone.key in _UTC_NAMES
+    return zone is UTC or (isinstance(zone, timezone) and zone.utcoffset(None) == ZERO)
+
+
+class _Cells(dict[tuple[str, str], str]):
+    """A row's status cell (and channel cell), made once per status and channel."""
+
+    def __init__(self, *, via: bool) -> None:
+        super().__init__()
+        self.via = via
+
+    def __missing__(self, key: tuple[str, str]) -> str:
+        status, via = key
+        cell = _STATUS_CELLS.get(status) or INDENT + status.ljust(STATUS_WIDTH) + GAP
+        self[key] = cell = cell + (via.ljust(VIA_WIDTH) + GAP if self.via else "")
+        return cell
+
+
+_CELLS, _CELLS_WITH_VIA = _Cells(via=False), _Cells(via=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _wrap_why(text: str, width: int) -> list[str]:
+    """The why line wrapped under its row (many failures share one text: made once each)."""
+    return textwrap.wrap(text, width, initial_indent=INDENT * 2, subsequent_indent=INDENT * 3,
+                         break_long_words=False, break_on_hyphens=False)
 
 
 def _wrap(text: str, width: int) -> list[str]:

@@ -228,6 +228,7 @@ class Attempt(NamedTuple):
     """One attempt as ``thanknote log`` lists it (see :meth:`SendLog.attempts_by_interview`,
     which hands over plain tuples in this order)."""
 
+    interview_id: int
     status: str
     """As shown: a row still ``sending`` reads ``unknown``."""
     via: str
@@ -242,7 +243,7 @@ class Attempt(NamedTuple):
     id: int
 
 
-AttemptRow = tuple[str, str, str, int, str, str, str, str | None, int]
+AttemptRow = tuple[int, str, str, str, int, str, str, str, str | None, int]
 
 
 class ListedInterview(NamedTuple):
@@ -257,7 +258,7 @@ class ListedInterview(NamedTuple):
 
 
 # What ``thanknote log`` reads: the notes with only the columns it shows (in Attempt's
-# order after the interview), thank-you notes before follow-ups; and, walked alongside,
+# order), thank-you notes before follow-ups; and, walked alongside,
 # the interviews that have notes, in the same order.
 _LISTED_NOTES = (
     "SELECT n.interview_id, CASE n.status WHEN 'sending' THEN 'unknown' ELSE n.status END, "
@@ -691,14 +692,13 @@ class SendLog:
             heads.execute(interviews, params)
             rows = self.db.cursor()
             rows.row_factory = None  # plain tuples: a Row per attempt costs more than the rest
-            # Grouped and cut in C (groupby, itemgetter, map): per attempt, Python builds
-            # nothing but the tuple SQLite hands over.
-            cut = itemgetter(slice(1, None))
+            # Grouped in C (groupby, itemgetter): per attempt, Python builds nothing but
+            # the tuple SQLite hands over.
             for (number, group), head in zip(groupby(rows.execute(notes, params),
                                                      key=itemgetter(0)), heads, strict=True):
                 if head[0] != number:
                     raise RuntimeError("the send log's interviews and notes disagree")
-                yield _listed(head), list(map(cut, group))
+                yield _listed(head), list(group)
         except sqlite3.Error as error:
             raise logfile.storage_error(self.path, error, waited=self.lock_timeout) from None
         finally:
