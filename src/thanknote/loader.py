@@ -158,10 +158,8 @@ class _Parser:
             raise self.reader.fail(label, "contains a NUL character (U+0000, often \\u0000 in "
                                    "TOML), which an email cannot carry; remove it",
                                    table=table, index=index, key=key)
-        if (placeholder := _placeholder(value)) is not None:
-            raise self.reader.fail(label, f"{placeholder!r} looks like a placeholder, not the "
-                                   "text for this note; write what you mean to send",
-                                   table=table, index=index, key=key)
+        if (problem := placeholder_problem(value)) is not None:
+            raise self.reader.fail(label, problem, table=table, index=index, key=key)
         if header and (problem := header_problem(value)) is not None:
             raise self.reader.fail(label, f"{value!r} {problem}; it cannot go into an email header",
                                    table=table, index=index, key=key)
@@ -344,6 +342,17 @@ class _Parser:
 
 
 _PLACEHOLDER = re.compile(r"^[.…\s]+$|\b(?:TODO|TBD|FIXME)\b|<[^<>\n]*>")
+
+
+def placeholder_problem(value: str) -> str | None:
+    """Why ``value`` cannot go into a note as written (a placeholder), or None.
+
+    The one check for every text a note carries: the file's and the profile's.
+    """
+    if (placeholder := _placeholder(value)) is not None:
+        return (f"{placeholder!r} looks like a placeholder, not the text for this note; "
+                "write what you mean to send")
+    return None
 
 
 def _placeholder(value: str) -> str | None:
