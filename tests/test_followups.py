@@ -638,11 +638,49 @@ def test_sending_without_a_terminal_needs_yes(sent_interview: Path, smtp: list[s
     assert smtp_starttls_server.messages_to(RECRUITER) == []
 
 
-def test_a_closed_interview_warns(sent_interview: Path, smtp: list[str]) -> None:
-    assert invoke("followups", "--done", str(sent_interview)).exit_code == 0
-    result = invoke("followup", str(sent_interview), *smtp, "--dry-run")
-    assert result.exit_code == 0
-    assert "this interview was closed (followups --done)" in result.stderr
+def script(*args: str, now: str) -> subprocess.CompletedProcess[str]:
+    """The installed ``thanknote`` with the clock pinned at ``now``."""
+    return subprocess.run([thanknote_executable(), *args], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "THANKNOTE_NOW": now})
+
+
+def test_a_closed_interview_refuses_a_followup_until_reopened(
+        sent_interview: Path, smtp: list[str], smtp_starttls_server: SMTPTestServer) -> None:
+    path = str(sent_interview)
+    first = script("followup", path, *smtp, "--to", GRACE, "--yes",
+                   now="2026-12-08T10:00:00-05:00")
+    assert first.returncode == 0, first.stderr
+    assert len(smtp_starttls_server.messages_to(GRACE)) == 2
+    done = script("followups", "--done", path, now="2026-12-09T10:00:00-05:00")
+    assert done.returncode == 0, done.stderr
+    rows = follow_up_rows()
+    for args in (("--yes",), ("--yes", "--resend"), ("--dry-run",)):
+        refused = script("followup", path, *smtp, "--to", GRACE, *args,
+                         now="2026-12-16T10:00:00-05:00")
+        assert refused.returncode == 3, (args, refused.stdout, refused.stderr)
+        assert ("refused: this interview was closed on Wed 09 Dec 2026 10:00 UTC-05:00 "
+                "(followups --done: an answer came)") in refused.stderr
+        assert f"reopen it first: thanknote followups --reopen {path}" in refused.stderr
+        assert "sent" not in refused.stdout
+    assert len(smtp_starttls_server.messages_to(GRACE)) == 2
+    assert follow_up_rows() == rows
+    reopened = script("followups", "--reopen", path, now="2026-12-16T10:00:00-05:00")
+    assert reopened.returncode == 0, reopened.stderr
+    assert "reopened Analytical Engines Ltd / Senior Backend Engineer (closed on Wed 09 Dec " \
+        "2026 10:00 UTC-05:00)" in reopened.stdout
+    assert "second-due" in reopened.stdout
+    second = script("followup", path, *smtp, "--to", GRACE, "--yes",
+                    now="2026-12-16T10:05:00-05:00")
+    assert second.returncode == 0, second.stderr
+    assert "1 sent" in second.stdout
+    assert len(smtp_starttls_server.messages_to(GRACE)) == 3
+    again = script("followups", "--reopen", path, now="2026-12-16T10:06:00-05:00")
+    assert again.returncode == 0 and "was not closed; nothing to reopen" in again.stdout
+
+
+def test_done_and_reopen_at_once_is_bad_input(sent_interview: Path) -> None:
+    result = invoke("followups", "--done", str(sent_interview), "--reopen", str(sent_interview))
+    assert result.exit_code == 2 and "one at a time" in result.stderr
 
 
 # -- delivering it through Gmail (the fake Gmail API on loopback) ------------------------------
