@@ -717,6 +717,27 @@ def test_followup_draft_on_gmail(gmail: Any, tmp_path: Path) -> None:
     assert len(gmail.drafts) == 1
 
 
+def test_thank_yous_only_drafted_are_not_waiting_or_due(gmail: Any, tmp_path: Path) -> None:
+    path = interview_file(tmp_path)
+    drafted = script("draft", str(path), now=AFTER_SENDING)
+    assert drafted.returncode == 0, drafted.stderr
+    assert len(gmail.drafts) == 2 and gmail.sent == []
+    listing = script("followups", now=TWO_DAYS_LATE)
+    assert listing.returncode == 0, listing.stderr
+    assert "no follow-ups due today" in listing.stdout
+    assert "(1 drafted; --all lists them)" in listing.stdout
+    assert json.loads(script("followups", "--json", now=TWO_DAYS_LATE).stdout) == {
+        "interviews": [], "not_listed": {"drafted": 1}}
+    every = script("followups", "--all", now=TWO_DAYS_LATE)
+    assert ("state:      drafted: the thank-you notes are still Gmail drafts, none sent; send "
+            "them from Gmail (the follow-up date is Mon 07 Dec 2026, 2 days ago)") in every.stdout
+    assert "state:      due" not in every.stdout and "next:" not in every.stdout
+    (item,) = json.loads(script("followups", "--all", "--json", now=TWO_DAYS_LATE).stdout)[
+        "interviews"]
+    assert (item["state"], item["next_on"], item["next"]) == ("drafted", "2026-12-07", None)
+    assert {note["status"] for note in item["notes"]} == {"drafted"}
+
+
 def test_followup_sent_through_gmail(gmail: Any, tmp_path: Path) -> None:
     path = interview_file(tmp_path)
     result = invoke("followup", str(path), "--via", "gmail", "--yes", "--to", ALAN)

@@ -20,6 +20,7 @@ from thanknote.followups.states import (
     Standing,
     State,
     delivered,
+    only_drafted,
     standing,
 )
 from thanknote.followups.thread import remembered_channel
@@ -65,7 +66,8 @@ class FollowUp:
     def standing(self) -> Standing:
         return standing(follow_up_on=self.interview.follow_up_on, today=self.today,
                         followed_up_on=[item.on for item in self.sent],
-                        done=self.interview.done_at is not None)
+                        done=self.interview.done_at is not None,
+                        only_drafted=only_drafted(self.notes))
 
     @property
     def state(self) -> State:
@@ -109,6 +111,10 @@ class FollowUp:
 
     def state_line(self) -> str:
         state, next_on, today = self.state, self.next_on, self.today
+        if state is State.DRAFTED and next_on:
+            return (f"drafted: the thank-you notes are still Gmail drafts, none sent; send them "
+                    f"from Gmail (the follow-up date is {day(next_on)}, "
+                    f"{relative(next_on, today)})")
         if state is State.WAITING and next_on:
             return f"waiting: follow up on {day(next_on)} ({relative(next_on, today)})"
         if state is State.DUE and next_on:
