@@ -155,6 +155,12 @@ def find_password(host: str, user: str) -> tuple[str, str] | None:
     return None
 
 
+def skips_login(security: str) -> bool:
+    """True when a send does not log in: a relay on this machine (``--smtp-security none``)
+    may take mail without a login, and with no THANKNOTE_SMTP_PASSWORD none is tried."""
+    return security == "none" and not os.environ.get(PASSWORD_VARIABLE)
+
+
 def smtp_password(host: str, user: str, *, ask: Callable[[str], str]) -> str:
     """The password for a send: the environment, the keyring, then ``ask(user)``."""
     found = find_password(host, user)
