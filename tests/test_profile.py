@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tomllib
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import thanknote_executable
 from tests.helpers import interview_toml
+from tests.smtp_server import SMTPTestServer
 from thanknote.cli import app
 from thanknote.example import EXAMPLE
 
@@ -171,3 +173,25 @@ def test_placeholders_in_a_saved_profile_are_refused_by_the_loader(
     assert result.returncode == 2, result.stdout
     assert f"thanknote: {profile}: signature: 'TODO' looks like a placeholder" in (
         result.stderr)
+
+
+def test_log_and_done_read_only_the_identity(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    path = without_candidate_table(tmp_path)
+    assert set_profile().returncode == 0
+    with SMTPTestServer("none", offer_auth=False) as server:
+        sent = thanknote("send", str(path), "--via", "smtp", "--smtp-host", server.host,
+                         "--smtp-port", str(server.port), "--smtp-security", "none", "--yes")
+        assert sent.returncode == 0, sent.stderr
+    (Path(os.environ["XDG_CONFIG_HOME"]) / "thanknote" / "profile.toml").unlink()
+    assert thanknote("preview", str(path)).returncode == 2  # a note still needs a candidate
+    shown = thanknote("log", str(path), "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert sorted(row["to"] for row in json.loads(shown.stdout)) == [
+        "alan@analytical.example", "grace@analytical.example"]
+    done = thanknote("followups", "--done", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "closed Analytical Engines Ltd / Senior Backend Engineer" in done.stdout
+    reopened = thanknote("followups", "--reopen", str(path))
+    assert reopened.returncode == 0, reopened.stderr
+    assert "reopened Analytical Engines Ltd / Senior Backend Engineer" in reopened.stdout

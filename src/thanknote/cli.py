@@ -613,7 +613,7 @@ def show_log(
         with log:
             interview_id = None
             if file is not None:
-                interview_id = log.interview_id(loader.load(file).interview, create=False)
+                interview_id = log.interview_id(loader.load_interview(file), create=False)
             records = [] if file is not None and interview_id is None else log.records(
                 interview_id=interview_id)
     if as_json:

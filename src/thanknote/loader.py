@@ -96,6 +96,17 @@ def _label(table: str, index: int, key: str) -> str:
 
 def load(path: Path) -> InterviewFile:
     """Read and check an interview file; raise :class:`BadInput` on any problem."""
+    return _parser(path).parse()
+
+
+def load_interview(path: Path) -> Interview:
+    """Only the file's ``[interview]`` (its identity: company, role, start; and its dates),
+    checked as :func:`load` checks it, for commands that find it in the send log
+    (``log FILE``, ``followups --done``): no ``[candidate]`` or profile is needed."""
+    return _parser(path).parse_interview()
+
+
+def _parser(path: Path) -> _Parser:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -118,7 +129,7 @@ def load(path: Path) -> InterviewFile:
                 f"{path}:{match.group(1)}: TOML syntax error: {detail} (column {match.group(2)})"
             ) from None
         raise BadInput(f"{path}: TOML syntax error: {message}") from None
-    return _Parser(_Reader(path, text), data).parse()
+    return _Parser(_Reader(path, text), data)
 
 
 class _Parser:
@@ -196,6 +207,10 @@ class _Parser:
                     "missing: give [interview].fit (shared by every interviewer) or this "
                     "interviewer's own fit", table="interviewers", index=number)
         return InterviewFile(self.reader.path, candidate, interview, interviewers)
+
+    def parse_interview(self) -> Interview:
+        self._unknown_keys("", 0, self.data, _TOP_KEYS)
+        return self._interview(self._interviewers())
 
     def _candidate(self) -> Candidate:
         if "candidate" not in self.data:

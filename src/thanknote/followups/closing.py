@@ -71,7 +71,7 @@ def reopen(path: Path, db: Path | None) -> Reopened:
 @contextmanager
 def _logged(path: Path, db: Path | None) -> Iterator[tuple[SendLog, LoggedInterview]]:
     """The send log and the file's interview in it; BadInput when it is not there."""
-    interview = loader.load(path).interview
+    interview = loader.load_interview(path)  # the identity only: no [candidate] needed
     log_path = send_log_path(db)
     log = SendLog.existing(log_path)
     logged = None
