@@ -678,6 +678,32 @@ def test_a_closed_interview_refuses_a_followup_until_reopened(
     assert again.returncode == 0 and "was not closed; nothing to reopen" in again.stdout
 
 
+def test_the_agenda_follows_the_file_as_followup_does(sent_interview: Path, smtp: list[str],
+                                                      tmp_path: Path) -> None:
+    path = str(sent_interview)
+    text = sent_interview.read_text(encoding="utf-8")
+    assert f"follow_up_on = {FOLLOW_UP_ON}" in text and RECRUITER in text
+    sent_interview.write_text(text.replace(f"follow_up_on = {FOLLOW_UP_ON}",
+                                           "follow_up_on = 2026-12-20").replace(RECRUITER, GRACE),
+                              encoding="utf-8")
+    listing = script("followups", now=TWO_DAYS_LATE)
+    assert listing.returncode == 0, listing.stderr
+    assert "no follow-ups due today" in listing.stdout and "next:" not in listing.stdout
+    (item,) = json.loads(script("followups", "--all", "--json", now=TWO_DAYS_LATE).stdout)[
+        "interviews"]
+    assert (item["state"], item["next_on"], item["follow_up_with"]) == (
+        "waiting", "2026-12-20", GRACE)
+    refused = script("followup", path, *smtp, "--yes", now=TWO_DAYS_LATE)
+    assert refused.returncode == 3 and "the follow-up date is Sun 20 Dec 2026" in refused.stderr
+    calendar = tmp_path / "reminders.ics"
+    assert script("followups", "--ics", str(calendar), now=TWO_DAYS_LATE).returncode == 0
+    assert "DTSTART;VALUE=DATE:20261220" in calendar.read_text(encoding="utf-8")
+    on_the_day = script("followups", now="2026-12-20T09:00:00-05:00")
+    assert f"next:       thanknote followup {sent_interview.resolve()} --via smtp" in (
+        on_the_day.stdout)
+    assert f"follow up:  with {GRACE}" in on_the_day.stdout
+
+
 def test_done_and_reopen_at_once_is_bad_input(sent_interview: Path) -> None:
     result = invoke("followups", "--done", str(sent_interview), "--reopen", str(sent_interview))
     assert result.exit_code == 2 and "one at a time" in result.stderr
