@@ -165,11 +165,7 @@ class _Parser:
         value = value.strip()
         if not value:
             raise self.reader.fail(label, "must not be empty", table=table, index=index, key=key)
-        if "\x00" in value:  # it would go out raw in a 7bit body, or end a C string early
-            raise self.reader.fail(label, "contains a NUL character (U+0000, often \\u0000 in "
-                                   "TOML), which an email cannot carry; remove it",
-                                   table=table, index=index, key=key)
-        if (problem := placeholder_problem(value)) is not None:
+        if (problem := text_problem(value)) is not None:
             raise self.reader.fail(label, problem, table=table, index=index, key=key)
         if header and (problem := header_problem(value)) is not None:
             raise self.reader.fail(label, f"{value!r} {problem}; it cannot go into an email header",
@@ -359,11 +355,15 @@ class _Parser:
 _PLACEHOLDER = re.compile(r"^[.…\s]+$|\b(?:TODO|TBD|FIXME)\b|<[^<>\n]*>")
 
 
-def placeholder_problem(value: str) -> str | None:
-    """Why ``value`` cannot go into a note as written (a placeholder), or None.
+def text_problem(value: str) -> str | None:
+    """Why ``value`` (stripped, not empty) cannot go into a note as written, or None: a NUL
+    character or a placeholder.
 
     The one check for every text a note carries: the file's and the profile's.
     """
+    if "\x00" in value:  # it would go out raw in a 7bit body, or end a C string early
+        return ("contains a NUL character (U+0000, often \\u0000 in TOML), which an email "
+                "cannot carry; remove it")
     if (placeholder := _placeholder(value)) is not None:
         return (f"{placeholder!r} looks like a placeholder, not the text for this note; "
                 "write what you mean to send")

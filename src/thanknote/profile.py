@@ -15,7 +15,7 @@ from typing import Any
 from thanknote.addresses import header_problem, is_valid_address
 from thanknote.errors import BadInput
 from thanknote.interview_writer import toml_string
-from thanknote.loader import placeholder_problem
+from thanknote.loader import text_problem
 from thanknote.model import Candidate
 
 _KEYS = ("name", "email", "signature")
@@ -101,7 +101,7 @@ def _candidate(path: Path, data: dict[str, Any], *, option: bool = False) -> Can
         if not isinstance(value, str) or not value.strip():
             raise BadInput(f"{where(key)}: must be a non-empty string", hint=SET_HINT)
         found[key] = value.strip()
-        if (problem := placeholder_problem(found[key])) is not None:
+        if (problem := text_problem(found[key])) is not None:
             raise BadInput(f"{where(key)}: {problem}", hint=SET_HINT)
     if (problem := header_problem(found["name"])) is not None:
         raise BadInput(f"{where('name')}: {found['name']!r} {problem}; it cannot go into an "
