@@ -101,7 +101,7 @@ def _candidate(path: Path, data: dict[str, Any], *, option: bool = False) -> Can
         if not isinstance(value, str) or not value.strip():
             raise BadInput(f"{where(key)}: must be a non-empty string", hint=SET_HINT)
         found[key] = value.strip()
-        if (problem := text_problem(found[key])) is not None:
+        if (problem := text_problem(found[key], prose=key != "email")) is not None:
             raise BadInput(f"{where(key)}: {problem}", hint=SET_HINT)
     if (problem := header_problem(found["name"])) is not None:
         raise BadInput(f"{where('name')}: {found['name']!r} {problem}; it cannot go into an "
