@@ -145,6 +145,8 @@ def test_init_without_a_profile_writes_the_example_unchanged(tmp_path: Path) -> 
     ("--name", "<your name>", "'<your name>'"),
     ("--signature", "TODO", "'TODO'"),
     ("--signature", "...", "'...'"),
+    ("--name", "Your Name", "'Your Name'"),
+    ("--signature", "Best, [name]", "'[name]'"),
 ])
 def test_set_refuses_placeholders_like_the_file_does(option: str, value: str,
                                                       shown: str) -> None:
