@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from thanknote import timing
 from thanknote.errors import AuthRequired, GuardRefusal, ThanknoteError
 from thanknote.guards import (
     DEFAULT_MAX_SIMILARITY,
@@ -26,9 +27,9 @@ from thanknote.message import Prepared, build
 from thanknote.model import Interview, InterviewFile
 from thanknote.names import WRONG_NAME, OtherInterview
 from thanknote.personal import PersonalReport
-from thanknote.render import Note
+from thanknote.render import THANK_YOU, Note
 from thanknote.senders.base import FAILED, UNKNOWN, FatalSenderError, Outcome, Outgoing, Sender
-from thanknote.sendlog import ON_TIME_HOURS, Claim, Latest, SendLog, Skip, decide
+from thanknote.sendlog import Claim, Latest, SendLog, Skip, decide
 
 
 @dataclass(frozen=True)
@@ -140,12 +141,23 @@ def ambiguous_start(interview: Interview) -> str | None:
 
 
 def late_warning(interview: Interview, now: datetime) -> str | None:
-    late = hours_late(interview, now)
-    if late is None:
+    """What a send *now* would be, when it would be late (preview, dry run, the question)."""
+    hours = timing.hours_between(interview.ends_at, now)
+    if timing.lateness(hours) is None:
         return None
-    after = (now - interview.ends_at).total_seconds() / 3600
-    return (f"sent {after:.0f} h after the interview; the protocol asks for {ON_TIME_HOURS} h "
-            f"after it ends ({late:.0f} h late), so the log marks it on_time: false")
+    return timing.timing_phrase(hours, hypothetical=True)
+
+
+def sent_timing(interview: Interview, now: datetime, sent: Sequence[Note]) -> tuple[str, bool]:
+    """After a send: "sent 18.5 h after the interview ended: on time", and whether it was late.
+
+    The figure is the log's ``hours_after_end``: ``thanknote log`` shows the same.
+    Empty for follow-ups, which the 24 hours do not judge.
+    """
+    if not sent or any(note.kind != THANK_YOU for note in sent):
+        return "", False
+    hours = timing.hours_between(interview.ends_at, now)
+    return timing.timing_phrase(hours, hypothetical=False), timing.lateness(hours) is not None
 
 
 # -- planning and delivery --------------------------------------------------------------------
@@ -213,6 +225,8 @@ class BatchResult:
     stopped: str | None = None
     needs_auth: bool = False
     """The batch stopped because the login was refused."""
+    stop_hint: str | None = None
+    """What to change before a rerun, when the batch stopped on a problem of its own."""
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -303,6 +317,7 @@ def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | No
             report(NoteResult(prepared, outcome.status, outcome.detail))
             if fatal is not None:
                 result.needs_auth = fatal.needs_auth
+                result.stop_hint = fatal.hint
                 stop(str(fatal), position)
                 break
     finally:

@@ -21,6 +21,7 @@ from thanknote.errors import BadInput, GuardRefusal, ThanknoteError
 from thanknote.senders import sender_for
 
 if TYPE_CHECKING:
+    from thanknote.banner import Channel
     from thanknote.batch import NoteResult
     from thanknote.senders.base import Sender
     from thanknote.senders.smtp import SmtpSettings
@@ -290,7 +291,7 @@ def preview(
 # -- draft and send ----------------------------------------------------------------------------
 
 
-def _confirm(ready: Ready, question: str, yes: bool, channel: str = "",
+def _confirm(ready: Ready, question: str, yes: bool, lines: list[str],
              whole_note: str = "") -> None:
     """Show everything the user is about to commit to, and ask; --yes skips the question."""
     if yes:
@@ -298,7 +299,8 @@ def _confirm(ready: Ready, question: str, yes: bool, channel: str = "",
     if not sys.stdin.isatty():
         raise BadInput("standard input is not a terminal, so thanknote cannot ask before "
                        "sending; run it in a terminal or pass --yes")
-    _describe(ready, channel)
+    for line in lines:
+        typer.echo(line)
     if whole_note:
         typer.echo(f"\n{whole_note}\n")
     for item in ready.to_deliver:
@@ -317,27 +319,21 @@ def _confirm(ready: Ready, question: str, yes: bool, channel: str = "",
         raise typer.Exit(0)
 
 
-def _describe(ready: Ready, channel: str = "") -> None:
-    """The interview, the sender and the timing: the lines above a plan or a question."""
-    from thanknote import batch, clock
+def _banner(ready: Ready, where: Channel, purpose: str) -> list[str]:
+    from thanknote import banner, clock
+    from thanknote.render import THANK_YOU
 
-    interview = ready.interview_file.interview
-    candidate = ready.interview_file.candidate
-    typer.echo(f"{interview.company} / {interview.role} / "
-               f"{interview.local_start:%a %d %b %Y %H:%M %Z}")
-    typer.echo(f"from {candidate.name} <{candidate.email}>" + (f" {channel}" if channel else ""))
-    now = clock.now()
-    if ready.timing is not None:
-        typer.echo(f"timing: {ready.timing}")  # a follow-up: its own dates, not 24 hours
-    elif now >= interview.ends_at:
-        late = batch.late_warning(interview, now)
-        hours = (now - interview.ends_at).total_seconds() / 3600
-        typer.echo(f"timing: {late}" if late else
-                   f"timing: {hours:.0f} h after the interview ended: on time")
+    kinds = {item.prepared.note.kind for item in ready.planned}
+    lines = banner.lines(ready.interview_file.interview, ready.interview_file.candidate, where,
+                         clock.now(), timing=purpose == "send" and kinds == {THANK_YOU})
+    if ready.timing is not None:  # a follow-up: its own dates, not 24 hours
+        lines.insert(3, f"timing: {ready.timing}")
+    return lines
 
 
-def _print_plan(ready: Ready, verb: str, channel: str = "") -> None:
-    _describe(ready, channel)
+def _print_plan(ready: Ready, verb: str, lines: list[str]) -> None:
+    for line in lines:
+        typer.echo(line)
     for item in ready.planned:
         note = item.prepared.note
         if item.action == "deliver":
@@ -353,10 +349,6 @@ def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run
     from thanknote.senders.base import FAILED, UNKNOWN
 
     log = None if dry_run or not ready.to_deliver else ready.open_log()
-    if log is not None and os.environ.get("THANKNOTE_NOW"):
-        # A pinned clock left set from a rehearsal would put made-up times in the log.
-        typer.echo(f"note: THANKNOTE_NOW is set, so the log records {clock.now():%Y-%m-%d %H:%M} "
-                   "UTC as the time of sending", err=True)
     with _Progress(len(ready.to_deliver), live=not dry_run) as progress:
         result = batch.deliver(ready.planned, sender, log, ready.interview_file.interview,
                                source=ready.interview_file.path, resend=resend, now=clock.now,
@@ -365,10 +357,19 @@ def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run
     for item in ready.to_deliver:
         if item.notice and (dry_run or id(item.prepared) in delivered):
             typer.echo(f"note: {item.notice}", err=True)
-    if result.count("sent"):
-        # Timing warnings concern notes that actually went out.
+    timing = ""
+    if result.count("sent") and not dry_run:
+        from thanknote.batch import sent_timing
+
+        # Said of notes that actually went out, in the log's own measure.
         for warning in ready.warnings:
             typer.echo(f"warning: {warning}", err=True)
+        timing, late = sent_timing(ready.interview_file.interview, clock.now(),
+                                   [r.prepared.note for r in result.results if r.status == "sent"])
+        if late:
+            typer.echo(f"warning: {timing}", err=True)
+        elif timing:
+            typer.echo(f"timing: {timing}")
     counts = {status: result.count(status) for status in
               ("sent", "drafted", "skipped", FAILED, UNKNOWN, "not tried", "would send",
                "would draft")}
@@ -377,10 +378,14 @@ def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run
     typer.echo(f"{summary or 'nothing to do'}{where}")
     if result.stopped:
         typer.echo(f"thanknote: stopped: {result.stopped}", err=True)
+        if result.stop_hint:
+            # The batch's own problem, said once: no rerun helps until it is changed.
+            typer.echo(f"hint: {result.stop_hint}; then run the same command again (it "
+                       "delivers only what is left)", err=True)
     for unsettled in result.unsettled:
         # A note that may never have arrived is not done: say what to check, and how.
         typer.echo(f"thanknote: {unsettled.prepared.note.label}: {unsettled.detail}", err=True)
-    if result.failed:
+    if result.failed and not result.stop_hint:
         typer.echo("thanknote: not every note went out; the log has each one's state, and a "
                    "rerun delivers only what is left", err=True)
     if result.exit_code and not dry_run:  # a dry run reports; it has nothing left undone
@@ -513,6 +518,7 @@ def _calendar_hint(ready: Ready) -> str:
 def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | None, yes: bool,
              dry_run: bool, question: str | None, after: str, preview: str = "") -> None:
     """The end that draft, send and followup share: plan or ask, deliver, report, close."""
+    from thanknote import banner
     from thanknote.senders.preview import DryRunSender
 
     sender: Sender | None = None
@@ -520,15 +526,24 @@ def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | N
         typer.echo(f"assumed: {notice}", err=True)
     for warning in ready.preparation.warnings:
         typer.echo(f"warning: {warning}", err=True)
+    where = banner.channel(via, purpose, settings, ready.interview_file.candidate)
+    lines = _banner(ready, where, purpose)
     try:
         if dry_run:
-            _print_plan(ready, "would draft" if purpose == "draft" else "would send",
-                        _channel(ready, settings))
+            _print_plan(ready, "would draft" if purpose == "draft" else "would send", lines)
             if preview:
                 typer.echo(f"\n{preview}\n")
             _run(ready, DryRunSender(via, purpose), resend=ready.resend, dry_run=True)
             return
         if ready.to_deliver:
+            # Asked (a terminal, no --yes) or not, a pinned clock is said before anything
+            # connects; unattended, real mail with a made-up time is refused.
+            if yes or question is None:  # without --yes, the question comes first
+                banner.refuse_pinned_clock(where, attended=sys.stdin.isatty())
+            if question is None or yes:
+                for line in lines:
+                    if line.startswith("note: "):
+                        typer.echo(line, err=True)
             if via == "gmail":
                 # A missing or revoked Gmail token is found before the question, not after.
                 sender = sender_for(via, purpose, smtp=None,
@@ -536,7 +551,7 @@ def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | N
                                     password=_ask_password)
                 sender.open()
             if question is not None:
-                _confirm(ready, question, yes, _channel(ready, settings), preview)
+                _confirm(ready, question, yes, lines, preview)
             if sender is None:
                 # The SMTP password is asked only once the user has said yes.
                 sender = sender_for(via, purpose, smtp=settings,
@@ -550,14 +565,6 @@ def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | N
             sender.close()  # again after a delivery: closing is idempotent
         if ready.log is not None:
             ready.log.close()
-
-
-def _channel(ready: Ready, settings: SmtpSettings | None) -> str:
-    if settings is None:
-        return "through the Gmail API"
-    login = settings.user or ready.interview_file.candidate.email
-    oauth = " with OAuth" if settings.auth == "oauth" else ""
-    return f"via smtp {settings.host}:{settings.port} ({settings.security}), login {login}{oauth}"
 
 
 def _smtp_settings(host: str, port: int | None, security: str | None, user: str | None,
@@ -611,33 +618,15 @@ def show_log(
     as_json: Annotated[bool, typer.Option("--json", help="Print the records as JSON.")] = False,
     db: DbOption = None,
 ) -> None:
-    """What was drafted or sent, when, and how long after the interview."""
-    from thanknote import loader
-    from thanknote.paths import send_log_path
-    from thanknote.sendlog import SendLog
+    """What was drafted or sent, when, and how long after the interview ended."""
+    from thanknote import logview
 
-    path = send_log_path(db)
-    log = SendLog.existing(path, read_only=True)
-    if log is None:
-        records = []
-    else:
-        with log:
-            interview_id = None
-            if file is not None:
-                interview_id = log.interview_id(loader.load_interview(file), create=False)
-            records = [] if file is not None and interview_id is None else log.records(
-                interview_id=interview_id)
-    if as_json:
-        import json
-
-        typer.echo(json.dumps([r.as_json() for r in records], indent=2, ensure_ascii=False))
-        return
-    if not records:
-        typer.echo(f"nothing drafted or sent yet (log: {path})")
-        return
-    from thanknote.logview import table
-
-    table(records)
+    try:
+        logview.show(file, db, as_json=as_json, out=sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (head, a pager) stopped early: not an error of thanknote's.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 # -- accounts --------------------------------------------------------------------------------

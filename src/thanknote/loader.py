@@ -113,7 +113,8 @@ def _parser(path: Path) -> _Parser:
     except OSError as error:
         raise BadInput(f"{path}: cannot read: {error.strerror}") from None
     try:
-        text = raw.decode("utf-8")
+        # utf-8-sig: an editor that saves a byte-order mark has not written bad TOML.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise BadInput(f"{path}: not UTF-8 text (byte {error.start})") from None
     try:

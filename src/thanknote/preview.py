@@ -15,9 +15,9 @@ from thanknote.batch import GuardOptions, Preparation
 from thanknote.guards import GuardReport
 from thanknote.paths import send_log_path
 from thanknote.personal import Measure
-from thanknote.render import render_notes
+from thanknote.render import Note, render_notes
 from thanknote.senders.preview import EmlFileSender
-from thanknote.sendlog import SendLog
+from thanknote.sendlog import FAILED, UNKNOWN, Latest, Record, SendLog, Skip, decide
 
 
 @dataclass
@@ -26,6 +26,10 @@ class PreviewResult:
     history_count: int
     warnings: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    send_plan: list[tuple[str, str, str]] = field(default_factory=list)
+    """What ``send`` would do with each note now: (``send``/``skip``/``refuse``, to, why)."""
+    logged: int = 0
+    """Notes of this interview already in the send log, to these readers or others."""
 
     @property
     def report(self) -> GuardReport:
@@ -42,6 +46,8 @@ class PreviewResult:
                                      for r in refusals]}
                        for check, refusals in self.report.checks.items()],
             "warnings": self.warnings,
+            "plan": [{"to": to, "action": action, "reason": reason or None}
+                     for action, to, reason in self.send_plan],
             "assumed": self.preparation.personal.notices,
         }
 
@@ -77,9 +83,15 @@ class PreviewResult:
                 lines.append(f"ok       {check}")
         for check, why in self.report.skipped.items():
             lines.append(f"skipped  {check} ({why})")
-        lines.append(f"ok       send log: compared with {self.history_count} earlier note(s) "
-                     "of this interview" if self.history_count else
-                     "ok       send log: no earlier notes for this interview")
+        if not self.logged:
+            lines.append("ok       send log: no earlier notes for this interview")
+        else:
+            lines.append(f"ok       send log: {self.logged} earlier note(s) of this interview; "
+                         f"compared with the {self.history_count} to other readers")
+        labels = {p.note.to.casefold(): p.note.label for p in prepared}
+        for action, to, reason in self.send_plan:
+            label = labels.get(to.casefold(), to)
+            lines.append(f"plan     {action + ':':<7} {label}" + (f": {reason}" if reason else ""))
         for notice in self.preparation.personal.notices:
             lines.append(f"assumed  {notice}")
         for warning in self.warnings:
@@ -116,29 +128,57 @@ def preview(path: Path, *, template: Path | None, db: Path | None, options: Guar
         preparation = batch.prepare(interview_file, notes, log=log, options=options, now=now,
                                     raise_on_refusal=False)
         history = log.history(interview_file.interview, notes[0].kind) if log else []
+        latest: dict[str, Record] = {}
         if log is not None:
             from thanknote.workflow import look_alike_problem
 
-            look_alike = look_alike_problem(
-                log, interview_file, fresh, frozenset(),
-                log.interview_id(interview_file.interview, create=False))
+            interview_id = log.interview_id(interview_file.interview, create=False)
+            look_alike = look_alike_problem(log, interview_file, fresh, frozenset(), interview_id)
+            if interview_id is not None:
+                latest = {r.to.casefold(): r for r in log.records(
+                    interview_id=interview_id, latest_only=True, kind=notes[0].kind)}
     finally:
         if log is not None:
             log.close()
     result = PreviewResult(preparation, sum(1 for r in history if r.to.casefold() not in fresh),
-                           warnings=list(preparation.warnings))
+                           warnings=list(preparation.warnings), logged=len(latest))
     if look_alike is not None:
         result.warnings.append(f"send would refuse: {look_alike}")
     interview = interview_file.interview
     if (ambiguous := batch.ambiguous_start(interview)) is not None:
         result.warnings.append(ambiguous)
-    if (problem := batch.timing_problem(interview, now)) is not None:
+    problem = batch.timing_problem(interview, now)
+    if problem is not None:
         result.warnings.append(f"send would refuse now: {problem}")
     elif (late := batch.late_warning(interview, now)) is not None:
-        result.warnings.append(f"a send now would be late: {late}")
+        result.warnings.append(late)
+    whole_batch = ("the checks above refuse these notes" if not preparation.report.ok
+                   else "the interview has not ended yet" if problem is not None
+                   else "the send log has notes to the same people for a look-alike interview "
+                   "(see the warning)" if look_alike is not None else "")
+    result.send_plan = [_planned(item.note, latest.get(item.note.to.casefold()), whole_batch)
+                   for item in preparation.prepared]
     if out is not None and result.report.ok:
         sender = EmlFileSender(out)
         planned = [batch.Planned(p, "deliver") for p in preparation.prepared]
         batch.deliver(planned, sender, None, None, resend=frozenset(), now=clock.now)
         result.written = sender.written
     return result
+
+
+def _planned(note: Note, record: Record | None, whole_batch: str) -> tuple[str, str, str]:
+    """What ``thanknote send`` would do with this note now, by the rule the send itself uses."""
+    if whole_batch:
+        return "refuse", note.to, whole_batch
+    if record is None:
+        return "send", note.to, ""
+    decision = decide(Latest.of(record), note, via=record.via, purpose="send", resend=False)
+    if isinstance(decision, Skip):
+        if decision.status == UNKNOWN:
+            return "refuse", note.to, decision.reason
+        return "skip", note.to, decision.reason
+    if decision.gmail_id:
+        return "send", note.to, f"through its Gmail draft {decision.gmail_id}"
+    return "send", note.to, "its earlier attempt failed" if (
+        record.status == FAILED) else ""
+

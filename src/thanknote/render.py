@@ -255,7 +255,7 @@ def _compile(path: Path, _mtime: int, _size: int) -> Template:
     import jinja2
 
     try:
-        source = path.read_text(encoding="utf-8")
+        source = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not the subject
     except (OSError, UnicodeDecodeError) as error:
         raise BadInput(f"{path}: cannot read template: {error}") from None
     first, newline, rest = source.partition("\n")
@@ -267,17 +267,32 @@ def _compile(path: Path, _mtime: int, _size: int) -> Template:
         raise BadInput(f"{path}:2: the line after 'Subject:' must be blank (the body follows it)")
     environment = _environment()
     try:
-        subject = environment.template_class.from_code(
-            environment, environment.compile(first[len("Subject:"):].strip(), str(path),
-                                             str(path)),
-            environment.make_globals(None), None)
+        subject_tree = environment.parse(first[len("Subject:"):].strip(), str(path), str(path))
         # Two newlines in front keep Jinja2's line numbers equal to the file's.
+        body_tree = environment.parse("\n\n" + body_source, str(path), str(path))
+        _refuse_other_templates(path, subject_tree, body_tree)
+        subject = environment.template_class.from_code(
+            environment, environment.compile(subject_tree, str(path), str(path)),
+            environment.make_globals(None), None)
         body = environment.template_class.from_code(
-            environment, environment.compile("\n\n" + body_source, str(path), str(path)),
+            environment, environment.compile(body_tree, str(path), str(path)),
             environment.make_globals(None), None)
     except jinja2.TemplateSyntaxError as error:
         raise BadInput(f"{path}:{error.lineno}: template syntax error: {error.message}") from None
     return Template(path=path, subject=subject, body=body, source=source)
+
+
+def _refuse_other_templates(path: Path, *trees: jinja2.nodes.Template) -> None:
+    """A template is one self-contained file: include, import and extends are bad input."""
+    from jinja2 import nodes
+
+    words = {nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "from ... import",
+             nodes.Extends: "extends"}
+    for tree in trees:
+        for node in tree.find_all(tuple(words)):
+            raise BadInput(f"{path}:{node.lineno}: {{% {words[type(node)]} %}} is not supported: "
+                           "a template is one self-contained file (copy the shared text into "
+                           "it)")
 
 
 def render_notes(interview_file: InterviewFile, *, template: Path | None = None) -> list[Note]:

@@ -111,13 +111,12 @@ def prepare_request(request: Request, now: datetime, *,
     only = _addresses(interview_file, request.only, "--only", recipients)
     resend = _addresses(interview_file, request.resend, "--resend", recipients)
     interview = interview_file.interview
-    warnings = []
+    warnings: list[str] = []
     if request.purpose == "send" and notes and notes[0].kind == THANK_YOU:
         problem = batch.timing_problem(interview, now)
         if problem is not None:
             raise GuardRefusal(f"refused: {problem}; nothing was sent")
-        if (late := batch.late_warning(interview, now)) is not None:
-            warnings.append(late)
+        # Lateness is said in the banner (hypothetically) and after the send (as done).
     # Only read here: the log (and the interview's row in it) is written when the
     # first note is claimed, so a run that is declined or refused leaves no trace.
     path = send_log_path(request.db)

@@ -65,8 +65,11 @@ class FatalSenderError(Exception):
     The note in hand is recorded with ``outcome``; the batch stops.
     """
 
-    def __init__(self, message: str, outcome: Outcome, *, needs_auth: bool = False) -> None:
+    def __init__(self, message: str, outcome: Outcome, *, needs_auth: bool = False,
+                 hint: str | None = None) -> None:
         super().__init__(message)
         self.outcome = outcome
+        self.hint = hint
+        """What the user should change before running again (the problem is the batch's)."""
         self.needs_auth = needs_auth
         """The login itself was refused: the user must sign in again (exit 2 if nothing went)."""

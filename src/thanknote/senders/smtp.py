@@ -90,8 +90,10 @@ def check_settings(settings: SmtpSettings) -> None:
     if settings.auth not in AUTH_MODES:
         raise BadInput(f"--smtp-auth must be one of {', '.join(AUTH_MODES)}, "
                        f"not {settings.auth!r}")
-    if settings.cafile is not None and not settings.cafile.is_file():
-        raise BadInput(f"--smtp-cafile {settings.cafile}: no such file")
+    if settings.cafile is not None:
+        from thanknote.certificates import check_cafile
+
+        check_cafile(settings.cafile)
 
 
 class LoginRefused(DeliveryError):
@@ -199,9 +201,8 @@ class SmtpSender:
             raise LoginRefused(
                 f"{settings.where} refused the login for {settings.user}: "
                 f"{error.smtp_code} {self._scrub(_text(error.smtp_error))}",
-                hint=_OAUTH_REFUSED if settings.auth == "oauth" else
-                "for Gmail, use an app password (myaccount.google.com/apppasswords), "
-                "not your account password") from None
+                hint=_OAUTH_REFUSED if settings.auth == "oauth" else _login_hint(settings)
+            ) from None
         except UnicodeEncodeError:
             # smtplib encodes AUTH credentials as ASCII; its error would quote the password.
             raise LoginRefused(
@@ -268,6 +269,7 @@ class SmtpSender:
             return self._rejected(code, f"{where} refused recipient {recipient}: {code} "
                                   f"{_text(reply)}", attempt)
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            self._refuse_batch(error, where)
             return self._rejected(error.smtp_code, f"{where} answered {error.smtp_code} "
                                   f"{_text(error.smtp_error)}", attempt)
         except (smtplib.SMTPServerDisconnected, OSError) as error:  # OSError: timeouts too
@@ -289,12 +291,54 @@ class SmtpSender:
             return Outcome(FAILED, f"{where} refused {', '.join(refused)}", attempts=attempt)
         return Outcome(SENT, f"accepted by {where}", attempts=attempt)
 
+    def _refuse_batch(self, error: smtplib.SMTPSenderRefused | smtplib.SMTPDataError,
+                      where: str) -> None:
+        """A permanent refusal that every note of the batch would meet stops the batch.
+
+        The sender address refused, a login that may not send as it, a message-size
+        limit: trying each note would only print the same refusal once per note.
+        """
+        code, reply = error.smtp_code, _text(error.smtp_error)
+        if code < 500:
+            return
+        sender, user = self.settings.sender, self.settings.user
+        said = f"{where} answered {code} {reply}"
+        if code == 552 or "5.3.4" in reply:
+            problem = f"{said}: the server refuses messages of this size"
+            hint = ("every note of this batch is about as large; ask your provider for its "
+                    "limit, or send through another server (--smtp-host)")
+        elif isinstance(error, smtplib.SMTPSenderRefused) or _send_as_denied(reply):
+            problem = f"{said}: it will not take mail from {sender} for the login {user}"
+            hint = (f"log in as the account that owns {sender} (--smtp-user), or set the "
+                    "interview file's [candidate] email to an address this login may send as")
+        else:
+            return
+        raise FatalSenderError(f"{problem}; no note of this batch can go out this way",
+                               Outcome(FAILED, said), hint=hint)
+
     def _rejected(self, code: int, detail: str, attempt: int) -> Outcome:
         if 400 <= code < 500:
             # smtplib has already sent RSET, so the connection can carry the retry;
             # after a 421 it has closed the connection instead.
             raise _Transient(detail, reconnect=code == 421)
         return Outcome(FAILED, detail, attempts=attempt)
+
+
+GMAIL_HOSTS = frozenset({"smtp.gmail.com", "smtp.googlemail.com"})
+
+
+def _login_hint(settings: SmtpSettings) -> str:
+    if settings.host.casefold().rstrip(".") in GMAIL_HOSTS:
+        return ("for Gmail, use an app password (myaccount.google.com/apppasswords), not your "
+                "account password")
+    return (f"check the login ({settings.user}; --smtp-user changes it) and the password; a "
+            "provider with two-step verification may ask for an app-specific password")
+
+
+def _send_as_denied(reply: str) -> bool:
+    """A login that may not send as the From address (Exchange's SendAsDenied, 5.7.60)."""
+    folded = reply.casefold()
+    return "sendasdenied" in folded or "5.7.60" in folded or "not allowed to send as" in folded
 
 
 _MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
