@@ -809,6 +809,9 @@ def followups(
     done: Annotated[Path | None, typer.Option(
         "--done", help="Close the interview of this file (an answer came): it is no longer "
         "listed.", show_default=False)] = None,
+    reopen: Annotated[Path | None, typer.Option(
+        "--reopen", help="Undo --done for the interview of this file: it is listed again and "
+        "'followup' may write to it.", show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
     """Interviews that need a follow-up today (--all: every open one), each with its state."""
@@ -816,9 +819,13 @@ def followups(
     from thanknote import followups as following
 
     now = clock.now()
+    if done is not None and reopen is not None:
+        raise BadInput("--done and --reopen go one at a time")
     if done is not None:
         closed = following.close(done, db, now)
         typer.echo(closed.as_text(), err=as_json)
+    if reopen is not None:
+        typer.echo(following.reopen(reopen, db).as_text(), err=as_json)
     agenda = following.load_agenda(db, now)
     if ics is not None:
         written = following.write_calendar(ics, agenda.items, now, force=force,
@@ -829,7 +836,7 @@ def followups(
         import json
 
         typer.echo(json.dumps(agenda.as_json(show_all=show_all), indent=2, ensure_ascii=False))
-    elif done is None or agenda.listed(show_all=True):
+    elif (done is None and reopen is None) or agenda.listed(show_all=True):
         typer.echo(agenda.as_text(show_all=show_all))
 
 

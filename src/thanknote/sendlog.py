@@ -572,6 +572,12 @@ class SendLog:
         with self._write() as db:
             db.execute("UPDATE interviews SET done_at = ? WHERE id = ?", (_iso(when), interview_id))
 
+    @_translated
+    def mark_open(self, interview_id: int) -> None:
+        """Undo :meth:`mark_done` (``followups --reopen``)."""
+        with self._write() as db:
+            db.execute("UPDATE interviews SET done_at = NULL WHERE id = ?", (interview_id,))
+
     # -- notes -----------------------------------------------------------------------------
 
     @_translated

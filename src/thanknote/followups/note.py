@@ -96,6 +96,16 @@ def limit_problem(sent: Sequence[Delivered], path: Path | str = "FILE") -> str |
             f"reminders: thanknote followups --done {path}")
 
 
+def closed_problem(logged: LoggedInterview | None, path: Path | str = "FILE") -> str | None:
+    """Why no follow-up may go: the interview was closed with ``followups --done``."""
+    if logged is None or logged.done_at is None:
+        return None
+    when = f"{logged.done_at.astimezone(logged.display_timezone):%a %d %b %Y %H:%M %Z}"
+    return (f"this interview was closed on {when} (followups --done: an answer came), so "
+            "thanknote sends no follow-up for it. If you really mean to write again, reopen it "
+            f"first: thanknote followups --reopen {path}")
+
+
 def uncertain_problem(item: Delivered) -> str:
     """Why follow-up ``item``, drafted or maybe sent but never confirmed, blocks a new one."""
     latest = item.latest
@@ -196,6 +206,8 @@ def plan(interview_file: InterviewFile, history: History, request: FollowUpReque
     to = person.email if person else recipient
     via = request.via or remembered_channel(records, to)
     problems: list[str] = []
+    if (closed := closed_problem(history.logged, request.path)) is not None:
+        problems.append(closed)
     latest = sent[-1] if sent else None
     resume = (latest is not None and latest.latest.status in (SENDING, UNKNOWN)
               and latest.latest.via == via == "gmail" and request.purpose == "send"
@@ -291,10 +303,4 @@ def prepare(request: FollowUpRequest, now: datetime) -> FollowUpBatch:
         path=request.path, via=planned.via, purpose=request.purpose, template=request.template,
         db=request.db, resend=resend), now, notes=[note])
     ready.timing = planned.timing
-    logged = history.logged
-    if logged is not None and logged.done_at is not None:
-        ready.warnings.append(
-            f"this interview was closed (followups --done) on "
-            f"{logged.done_at.astimezone(logged.display_timezone):%a %d %b %Y}: an answer had "
-            "come")
     return FollowUpBatch(ready, planned)
