@@ -2,7 +2,8 @@
 
 No test reads or writes the real home directory: HOME, the XDG directories,
 the send log, the Gmail token and the working directory all point into
-``tmp_path``. Backoff sleeps are switched off (the attempts still happen).
+``tmp_path``. Backoff waits are recorded instead of slept (the attempts, the
+delays and their announcements still happen).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from thanknote import retry
 
 pytest_plugins = ["tests.smtp_server", "tests.gmail_server"]
 
@@ -32,7 +35,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.setenv(variable, str(home / variable.lower()))
     monkeypatch.setenv("THANKNOTE_DB", str(tmp_path / "sends.sqlite3"))
     monkeypatch.setenv("THANKNOTE_GMAIL_TOKEN", str(tmp_path / "gmail-token.json"))
-    monkeypatch.setenv("THANKNOTE_NO_BACKOFF", "1")
+    monkeypatch.setenv("THANKNOTE_NO_BACKOFF", "1")  # for subprocesses
+    retry.set_testing(True)  # waits are computed and announced, not slept
     # Shortly after the example interview ended: on time for a send.
     monkeypatch.setenv("THANKNOTE_NOW", "2026-11-25T17:00:00-05:00")
     monkeypatch.chdir(tmp_path)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from thanknote.errors import GuardRefusal, ThanknoteError
 from thanknote.guards import DEFAULT_MAX_SIMILARITY, GuardReport, PooledNote, run_checks
+from thanknote.interrupt import Interrupted, NotStarted, Stopper
 from thanknote.message import Prepared, build
 from thanknote.model import Interview, InterviewFile
 from thanknote.render import Note
@@ -160,6 +161,8 @@ class BatchResult:
     stopped: str | None = None
     needs_auth: bool = False
     """The batch stopped because the login was refused."""
+    interrupted: bool = False
+    """The user pressed Ctrl-C: the batch stopped (exit 130)."""
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -191,41 +194,76 @@ def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | No
         return result
     if sender is None:
         raise ValueError("notes to deliver and no sender to deliver them")
-    sender.open()
-    try:
-        for position, item in enumerate(to_deliver):
-            prepared = item.prepared
-            claim = journal.claim(prepared, sender, resend=prepared.recipient.casefold() in resend,
-                                  now=now())
-            if isinstance(claim, Skip):
-                note_result = NoteResult(prepared, "skipped", claim.reason)
-            else:
-                try:
-                    outcome = _deliver_one(sender, prepared, claim, journal)
-                except FatalSenderError as fatal:
-                    journal.finish(claim.row_id, fatal.outcome.status, now=now(),
-                                   error=fatal.outcome.detail)
-                    note_result = NoteResult(prepared, fatal.outcome.status, fatal.outcome.detail)
-                    result.results.append(note_result)
-                    on_result(note_result)
-                    result.stopped = str(fatal)
-                    result.needs_auth = fatal.needs_auth
-                    # The rest were never tried (nor claimed): say so, note by note.
-                    for untried in to_deliver[position + 1:]:
-                        note_result = NoteResult(untried.prepared, NOT_TRIED,
-                                                 "not tried: the batch stopped first")
-                        result.results.append(note_result)
-                        on_result(note_result)
-                    break
-                journal.finish(claim.row_id, outcome.status, now=now(), gmail_id=outcome.gmail_id,
-                               error=outcome.detail if outcome.status in (FAILED, UNKNOWN)
-                               else None)
-                note_result = NoteResult(prepared, outcome.status, outcome.detail)
+
+    def not_tried(rest: Sequence[Planned], why: str) -> None:
+        # Never claimed: say so, note by note.
+        for untried in rest:
+            note_result = NoteResult(untried.prepared, NOT_TRIED, f"not tried: {why}")
             result.results.append(note_result)
             on_result(note_result)
-    finally:
-        sender.close()
+
+    with Stopper() as stopper:
+        try:
+            with stopper.interruptible():
+                sender.open()
+        except KeyboardInterrupt:
+            sender.close()
+            result.interrupted = True
+            not_tried(to_deliver, "interrupted (Ctrl-C) before the first note")
+            return result
+        try:
+            for position, item in enumerate(to_deliver):
+                if stopper.requested:
+                    result.interrupted = True
+                    not_tried(to_deliver[position:], "interrupted (Ctrl-C) before this note")
+                    break
+                prepared = item.prepared
+                claim = journal.claim(prepared, sender,
+                                      resend=prepared.recipient.casefold() in resend, now=now())
+                if isinstance(claim, Skip):
+                    note_result = NoteResult(prepared, "skipped", claim.reason)
+                else:
+                    try:
+                        with stopper.interruptible():
+                            outcome = _deliver_one(sender, prepared, claim, journal)
+                    except (FatalSenderError, KeyboardInterrupt) as stop:
+                        if isinstance(stop, FatalSenderError):
+                            outcome = stop.outcome
+                            result.stopped = str(stop)
+                            result.needs_auth = stop.needs_auth
+                            why = "the batch stopped first"
+                        else:
+                            outcome = _interrupted(stop)
+                            result.interrupted = True
+                            why = "interrupted (Ctrl-C) before this note"
+                        journal.finish(claim.row_id, outcome.status, now=now(),
+                                       gmail_id=outcome.gmail_id, error=outcome.detail)
+                        note_result = NoteResult(prepared, outcome.status, outcome.detail)
+                        result.results.append(note_result)
+                        on_result(note_result)
+                        not_tried(to_deliver[position + 1:], why)
+                        break
+                    journal.finish(claim.row_id, outcome.status, now=now(),
+                                   gmail_id=outcome.gmail_id,
+                                   error=outcome.detail if outcome.status in (FAILED, UNKNOWN)
+                                   else None)
+                    note_result = NoteResult(prepared, outcome.status, outcome.detail)
+                result.results.append(note_result)
+                on_result(note_result)
+        finally:
+            sender.close()
     return result
+
+
+def _interrupted(stop: KeyboardInterrupt) -> Outcome:
+    """The state of the note in hand when Ctrl-C stopped its delivery."""
+    if isinstance(stop, Interrupted):
+        return stop.outcome
+    if isinstance(stop, NotStarted):
+        return Outcome(FAILED, "interrupted (Ctrl-C) before it was sent; nothing was sent")
+    # A sender that cannot tell: the note may have gone out.
+    return Outcome(UNKNOWN, "interrupted (Ctrl-C) while it was being delivered; it may have "
+                   "gone out")
 
 
 class _Journal:
@@ -262,6 +300,7 @@ class _Journal:
 def _deliver_one(sender: Sender, prepared: Prepared, claim: Claim, journal: _Journal) -> Outcome:
     outgoing = Outgoing(prepared=prepared, gmail_id=claim.gmail_id,
                         resumed_status=claim.resumed_status,
+                        stray_message_ids=claim.stray_message_ids,
                         record_gmail_id=lambda gmail_id: journal.set_gmail_id(claim.row_id,
                                                                                gmail_id))
     try:

@@ -1,0 +1,21 @@
+"""The console entry point: a Ctrl-C while Python is still loading thanknote exits quietly.
+
+Importing the command line (typer, click) takes a few tens of milliseconds; a
+Ctrl-C in that time would otherwise end in a ``KeyboardInterrupt`` traceback.
+Nothing has been read or sent by then, so the message says so.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    try:
+        from thanknote.cli import main as run
+
+        run()
+    except KeyboardInterrupt:
+        # Commands catch their own Ctrl-C (see cli._guarded); this is the loading.
+        sys.stderr.write("\nthanknote: interrupted before it started; nothing was sent\n")
+        raise SystemExit(130) from None
