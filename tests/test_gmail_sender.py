@@ -14,8 +14,8 @@ import pytest
 from tests.gmail_helpers import GRACE, prepared_notes, write_token
 from tests.gmail_server import FakeGmail, Fault
 from tests.helpers import write_interview
-from thanknote.message import Prepared
 from thanknote import retry
+from thanknote.message import Prepared
 from thanknote.retry import Backoff
 from thanknote.senders.base import FatalSenderError, Outgoing
 from thanknote.senders.gmail import GmailSender, check_endpoint

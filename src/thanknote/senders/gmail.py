@@ -230,6 +230,8 @@ class GmailSender:
         if outgoing.gmail_id:
             return self._resume(outgoing, outgoing.gmail_id)
         cleared = self._clear_strays(outgoing.stray_message_ids)
+        if cleared:  # said now: a sent note's detail is not printed
+            self.backoff.announce(f"note: {outgoing.prepared.recipient}{cleared}")
         created = self._create(outgoing)
         if isinstance(created, Outcome):
             return created
