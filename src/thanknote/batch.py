@@ -224,8 +224,8 @@ def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | No
                     note_result = NoteResult(prepared, "skipped", claim.reason)
                 else:
                     try:
-                        with stopper.interruptible():
-                            outcome = _deliver_one(sender, prepared, claim, journal)
+                        # The sender marks where Ctrl-C may land (interrupt.interruptible).
+                        outcome = _deliver_one(sender, prepared, claim, journal)
                     except (FatalSenderError, KeyboardInterrupt) as stop:
                         if isinstance(stop, FatalSenderError):
                             outcome = stop.outcome

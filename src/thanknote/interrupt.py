@@ -2,19 +2,22 @@
 
 While a batch runs, SIGINT does not interrupt the send log's writes: it says
 "stopping…" straight away and raises ``KeyboardInterrupt`` only inside
-:meth:`Stopper.interruptible` (the network calls), once. A sender turns that
-into :class:`Interrupted`, which carries the true state of the note in hand
-(``failed`` when nothing was handed over, ``unknown`` otherwise); the batch
-records it and stops, listing the notes it did not try.
+:func:`interruptible` (which a sender wraps around its network calls, inside
+its own ``try``), once. The sender turns that into :class:`Interrupted`, which
+carries the true state of the note in hand (``failed`` when nothing was
+handed over, ``unknown`` otherwise); the batch records it and stops, listing
+the notes it did not try. So no Ctrl-C lands between a sender's answer and
+the log's record of it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -46,15 +49,19 @@ class Stopper:
         self._installed = False
 
     def __enter__(self) -> Stopper:
+        global _active
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
             self._installed = True
+            _active = self
         return self
 
     def __exit__(self, *_: object) -> None:
+        global _active
         if self._installed:
             signal.signal(signal.SIGINT, self._previous)
             self._installed = False
+            _active = None
 
     def _handle(self, _signum: int, _frame: FrameType | None) -> None:
         first = not self.requested
@@ -76,3 +83,12 @@ class Stopper:
             yield
         finally:
             self._armed = False
+
+
+_active: Stopper | None = None
+
+
+def interruptible() -> AbstractContextManager[None]:
+    """Where Ctrl-C may interrupt (a sender's network calls). Without a batch's Stopper,
+    Python's own handler applies: Ctrl-C interrupts anywhere."""
+    return _active.interruptible() if _active is not None else contextlib.nullcontext()

@@ -2,11 +2,14 @@
 
 Importing the command line (typer, click) takes a few tens of milliseconds; a
 Ctrl-C in that time would otherwise end in a ``KeyboardInterrupt`` traceback.
-Nothing has been read or sent by then, so the message says so.
+Nothing has been read or sent by then, so the message says so. Once the
+command has finished, a Ctrl-C is ignored: Python's own shutdown would
+otherwise die of it (exit status -2) after the work and its report were done.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 
 
@@ -19,3 +22,5 @@ def main() -> None:
         # Commands catch their own Ctrl-C (see cli._guarded); this is the loading.
         sys.stderr.write("\nthanknote: interrupted before it started; nothing was sent\n")
         raise SystemExit(130) from None
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 
 from thanknote import gmail_auth
 from thanknote.errors import BadInput
-from thanknote.interrupt import Interrupted
+from thanknote.interrupt import Interrupted, interruptible
 from thanknote.paths import gmail_token_path
 from thanknote.retry import Backoff, RateLimitTooLong
 from thanknote.senders.base import (
@@ -203,7 +203,8 @@ class GmailSender:
             self.open()
         self._stage = _Stage()
         try:
-            return self._deliver(outgoing)
+            with interruptible():
+                return self._deliver(outgoing)
         except KeyboardInterrupt:
             raise Interrupted(self._stopped("interrupted (Ctrl-C)")) from None
         except _Stop as stop:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from thanknote.errors import BadInput, DeliveryError
-from thanknote.interrupt import Interrupted
+from thanknote.interrupt import Interrupted, interruptible
 from thanknote.retry import Backoff
 from thanknote.senders.base import FAILED, SENT, UNKNOWN, FatalSenderError, Outcome, Outgoing
 
@@ -348,7 +348,8 @@ class SmtpSender:
     def deliver(self, outgoing: Outgoing) -> Outcome:
         prepared = outgoing.prepared
         try:
-            return self._deliver(prepared.recipient, prepared.as_bytes())
+            with interruptible():
+                return self._deliver(prepared.recipient, prepared.as_bytes())
         except KeyboardInterrupt:
             handed_over = self.connection is not None and self.connection.handed_over
             self._abort()
