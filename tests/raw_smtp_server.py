@@ -8,6 +8,7 @@ NOOP, QUIT; no AUTH and no TLS, so the client runs with
 * ``garbage_after_data`` -- answers the end of the data with a line that is no reply;
 * ``slow_data`` -- never answers the end of the data (holds the connection);
 * ``slow_mail`` -- never answers MAIL FROM (nothing handed over yet);
+* ``drop_mail`` -- closes the connection at MAIL FROM (on every session);
 * ``stream_ehlo`` / ``stream_after_data`` -- answers with ``250-`` lines that never end;
 * ``no_greeting`` -- accepts the connection and says nothing.
 
@@ -25,7 +26,7 @@ import socket
 import threading
 from typing import Any
 
-BEHAVIOURS = frozenset({"normal", "garbage_after_data", "slow_data", "slow_mail",
+BEHAVIOURS = frozenset({"normal", "garbage_after_data", "slow_data", "slow_mail", "drop_mail",
                         "stream_ehlo", "stream_after_data", "no_greeting"})
 
 
@@ -141,6 +142,8 @@ class RawSmtpServer:
             elif verb == b"MAIL":
                 if self.behaviour == "slow_mail":
                     self._hold()
+                    return
+                if self.behaviour == "drop_mail":
                     return
                 say("250 sender ok")
             elif verb == b"RCPT":

@@ -262,3 +262,14 @@ def test_ctrl_c_while_python_loads_thanknote_prints_no_traceback() -> None:
                           timeout=BOUND, check=False)
     assert done.returncode == 130
     assert "Traceback" not in done.stderr and "nothing was sent" in done.stderr
+
+
+def test_a_server_that_drops_every_session_stops_the_batch() -> None:
+    with RawSmtpServer("drop_mail") as server:
+        smtp = sender(server)
+        smtp.open()
+        with pytest.raises(FatalSenderError) as stop:
+            smtp.deliver(Outgoing(note(GRACE)))
+    assert "keeps closing the connection" in str(stop.value)
+    assert stop.value.outcome.status == FAILED and server.received == []
+    assert len(retry.waits) == 3

@@ -364,7 +364,7 @@ class SmtpSender:
 
     def _deliver(self, recipient: str, raw: bytes) -> Outcome:
         last = ""
-        unreachable = False
+        unreachable = dropped = False
         for attempt in range(1, self.backoff.attempts + 1):
             try:
                 if self.connection is None:
@@ -376,7 +376,7 @@ class SmtpSender:
                     self._abort()
                 return outcome
             except _Transient as transient:
-                last, unreachable = transient.detail, False
+                last, unreachable, dropped = transient.detail, False, transient.reconnect
                 if transient.reconnect:
                     self._abort()
                 if transient.timeout:
@@ -384,7 +384,7 @@ class SmtpSender:
             except LoginRefused as error:
                 raise FatalSenderError(error.message, Outcome(FAILED, error.message)) from None
             except DeliveryError as error:
-                last, unreachable = error.message, isinstance(error, Unreachable)
+                last, unreachable, dropped = error.message, isinstance(error, Unreachable), False
                 self._abort()
                 if isinstance(error, ServerTimeout):
                     self._timed_out(Outcome(FAILED, error.message, attempts=attempt),
@@ -396,6 +396,11 @@ class SmtpSender:
         if unreachable:
             # The server stopped accepting connections: every other note would wait as long.
             raise FatalSenderError(f"{self.settings.where} no longer accepts connections "
+                                   f"({last})", outcome)
+        if dropped:
+            # A 421 or a dropped session on every attempt: the server is deferring everything,
+            # not this one note (a lasting 4xx for one recipient fails that note only).
+            raise FatalSenderError(f"{self.settings.where} keeps closing the connection "
                                    f"({last})", outcome)
         return outcome
 
