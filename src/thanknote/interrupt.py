@@ -59,7 +59,9 @@ class Stopper:
     def __exit__(self, *_: object) -> None:
         global _active
         if self._installed:
-            signal.signal(signal.SIGINT, self._previous)
+            previous = self._previous
+            signal.signal(signal.SIGINT, signal.default_int_handler if previous is None
+                          else previous)
             self._installed = False
             _active = None
 
@@ -67,7 +69,8 @@ class Stopper:
         first = not self.requested
         self.requested = True
         line = STOPPING if first else "stopping… (recording what happened; one moment)"
-        os.write(2, f"\n{line}\n".encode())
+        with contextlib.suppress(OSError):  # no standard error: still stop
+            os.write(2, f"\n{line}\n".encode())
         if first and self._armed:
             self._armed = False
             raise KeyboardInterrupt
