@@ -166,6 +166,12 @@ class Fault:
         return cls("stall", seconds=seconds)
 
     @classmethod
+    def trickle(cls, seconds: float = 30.0) -> Fault:
+        """Answer 200 one byte of body every 0.1 s for ``seconds`` (never a whole answer);
+        no effect. Each byte comes well within any socket timeout."""
+        return cls("trickle", seconds=seconds)
+
+    @classmethod
     def stall_after_effect(cls, seconds: float = 30.0) -> Fault:
         """Perform the real effect, then hold the answer for ``seconds`` and drop it."""
         return cls("stall_after_effect", seconds=seconds)
@@ -804,6 +810,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if fault.kind == "stall_after_effect":
                 owner._effect(endpoint, rec, path_args)
                 owner._closing.wait(fault.seconds)
+                raise _Drop
+            if fault.kind == "trickle":
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json; charset=UTF-8")
+                self.send_header("Content-Length", str(10 * int(fault.seconds * 10) + 10))
+                self.end_headers()
+                for _ in range(int(fault.seconds * 10)):
+                    if owner._closing.wait(0.1):
+                        break
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
                 raise _Drop
             if fault.kind == "answer":
                 self._send_bytes(fault.code or 200, fault.body)

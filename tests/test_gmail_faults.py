@@ -228,3 +228,13 @@ def test_one_drafts_resource_per_batch(gmail: FakeGmail, interview: Path) -> Non
     for to in (GRACE, ALAN):
         assert gmail_sender.deliver(Outgoing(notes[to])).status == "sent"
     assert gmail_sender.drafts is resource
+
+
+def test_an_answer_that_trickles_in_is_cut_at_the_call_deadline(gmail: FakeGmail,
+                                                               grace: Prepared) -> None:
+    gmail.script("drafts.create", Fault.trickle(20), Fault.trickle(20))
+    gmail_sender = sender(gmail, timeout=5, call_seconds=0.5)
+    with pytest.raises(FatalSenderError) as stop:
+        gmail_sender.deliver(Outgoing(grace))
+    assert "timed out 2 times" in str(stop.value) and "within 0.5 s" in str(stop.value)
+    assert stop.value.outcome.status == FAILED and gmail.sent == []

@@ -29,7 +29,9 @@ import base64
 import contextlib
 import json
 import os
+import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -58,6 +60,7 @@ RATE_REASONS = frozenset({"ratelimitexceeded", "userratelimitexceeded"})
 SCOPE_REASONS = frozenset({"insufficientpermissions", "accesstokenscopeinsufficient"})
 SENDING_STATES = frozenset({SENDING, UNKNOWN})
 TIMEOUTS_BEFORE_STOP = 2
+CALL_SECONDS = 90.0
 
 # How a call went wrong, which decides what may be done next.
 RATE = "rate"                # 429 / 403 rate limit: not done; wait (Retry-After) and repeat
@@ -110,6 +113,37 @@ class _Stop(Exception):
         """The last call certainly had no effect (a rate limit; the API unreachable)."""
 
 
+class _Watchdog:
+    """Shuts the HTTP connections' sockets once a call has run ``seconds`` (until stopped).
+
+    httplib2's timeout bounds each socket operation, not the call: an answer that
+    trickles in a byte at a time would never time out.
+    """
+
+    def __init__(self, seconds: float, http: Any) -> None:
+        self.expired = False
+        self._http = http
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(seconds,), daemon=True)
+        self._thread.start()
+
+    def _run(self, seconds: float) -> None:
+        if self._done.wait(seconds):
+            return
+        self.expired = True
+        while True:  # again and again: httplib2 reconnects once for a GET
+            for connection in list(getattr(self._http, "connections", {}).values()):
+                sock = getattr(connection, "sock", None)
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+            if self._done.wait(0.05):
+                return
+
+    def stop(self) -> None:
+        self._done.set()
+
+
 @dataclass
 class _Stage:
     """Where the note in hand is: what a stop or a Ctrl-C leaves it as."""
@@ -137,7 +171,8 @@ class GmailSender:
 
     def __init__(self, purpose: str, *, token_path: Path | None = None,
                  endpoint: str | None = None, backoff: Backoff | None = None,
-                 timeout: float = gmail_auth.HTTP_TIMEOUT_SECONDS) -> None:
+                 timeout: float = gmail_auth.HTTP_TIMEOUT_SECONDS,
+                 call_seconds: float = CALL_SECONDS) -> None:
         if purpose not in ("draft", "send"):
             raise ValueError(f"purpose must be draft or send, not {purpose!r}")
         self.purpose = purpose
@@ -145,6 +180,8 @@ class GmailSender:
         self.endpoint = check_endpoint(endpoint) if endpoint else None
         self.backoff = backoff or Backoff()
         self.timeout = timeout
+        self.call_seconds = call_seconds
+        """The longest one API call may take in all, however slowly its answer trickles."""
         self.credentials: Any = None
         self.service: Any = None
         self.drafts: Any = None
@@ -443,8 +480,18 @@ class GmailSender:
         import httplib2
         from googleapiclient.errors import HttpError
 
+        watchdog = _Watchdog(self.call_seconds, self._http)
         try:
-            return request.execute(num_retries=0)
+            try:
+                return request.execute(num_retries=0)
+            except HttpError:
+                raise
+            except Exception:
+                if watchdog.expired:  # the call's sockets were shut at its deadline
+                    raise TimeoutError(f"no answer within {self.call_seconds:g} s") from None
+                raise
+            finally:
+                watchdog.stop()
         except HttpError as error:
             raise _http_failure(error, what) from None
         except google.auth.exceptions.RefreshError as error:
@@ -461,9 +508,9 @@ class GmailSender:
         except (ConnectionRefusedError, httplib2.ServerNotFoundError) as error:
             raise CallFailed(UNREACHABLE, f"{what}: cannot connect to the Gmail API "
                              f"({self._scrub(str(error)) or type(error).__name__})") from None
-        except TimeoutError:
+        except TimeoutError as error:
             self.timeouts += 1
-            words = f"{what}: no answer within {self.timeout:g} s"
+            words = f"{what}: {error or f'no answer within {self.timeout:g} s'}"
             if self.timeouts >= TIMEOUTS_BEFORE_STOP:
                 raise _Stop(f"Gmail timed out {self.timeouts} times ({words})",
                             not_done=False) from None
