@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 from datetime import timedelta
@@ -576,3 +577,37 @@ def test_interrupted_send_row_resumes_from_the_log(gmail: FakeGmail, interview: 
 
 def test_token_path_is_the_isolated_one() -> None:
     assert token_path().parent == Path.cwd()
+
+
+def test_a_crashed_send_whose_process_id_was_reused_is_resumed(gmail: FakeGmail,
+                                                               interview: Path) -> None:
+    """After a reboot, the crashed run's process id may belong to a long-lived program.
+
+    The claim records when its process started, so that program does not pass for
+    the claimant: the rerun resumes the draft instead of waiting on it for good.
+    """
+    import socket
+    import sys
+
+    from thanknote.claimant import started
+
+    draft_id = _crash_during_drafts_send(gmail, interview)
+    squatter = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        if started(squatter.pid) is None:
+            pytest.skip("this system does not say when a process started")
+        with sqlite3.connect(os.environ["THANKNOTE_DB"]) as db:
+            # The crashed claim now names a live process id, started at another time.
+            (claimed_at,) = db.execute("SELECT claimant_started FROM notes").fetchone()
+            assert claimed_at is not None and claimed_at != started(squatter.pid)
+            db.execute("UPDATE notes SET claimed_by = ?",
+                       (f"{socket.gethostname()}:{squatter.pid}",))
+        db.close()
+        result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
+                        fake=gmail)
+    finally:
+        squatter.kill()
+        squatter.wait()
+    assert result.exit_code == 0, result.output
+    assert [s["draft_id"] for s in gmail.sent] == [draft_id]
+    assert latest_by_recipient()[GRACE]["status"] == "sent"

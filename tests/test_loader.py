@@ -107,7 +107,7 @@ def test_missing_fit_everywhere(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("address", ["grace@", "grace", "grace@localhost", "a b@x.example",
-                                     "grace@x..example", "=?utf-8?q?x?=@x.example"])
+                                     "grace@x..example"])
 def test_invalid_address(tmp_path: Path, address: str) -> None:
     path = write_interview(tmp_path, interviewers=[
         {"name": "Grace Hopper", "email": address, "conversation_point": "the roadmap"}])

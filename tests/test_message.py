@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import email
 import email.policy
+import re
 from datetime import UTC, datetime
 from email.parser import BytesParser
+from email.utils import formataddr
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.helpers import CONVERSATION_POINTS, write_interview
 from thanknote.errors import BadInput
+from thanknote.loader import load
 from thanknote.message import EXPECTED_HEADERS, build, verify
 from thanknote.render import Note
 
@@ -26,6 +34,34 @@ def make(name: str = "Grace Hopper", to: str = "grace@analytical.example",
 def built(note: Note, sender_name: str = "Ada Lovelace"):  # type: ignore[no-untyped-def]
     prepared = build(note, sender_name=sender_name, sender_address="ada@example.com", date=NOW)
     return BytesParser(policy=email.policy.strict).parsebytes(prepared.as_bytes()), prepared
+
+
+_ENCODED_WORD = re.compile(r"=\?utf-8\?([qb])\?([^?]*)\?=")
+
+
+def display_name(raw: bytes, header: str) -> str:
+    """The display name of a From or To header, decoded as RFC 2047 reads it.
+
+    Written here, apart from thanknote's own read-back, so the two check each other.
+    White space between adjacent encoded words is ignored (RFC 2047 6.2), as mail
+    clients do; Python 3.11's modern parser keeps it in a display name (CPython
+    gh-128110), so it only judges names without encoded words.
+    """
+    value = email.message_from_bytes(raw)[header]
+    phrase = re.sub(r"\r?\n", "", value).rpartition(" <")[0]
+    if "=?" not in phrase:
+        parsed = BytesParser(policy=email.policy.strict).parsebytes(raw)
+        return str(parsed[header].addresses[0].display_name)
+    text = ""
+    for word in phrase.split(" "):
+        match = _ENCODED_WORD.fullmatch(word)
+        assert match is not None, f"{word!r} is not one encoded word"
+        assert len(word) <= 75  # RFC 2047 2
+        kind, encoded = match.groups()
+        data = (base64.b64decode(encoded, validate=True) if kind == "b"
+                else binascii.a2b_qp(encoded, header=True))
+        text += data.decode("utf-8")  # each word holds whole characters (RFC 2047 5)
+    return text
 
 
 def test_message_headers_and_recipient() -> None:
@@ -48,8 +84,8 @@ def test_long_subjects_and_names_fold_and_read_back(subject: str) -> None:
     name = "Zoë Ångström-Østergaard de la Fuente y Núñez " * 2
     parsed, prepared = built(make(subject=subject.strip(), name=name.strip()))
     assert str(parsed["subject"]) == subject.strip()
-    assert parsed["to"].addresses[0].display_name == name.strip()
-    assert all(len(line) <= 998 for line in prepared.as_bytes().split(b"\r\n"))
+    assert display_name(prepared.as_bytes(), "To") == name.strip()
+    assert all(len(line) <= 78 for line in prepared.as_bytes().split(b"\r\n"))
 
 
 def test_message_ids_are_unique() -> None:
@@ -61,9 +97,11 @@ def test_message_ids_are_unique() -> None:
                                   "José (Pepe) Núñez", "Müller, Hans", "O'Brien, Seán"])
 def test_non_ascii_names_survive(name: str) -> None:
     body = f"Dear {name},\n\nThank you. Grüße, 山田.\n"
-    parsed, _ = built(make(name=name, body=body, subject=f"Thank you, {name}"), sender_name=name)
-    assert parsed["to"].addresses[0].display_name == name
+    parsed, prepared = built(make(name=name, body=body, subject=f"Thank you, {name}"),
+                             sender_name=name)
+    assert parsed["to"].addresses[0].display_name == name  # one encoded word at most
     assert parsed["from"].addresses[0].display_name == name
+    assert display_name(prepared.as_bytes(), "To") == name
     assert str(parsed["subject"]) == f"Thank you, {name}"
     assert parsed.get_content().replace("\r\n", "\n") == body
 
@@ -140,7 +178,7 @@ def test_no_generated_value_yields_an_extra_header_or_recipient(name: str, subje
     assert str(parsed["subject"]) == note.subject
 
 
-@given(body=st.text(st.characters(codec="utf-8", exclude_characters="\r"), max_size=300))
+@given(body=st.text(st.characters(codec="utf-8", exclude_characters="\r\x00"), max_size=300))
 def test_any_body_round_trips(body: str) -> None:
     text = body + "\n"
     parsed, _ = built(make(body=text))
@@ -165,3 +203,139 @@ def test_the_wire_policy_folds_exactly_as_compat32(name: str, value: str) -> Non
     from thanknote.message import _WIRE
 
     assert _WIRE.fold_binary(name, value) == Compat32(linesep="\r\n").fold_binary(name, value)
+
+
+def lines(raw: bytes) -> list[bytes]:
+    return raw.split(b"\r\n")
+
+
+@pytest.mark.parametrize("name", [
+    "A" * 1000,  # one ASCII word: it cannot be folded at a space
+    "Zoë Ångström-Østergaard " * 40,  # 1,000 UTF-8 bytes
+    "山田" * 130,  # 780 UTF-8 bytes, no space anywhere
+    "e\u0301" * 300,  # a letter and its combining mark, 300 times
+    "Grace " + "H" * 900 + " Hopper",
+])
+def test_a_long_display_name_folds_into_short_lines(name: str) -> None:
+    """Before: one 1,000-octet To line, which servers answer with 500 Line too long."""
+    parsed, prepared = built(make(name=name.strip()), sender_name=name.strip())
+    raw = prepared.as_bytes()
+    assert max(len(line) for line in lines(raw)) <= 78
+    assert [a.addr_spec for a in parsed["to"].addresses] == ["grace@analytical.example"]
+    assert display_name(raw, "To") == name.strip()
+    assert display_name(raw, "From") == name.strip()
+
+
+display_names = st.one_of(
+    st.text(st.characters(codec="utf-8"), min_size=1, max_size=1200),
+    st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=1100),
+    st.lists(st.sampled_from(["Zoë", "Ångström", "山田", "de", "la", "O'Brien,", "(Pepe)",
+                              "x" * 80, "e\u0301\u0301", "👩\u200d💻", '"q"', "a\\b", ""]),
+             min_size=1, max_size=120).map(" ".join),
+)
+
+
+@given(name=display_names)
+def test_any_display_name_gives_short_lines_one_recipient_and_reads_back(name: str) -> None:
+    try:
+        parsed, prepared = built(make(name=name or "x"), sender_name=name or "x")
+    except BadInput as error:  # refused up front (a control character, '=?'), never later
+        assert "cannot go into an email header" in str(error)
+        return
+    raw = prepared.as_bytes()
+    assert max(len(line) for line in lines(raw)) <= 78
+    assert {k.lower() for k in parsed} == EXPECTED_HEADERS
+    assert [a.addr_spec for a in parsed["to"].addresses] == ["grace@analytical.example"]
+    assert [a.addr_spec for a in parsed["from"].addresses] == ["ada@example.com"]
+    assert display_name(raw, "To") == (name or "x")
+    assert display_name(raw, "From") == (name or "x")
+
+
+@given(subject=st.text(st.characters(codec="utf-8"), min_size=1, max_size=1200))
+def test_a_subject_of_any_length_gives_short_lines_or_is_refused_up_front(subject: str) -> None:
+    subject = subject.strip() or "x"  # as rendered
+    try:
+        parsed, prepared = built(make(subject=subject))
+    except BadInput as error:
+        assert ("cannot go into an email header" in str(error)
+                or "a word longer than 69 characters" in str(error))
+        return
+    assert max(len(line) for line in lines(prepared.as_bytes())) <= 78
+    assert str(parsed["subject"]) == subject
+
+
+def test_the_read_back_refuses_a_line_over_998_octets() -> None:
+    """A To line as the email package writes a long name by itself: one encoded word."""
+    name = "é" * 400
+    _, prepared = built(make(name=name))
+    raw = prepared.as_bytes()
+    start = raw.index(b"\r\nTo: ") + 2
+    end = raw.index(b"\r\n", raw.index(b"<grace@analytical.example>", start))
+    one_word = formataddr((name, "grace@analytical.example"), charset="utf-8")
+    unfolded = raw[:start] + f"To: {one_word}".encode("ascii") + raw[end:]
+    assert max(len(line) for line in lines(unfolded)) == 1111
+    # It reads back as written, one recipient: only its length is wrong.
+    with pytest.raises(BadInput, match=r"check: a line of 1111 octets \(the limit is 998\)$"):
+        verify(unfolded, note=make(name=name), sender_address="ada@example.com",
+               sender_name="Ada Lovelace")
+
+
+def test_the_read_back_refuses_a_name_that_reads_back_otherwise() -> None:
+    _, prepared = built(make(name="Zoë Ångström"))
+    raw = prepared.as_bytes()
+    other = raw.replace(b"=?utf-8?b?Wm/DqyDDhW5nc3Ryw7Zt?=", b"=?utf-8?q?Zo=C3=AB?=", 1)
+    assert other != raw
+    with pytest.raises(BadInput, match="the name in the to header does not read back"):
+        verify(other, note=make(name="Zoë Ångström"), sender_address="ada@example.com")
+
+
+def test_a_nul_in_a_body_is_bad_input_naming_the_note() -> None:
+    """A NUL cannot travel in a 7bit body: refused whatever put it there (a template too)."""
+    with pytest.raises(BadInput, match=r"note to grace@analytical.example contains a NUL"):
+        built(make(body="Dear Grace,\n\nThank you.\x00\n"))
+
+
+@pytest.mark.parametrize(("table", "key", "label"), [
+    ("interview", "fit", "interview.fit"),
+    ("interview", "new_information", "interview.new_information"),
+    ("interviewer", "conversation_point", "[[interviewers]] #1 conversation_point"),
+    ("interviewer", "fit", "[[interviewers]] #1 fit"),
+    ("interviewer", "new_information", "[[interviewers]] #1 new_information"),
+    ("interviewer", "title", "[[interviewers]] #1 title"),
+    ("candidate", "signature", "candidate.signature"),
+])
+def test_a_nul_in_a_body_field_is_bad_input_naming_the_field(
+        tmp_path: Path, table: str, key: str, label: str) -> None:
+    """Before: the NUL went out raw in a 7bit body."""
+    value = "Five years of Postgres\x00 in payments."
+    person = {"name": "Grace Hopper", "email": "grace@analytical.example",
+              "conversation_point": CONVERSATION_POINTS[0]}
+    if table == "interviewer":
+        person[key] = value
+    path = write_interview(tmp_path, interviewers=[person],
+                           interview={key: value} if table == "interview" else None,
+                           candidate={key: value} if table == "candidate" else None)
+    path.write_text(path.read_text().replace("\x00", "\\u0000"))  # TOML's own escape
+    with pytest.raises(BadInput) as caught:
+        load(path)
+    assert caught.value.exit_code == 2
+    line = next(number for number, text in enumerate(path.read_text().splitlines(), 1)
+                if text.startswith(f"{key} = ") and "\\u0000" in text)
+    assert caught.value.message.startswith(f"{path}:{line}: {label}")
+    assert "NUL character (U+0000" in caught.value.message
+
+
+@pytest.mark.slow
+def test_preview_refuses_a_nul_in_a_body_field_with_exit_2(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from tests.conftest import thanknote_executable
+
+    path = write_interview(tmp_path, interview={"fit": "Postgres\x00 in payments."})
+    path.write_text(path.read_text().replace("\x00", "\\u0000"))
+    done = subprocess.run([thanknote_executable(), "preview", str(path)], capture_output=True,
+                          text=True, env=os.environ.copy(), timeout=60, check=False)
+    assert done.returncode == 2
+    assert "interview.fit" in done.stderr and "NUL character (U+0000" in done.stderr
+    assert done.stdout == ""

@@ -10,6 +10,7 @@ import pytest
 
 from tests.helpers import write_interview
 from thanknote import loader, sendlog
+from thanknote.claimant import started
 from thanknote.errors import BadInput
 from thanknote.model import Interview
 from thanknote.render import THANK_YOU, Note
@@ -46,7 +47,8 @@ def test_a_fresh_log_is_migrated_and_reopening_applies_nothing(tmp_path: Path) -
     SendLog(path).close()
     assert {"migrations", "interviews", "notes"} <= tables(path)
     first = applied(path)
-    assert [name for name, _ in first] == ["001_initial", "002_claimed_by"]
+    assert [name for name, _ in first] == ["001_initial", "002_claimed_by",
+                                           "004_claimant_started"]
     datetime.fromisoformat(first[0][1])  # when it was applied, as ISO 8601
 
     SendLog(path).close()
@@ -68,7 +70,7 @@ def test_a_new_migration_is_applied_once_on_the_next_open(tmp_path: Path,
     SendLog(path).close()
     assert calls == [1]
     assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by",
-                                                   "003_reply_to"]
+                                                   "004_claimant_started", "003_reply_to"]
 
 
 def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path,
@@ -88,7 +90,8 @@ def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path,
 
     monkeypatch.undo()
     SendLog(path).close()
-    assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by"]
+    assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by",
+                                                   "004_claimant_started"]
     assert "half" not in tables(path)
 
 
@@ -109,13 +112,14 @@ def test_a_log_from_the_first_release_is_upgraded_in_place(
     with SendLog(path) as upgraded:
         (record,) = upgraded.records()
     assert record.status == "sent" and record.claimed_by is None
-    assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by"]
+    assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by",
+                                                   "004_claimant_started"]
 
 
 def test_a_file_that_is_not_a_send_log_is_bad_input(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("not a database, just some text that is long enough to matter\n" * 20)
-    with pytest.raises(BadInput, match="is not a thanknote send log"):
+    with pytest.raises(BadInput, match="is damaged or not a send log: file is not a database"):
         SendLog(path)
 
 
@@ -239,16 +243,51 @@ def test_a_gmail_send_another_live_run_is_making_is_not_taken_over(
                               message_id="<m@x>", resend=False, now=now)
             assert isinstance(claim, Claim)
             log.set_gmail_id(claim.row_id, "r-1")
-            log.db.execute("UPDATE notes SET claimed_by = ? WHERE id = ?",
-                           (f"{socket.gethostname()}:{other.pid}", claim.row_id))
+            log.db.execute("UPDATE notes SET claimed_by = ?, claimant_started = ? WHERE id = ?",
+                           (f"{socket.gethostname()}:{other.pid}", started(other.pid),
+                            claim.row_id))
             busy = log.claim(interview_id, note(), via="gmail", purpose="send",
                              message_id="<m2@x>", resend=False, now=now)
-            assert isinstance(busy, Skip) and "sending it right now" in busy.reason
+            assert isinstance(busy, Skip)
+            assert busy.reason == f"being sent by process {other.pid}; run again when it finishes"
+            assert busy.status == "unknown"
             other.kill()
             other.wait()
             resumed = log.claim(interview_id, note(), via="gmail", purpose="send",
                                 message_id="<m3@x>", resend=False, now=now)
             assert isinstance(resumed, Claim) and resumed.gmail_id == "r-1"
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_claim_whose_process_id_now_belongs_to_another_process_is_resumed(
+        tmp_path: Path, interview: Interview) -> None:
+    """After a reboot the claimant's id may be a long-lived program's: its start time differs."""
+    import socket
+    import subprocess
+    import sys
+
+    if started(1) is None:
+        pytest.skip("this system does not say when a process started (no /proc)")
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    now = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
+    try:
+        with SendLog(tmp_path / "log.sqlite3") as log:
+            interview_id = log.interview_id(interview)
+            assert interview_id is not None
+            claim = log.claim(interview_id, note(), via="gmail", purpose="send",
+                              message_id="<m@x>", resend=False, now=now)
+            assert isinstance(claim, Claim)
+            log.set_gmail_id(claim.row_id, "r-1")
+            # The claim names a running process id, but one that started at another time.
+            log.db.execute("UPDATE notes SET claimed_by = ?, claimant_started = ? WHERE id = ?",
+                           (f"{socket.gethostname()}:{other.pid}", f"{started(1)}0",
+                            claim.row_id))
+            resumed = log.claim(interview_id, note(), via="gmail", purpose="send",
+                                message_id="<m2@x>", resend=False, now=now)
+            assert isinstance(resumed, Claim) and resumed.gmail_id == "r-1"
+            assert resumed.resumed_status == "sending"
     finally:
         other.kill()
         other.wait()

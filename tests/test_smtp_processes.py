@@ -95,12 +95,23 @@ def test_killed_after_the_server_accepted_leaves_the_note_unknown(
     assert records[0]["sent_at"] is None and records[0]["on_time"] is None
 
     rerun = run(send_command(server, file, "--yes"))
-    assert rerun.returncode == 0, rerun.stderr
+    # Grace's note may never have arrived: the batch is not done (exit 1), and one
+    # line says what to check and how to send it again.
+    assert rerun.returncode == 1, rerun.stderr
     assert len(server.messages_to(GRACE)) == 1  # not resent
     assert len(server.messages_to(ALAN)) == 1
     assert f"skipped: Grace Hopper <{GRACE}>: unknown" in rerun.stdout
     assert "an earlier run stopped while sending it" in rerun.stdout
     assert "Sent folder" in rerun.stdout and f"--resend {GRACE}" in rerun.stdout
+    assert rerun.stderr.splitlines()[1:] == [
+        f"thanknote: Grace Hopper <{GRACE}>: unknown: an earlier run stopped while sending it, "
+        f"so it may have gone out; check your Sent folder, then use --resend {GRACE} to send "
+        "it again"]
+    again = run(send_command(server, file, "--yes"))  # still unknown, still exit 1
+    assert again.returncode == 1 and len(server.messages_to(GRACE)) == 1
+    dry = run(send_command(server, file, "--dry-run"))  # a dry run only reports: exit 0
+    assert dry.returncode == 0, dry.stderr
+    assert f"skip: Grace Hopper <{GRACE}>: unknown" in dry.stdout
     state = {r["to"]: r["status"] for r in log_records()}
     assert state == {GRACE: "unknown", ALAN: "sent"}
 
@@ -116,7 +127,10 @@ def test_two_runs_at_once_deliver_each_note_exactly_once(
                  for _ in range(2)]
     outputs = [process.communicate(timeout=TIMEOUT) for process in processes]
     for process, (out, err) in zip(processes, outputs, strict=True):
-        assert process.returncode == 0, out + err
+        # A run that met a note the other was sending right now is not done: exit 1,
+        # saying so, and never advising --resend for it.
+        assert process.returncode == (1 if "being sent by process" in out else 0), out + err
+        assert "--resend" not in out + err
         assert DEFAULT_PASSWORD not in out + err
     addresses = [person["email"] for person in people]
     assert sorted(r for m in server.messages for r in m.rcpt_tos) == sorted(addresses)
@@ -151,13 +165,20 @@ def test_a_run_finds_a_note_another_run_is_sending(smtp_starttls_server: SMTPTes
     finally:
         gate.release()
     outputs = [process.communicate(timeout=TIMEOUT) for process in processes]
-    assert [p.returncode for p in processes] == [0, 0], outputs
     addresses = [person["email"] for person in people]
     assert sorted(r for m in server.messages for r in m.rcpt_tos) == sorted(addresses)
-    holder, other = sorted(outputs, key=lambda output: output[0].count("] sent: "))
+    by_sent = sorted(zip(outputs, processes, strict=True),
+                     key=lambda pair: pair[0][0].count("] sent: "))
+    (holder, holding), (other, busy) = by_sent
     assert holder[0].count("] sent: ") == 1 and "4 skipped" in holder[0]
     assert other[0].count("] sent: ") == 4
-    assert f"skipped: Grace Hopper <{first}>: unknown: another run is sending it now" in other[0]
+    # Not "--resend": the note is being sent right now, by the run that holds it.
+    reason = f"being sent by process {holding.pid}; run again when it finishes"
+    assert f"skipped: Grace Hopper <{first}>: {reason}" in other[0]
+    assert "--resend" not in other[0] + other[1]
+    assert f"thanknote: Grace Hopper <{first}>: {reason}" in other[1]
+    # The other run's batch is not done while that note is in flight elsewhere.
+    assert (holding.returncode, busy.returncode) == (0, 1), outputs
     assert {r["status"] for r in log_records()} == {"sent"}
 
 

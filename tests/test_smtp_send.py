@@ -475,7 +475,7 @@ def test_connection_dropped_after_data_leaves_the_note_unknown(
     assert state[GRACE]["status"] == state[EDSGER]["status"] == "sent"
 
     rerun = send(server, file)
-    assert rerun.exit_code == 0, rerun.output
+    assert rerun.exit_code == 1, rerun.output
     assert len(server.messages) == 3
     assert f"skipped: Alan Turing <{ALAN}>: unknown: the connection to " in rerun.stdout
     assert "was lost after the message was sent" in rerun.stdout

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
-from thanknote.errors import GuardRefusal, ThanknoteError
+from thanknote.errors import AuthRequired, GuardRefusal, ThanknoteError
 from thanknote.guards import DEFAULT_MAX_SIMILARITY, GuardReport, PooledNote, run_checks
 from thanknote.interrupt import Interrupted, NotStarted, Stopper
 from thanknote.message import Prepared, build
@@ -76,10 +76,9 @@ def prepare(interview_file: InterviewFile, notes: Sequence[Note], *, log: SendLo
 
 def hours_late(interview: Interview, when: datetime) -> float | None:
     """Hours past the protocol's 24 hours after the interview ended, or None when on time."""
-    deadline = interview.ends_at + timedelta(hours=ON_TIME_HOURS)
-    if when <= deadline:
+    if when <= interview.deadline:
         return None
-    return (when - deadline).total_seconds() / 3600
+    return (when - interview.deadline).total_seconds() / 3600
 
 
 def timing_problem(interview: Interview, now: datetime) -> str | None:
@@ -90,6 +89,19 @@ def timing_problem(interview: Interview, now: datetime) -> str | None:
                 "a thank-you note goes out after the conversation. Use 'thanknote draft' to "
                 "prepare drafts now")
     return None
+
+
+def ambiguous_start(interview: Interview) -> str | None:
+    """What thanknote made of a start time that occurs twice (the repeated hour of a fall-back)."""
+    if not interview.start_is_ambiguous:
+        return None
+    start = interview.starts_at
+    second = start.replace(fold=1 - start.fold)
+    zone = interview.timezone_name or start.tzname()
+    return (f"starts_at {start:%Y-%m-%dT%H:%M} occurs twice in {zone} (the clocks go back "
+            f"that night); thanknote reads it as the first, {start:%H:%M %Z} "
+            f"({interview.start_instant:%H:%M} UTC). For the second, write it with its offset: "
+            f"{second.isoformat()}")
 
 
 def late_warning(interview: Interview, now: datetime) -> str | None:
@@ -112,6 +124,8 @@ class Planned:
     reason: str = ""
     notice: str = ""
     """Something the user should do besides, e.g. delete a Gmail draft this send makes moot."""
+    state: str = ""
+    """For a skip: the note's state in the log (``sent``, ``unknown``, ...)."""
 
 
 def plan(preparation: Preparation, log: SendLog | None, *, via: str, purpose: str,
@@ -133,6 +147,7 @@ def plan(preparation: Preparation, log: SendLog | None, *, via: str, purpose: st
         decision = decide(Latest.of(record) if record is not None else None, prepared.note,
                           via=via, purpose=purpose, resend=to in resend)
         reason = decision.reason if isinstance(decision, Skip) else ""
+        state = decision.status if isinstance(decision, Skip) else ""
         notice = ""
         # An unsent draft this run does not send through (another channel, a changed
         # note, --resend) would stay in Gmail, one click from a second copy.
@@ -141,7 +156,7 @@ def plan(preparation: Preparation, log: SendLog | None, *, via: str, purpose: st
                 and getattr(decision, "gmail_id", None) != record.gmail_id):
             notice = (f"Gmail draft {record.gmail_id} still holds an earlier note to "
                       f"{record.to}; delete it so that it is not sent a second time")
-        planned.append(Planned(prepared, "skip" if reason else "deliver", reason, notice))
+        planned.append(Planned(prepared, "skip" if reason else "deliver", reason, notice, state))
     return planned
 
 
@@ -153,6 +168,8 @@ class NoteResult:
     prepared: Prepared
     status: str
     detail: str = ""
+    state: str = ""
+    """For a skipped note: its state in the log; ``unknown`` keeps the batch unfinished."""
 
 
 @dataclass
@@ -171,6 +188,24 @@ class BatchResult:
     def failed(self) -> bool:
         return self.stopped is not None or any(r.status in (FAILED, UNKNOWN) for r in self.results)
 
+    @property
+    def unsettled(self) -> list[NoteResult]:
+        """Notes this run skipped because nobody can say yet whether they went out."""
+        return [r for r in self.results if r.status == "skipped" and r.state == UNKNOWN]
+
+    @property
+    def exit_code(self) -> int:
+        """The spec's rule: 1 while any note of the batch failed or is unknown, else 0.
+
+        A batch stopped by a refused login, with nothing sent and nothing that may
+        have been, exits as a missing login does (2): the user has to sign in again.
+        """
+        went = self.count("sent") + self.count("drafted")
+        if (self.needs_auth and not went and not self.count(UNKNOWN)
+                and not self.unsettled):
+            return AuthRequired.exit_code
+        return 1 if self.failed or self.unsettled else 0
+
 
 def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | None,
             interview: Interview | None, *, source: Path | None = None,
@@ -187,7 +222,7 @@ def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | No
     result = BatchResult()
     to_deliver = [p for p in planned if p.action == "deliver"]
     for skipped in (p for p in planned if p.action == "skip"):
-        note_result = NoteResult(skipped.prepared, "skipped", skipped.reason)
+        note_result = NoteResult(skipped.prepared, "skipped", skipped.reason, state=skipped.state)
         result.results.append(note_result)
         on_result(note_result)
     if not to_deliver:
@@ -195,12 +230,16 @@ def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | No
     if sender is None:
         raise ValueError("notes to deliver and no sender to deliver them")
 
-    def not_tried(rest: Sequence[Planned], why: str) -> None:
-        # Never claimed: say so, note by note.
-        for untried in rest:
-            note_result = NoteResult(untried.prepared, NOT_TRIED, f"not tried: {why}")
-            result.results.append(note_result)
-            on_result(note_result)
+    def report(note_result: NoteResult) -> None:
+        result.results.append(note_result)
+        on_result(note_result)
+
+    def stop(why: str | None, after: int, untried: str = "the batch stopped first") -> None:
+        if why is not None:
+            result.stopped = why
+        # The rest were never tried (nor claimed): say so, note by note.
+        for rest in to_deliver[after + 1:]:
+            report(NoteResult(rest.prepared, NOT_TRIED, f"not tried: {untried}"))
 
     with Stopper() as stopper:
         try:
@@ -209,47 +248,52 @@ def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | No
         except KeyboardInterrupt:
             sender.close()
             result.interrupted = True
-            not_tried(to_deliver, "interrupted (Ctrl-C) before the first note")
+            stop(None, -1, "interrupted (Ctrl-C) before the first note")
             return result
         try:
             for position, item in enumerate(to_deliver):
                 if stopper.requested:
                     result.interrupted = True
-                    not_tried(to_deliver[position:], "interrupted (Ctrl-C) before this note")
+                    stop(None, position - 1, "interrupted (Ctrl-C) before this note")
                     break
                 prepared = item.prepared
-                claim = journal.claim(prepared, sender,
-                                      resend=prepared.recipient.casefold() in resend, now=now())
+                try:
+                    claim = journal.claim(prepared, sender,
+                                          resend=prepared.recipient.casefold() in resend,
+                                          now=now())
+                except ThanknoteError as error:
+                    # Nothing was handed to the server: this note is as untried as the rest.
+                    report(NoteResult(prepared, NOT_TRIED, "not tried: the send log could not "
+                                      "record that it was about to go"))
+                    stop(f"the log could not record a note before sending it: {error}", position)
+                    break
                 if isinstance(claim, Skip):
-                    note_result = NoteResult(prepared, "skipped", claim.reason)
-                else:
-                    try:
-                        # The sender marks where Ctrl-C may land (interrupt.interruptible).
-                        outcome = _deliver_one(sender, prepared, claim, journal)
-                    except (FatalSenderError, KeyboardInterrupt) as stop:
-                        if isinstance(stop, FatalSenderError):
-                            outcome = stop.outcome
-                            result.stopped = str(stop)
-                            result.needs_auth = stop.needs_auth
-                            why = "the batch stopped first"
-                        else:
-                            outcome = _interrupted(stop)
-                            result.interrupted = True
-                            why = "interrupted (Ctrl-C) before this note"
-                        journal.finish(claim.row_id, outcome.status, now=now(),
-                                       gmail_id=outcome.gmail_id, error=outcome.detail)
-                        note_result = NoteResult(prepared, outcome.status, outcome.detail)
-                        result.results.append(note_result)
-                        on_result(note_result)
-                        not_tried(to_deliver[position + 1:], why)
-                        break
-                    journal.finish(claim.row_id, outcome.status, now=now(),
-                                   gmail_id=outcome.gmail_id,
-                                   error=outcome.detail if outcome.status in (FAILED, UNKNOWN)
-                                   else None)
-                    note_result = NoteResult(prepared, outcome.status, outcome.detail)
-                result.results.append(note_result)
-                on_result(note_result)
+                    report(NoteResult(prepared, "skipped", claim.reason, state=claim.status))
+                    continue
+                fatal: FatalSenderError | None = None
+                interrupted = False
+                try:
+                    # The sender marks where Ctrl-C may land (interrupt.interruptible).
+                    outcome = _deliver_one(sender, prepared, claim, journal)
+                except FatalSenderError as error:
+                    fatal, outcome = error, error.outcome
+                except KeyboardInterrupt as error:
+                    interrupted, outcome = True, _interrupted(error)
+                result.interrupted = result.interrupted or interrupted
+                unrecorded = journal.record(claim.row_id, outcome, now=now())
+                if unrecorded is not None:
+                    report(NoteResult(prepared, UNKNOWN, _unrecorded(outcome)))
+                    stop(f"the log could not record what happened to a note: {unrecorded}",
+                         position)
+                    break
+                report(NoteResult(prepared, outcome.status, outcome.detail))
+                if fatal is not None:
+                    result.needs_auth = fatal.needs_auth
+                    stop(str(fatal), position)
+                    break
+                if interrupted:
+                    stop(None, position, "interrupted (Ctrl-C) before this note")
+                    break
         finally:
             sender.close()
     return result
@@ -264,6 +308,15 @@ def _interrupted(stop: KeyboardInterrupt) -> Outcome:
     # A sender that cannot tell: the note may have gone out.
     return Outcome(UNKNOWN, "interrupted (Ctrl-C) while it was being delivered; it may have "
                    "gone out")
+
+
+def _unrecorded(outcome: Outcome) -> str:
+    """A note whose outcome the log could not record: its row still reads ``unknown``."""
+    if outcome.status in ("sent", "drafted"):
+        what = "accepted by the server" if outcome.status == "sent" else "drafted in Gmail"
+        return f"{what}; the log could not record it: it shows as unknown"
+    detail = f"{outcome.status}: {outcome.detail}" if outcome.detail else outcome.status
+    return f"{detail}; the log could not record that: it shows as unknown"
 
 
 class _Journal:
@@ -295,6 +348,15 @@ class _Journal:
                error: str | None = None) -> None:
         if self.log is not None:
             self.log.finish(row_id, status, now=now, gmail_id=gmail_id, error=error)
+
+    def record(self, row_id: int, outcome: Outcome, *, now: datetime) -> ThanknoteError | None:
+        """Record a delivery's outcome; the log's error when it could not."""
+        try:
+            self.finish(row_id, outcome.status, now=now, gmail_id=outcome.gmail_id,
+                        error=outcome.detail if outcome.status in (FAILED, UNKNOWN) else None)
+        except ThanknoteError as error:
+            return error
+        return None
 
 
 def _deliver_one(sender: Sender, prepared: Prepared, claim: Claim, journal: _Journal) -> Outcome:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec, TypeVar
 import typer
 
 from thanknote import __version__
-from thanknote.errors import AuthRequired, BadInput, GuardRefusal, ThanknoteError
+from thanknote.errors import BadInput, GuardRefusal, ThanknoteError
 from thanknote.senders import sender_for
 
 if TYPE_CHECKING:
@@ -293,14 +293,14 @@ def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run
         raise typer.Exit(130)
     if result.stopped:
         typer.echo(f"thanknote: stopped: {result.stopped}", err=True)
-        went = result.count("sent") + result.count("drafted")
-        if result.needs_auth and not went and not result.count(UNKNOWN):
-            # Nothing went out and nothing may have: the user has to sign in again.
-            raise typer.Exit(AuthRequired.exit_code)
+    for unsettled in result.unsettled:
+        # A note that may never have arrived is not done: say what to check, and how.
+        typer.echo(f"thanknote: {unsettled.prepared.note.label}: {unsettled.detail}", err=True)
     if result.failed:
         typer.echo("thanknote: not every note went out; the log has each one's state, and a "
                    "rerun delivers only what is left", err=True)
-        raise typer.Exit(1)
+    if result.exit_code and not dry_run:  # a dry run reports; it has nothing left undone
+        raise typer.Exit(result.exit_code)
 
 
 class _Progress:
@@ -508,7 +508,7 @@ def show_log(
     from thanknote.sendlog import SendLog
 
     path = send_log_path(db)
-    log = SendLog.existing(path)
+    log = SendLog.existing(path, read_only=True)
     if log is None:
         records = []
     else:

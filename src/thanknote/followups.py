@@ -212,7 +212,7 @@ def agenda(log: SendLog | None, now: datetime, *, log_path: Path) -> Agenda:
 def load_agenda(db: Path | None, now: datetime) -> Agenda:
     """The agenda of the log at ``db`` (the default log without it); never creates a log."""
     path = send_log_path(db)
-    log = SendLog.existing(path)
+    log = SendLog.existing(path, read_only=True)
     if log is None:
         return agenda(None, now, log_path=path)
     with log:

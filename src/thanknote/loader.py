@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from thanknote.addresses import header_problem, is_valid_address
+from thanknote.addresses import address_problem, ascii_address, header_problem
 from thanknote.errors import BadInput
 from thanknote.model import Candidate, Interview, Interviewer, InterviewFile
 
@@ -152,6 +152,10 @@ class _Parser:
         value = value.strip()
         if not value:
             raise self.reader.fail(label, "must not be empty", table=table, index=index, key=key)
+        if "\x00" in value:  # it would go out raw in a 7bit body, or end a C string early
+            raise self.reader.fail(label, "contains a NUL character (U+0000, often \\u0000 in "
+                                   "TOML), which an email cannot carry; remove it",
+                                   table=table, index=index, key=key)
         if (placeholder := _placeholder(value)) is not None:
             raise self.reader.fail(label, f"{placeholder!r} looks like a placeholder, not the "
                                    "text for this note; write what you mean to send",
@@ -164,11 +168,11 @@ class _Parser:
     def _address(self, table: str, index: int, values: dict[str, Any], key: str, *,
                  required: bool) -> str | None:
         value = self._text(table, index, values, key, required=required)
-        if value is not None and not is_valid_address(value):
-            raise self.reader.fail(_label(table, index, key),
-                                   f"{value!r} is not a valid email address",
+        if value is not None and (problem := address_problem(value)) is not None:
+            raise self.reader.fail(_label(table, index, key), f"{value!r} {problem}",
                                    table=table, index=index, key=key)
-        return value
+        # An internationalised domain goes out, is logged and is compared in its IDNA form.
+        return None if value is None else ascii_address(value)
 
     def _table(self, key: str) -> dict[str, Any]:
         if key not in self.data:

@@ -7,7 +7,8 @@ recipient. Both halves are needed: the first gives a clear error naming the
 field, the second catches whatever the first missed.
 
 Messages are built with the email package's compat32 API (``Message``,
-``formataddr`` and ``Header`` for RFC 2047, ``Charset`` for the body). The
+``formataddr`` for plain names, ``Header`` for RFC 2047 subjects, ``Charset`` for
+the body); other display names become encoded words here (see ``_mailbox``). The
 modern ``EmailMessage`` API parses every header again on assignment and costs
 about ten times as much per note; for a thousand notes that is a second of
 waiting for the same bytes. Tests parse the result with the strict modern
@@ -16,7 +17,9 @@ policy to prove it is well formed.
 
 from __future__ import annotations
 
+import base64
 import functools
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from email._policybase import Compat32  # the class behind email.message's default policy
@@ -26,7 +29,12 @@ from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import format_datetime, formataddr, getaddresses, make_msgid
 
-from thanknote.addresses import check_header_value, is_valid_address
+from thanknote.addresses import (
+    ENCODED_WORD,
+    address_problem,
+    check_header_value,
+    is_valid_address,
+)
 from thanknote.errors import BadInput
 from thanknote.render import Note
 
@@ -96,9 +104,7 @@ class Prepared:
 def build(note: Note, *, sender_name: str, sender_address: str, date: datetime,
           message_id: str | None = None) -> Prepared:
     for what, value in (("the sender's name", sender_name),
-                        ("the sender's address", sender_address),
                         (f"the name of {note.to}", note.name),
-                        ("the recipient's address", note.to),
                         (f"the subject of the note to {note.to}", note.subject)):
         check_header_value(what, value)
     if note.subject.isascii() and any(len(word) > _LONGEST_HEADER_WORD
@@ -107,13 +113,17 @@ def build(note: Note, *, sender_name: str, sender_address: str, date: datetime,
                        f"{_LONGEST_HEADER_WORD} characters, which a mail header cannot carry "
                        "unbroken; shorten it (a link belongs in the body)")
     for what, value in (("sender", sender_address), ("recipient", note.to)):
-        if not is_valid_address(value):
-            raise BadInput(f"the {what} address {value!r} is not a valid email address")
+        if not is_valid_address(value):  # the loader gives addresses in their ASCII form
+            raise BadInput(f"the {what} address {value!r} "
+                           f"{address_problem(value) or 'is not in its ASCII (IDNA) form'}")
+    if "\x00" in note.body:  # a NUL cannot travel in a 7bit body (RFC 2045)
+        raise BadInput(f"the note to {note.to} contains a NUL character (U+0000) in its body; "
+                       "remove it from the interview file or the template")
     domain = sender_address.rpartition("@")[2]
     message_id = message_id or make_msgid(domain=domain)
     message = Message()
-    message["From"] = formataddr((sender_name, sender_address), charset="utf-8")
-    message["To"] = formataddr((note.name, note.to), charset="utf-8")
+    message["From"] = _mailbox(sender_name, sender_address)
+    message["To"] = _mailbox(note.name, note.to)
     message["Subject"] = note.subject
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
@@ -124,11 +134,12 @@ def build(note: Note, *, sender_name: str, sender_address: str, date: datetime,
     else:
         message.set_payload(body, _UTF8_QP)
     raw = message.as_bytes(policy=_WIRE)
-    verify(raw, note=note, sender_address=sender_address)
+    verify(raw, note=note, sender_address=sender_address, sender_name=sender_name)
     return Prepared(note=note, message_id=message_id, recipient=note.to, raw=raw)
 
 
-def verify(raw: bytes, *, note: Note, sender_address: str) -> None:
+def verify(raw: bytes, *, note: Note, sender_address: str,
+           sender_name: str | None = None) -> None:
     """Parse the serialised message back; refuse anything but the expected headers and recipient.
 
     The headers are read back as a mail client would: raw lines (compat32, which
@@ -137,6 +148,10 @@ def verify(raw: bytes, *, note: Note, sender_address: str) -> None:
     decoding. The structured modern policy would do the same checks at about
     five times the cost per header, which matters for a thousand notes.
     """
+    problems = []
+    longest = max(len(line) for line in raw.split(b"\r\n"))
+    if longest > _LONGEST_LINE:  # RFC 5322 2.1.1; servers answer "500 Line too long"
+        problems.append(f"a line of {longest} octets (the limit is {_LONGEST_LINE})")
     end = raw.find(b"\r\n\r\n")
     header_block = raw if end < 0 else raw[:end + 2]  # the body cannot add a header line
     parsed = BytesHeaderParser().parsebytes(header_block)  # compat32: raw lines, as written
@@ -145,7 +160,6 @@ def verify(raw: bytes, *, note: Note, sender_address: str) -> None:
     raw_values = {name: _unfolded(value) for name, value in items}
     headers = {name: _decoded(value) for name, value in items
                if name in ("to", "from", "subject")}
-    problems = []
     unexpected = sorted(set(names) - EXPECTED_HEADERS)
     if unexpected:
         problems.append(f"unexpected header(s) {', '.join(unexpected)}")
@@ -154,12 +168,17 @@ def verify(raw: bytes, *, note: Note, sender_address: str) -> None:
         problems.append(f"repeated header(s) {', '.join(repeated)}")
     # Addresses are parsed before encoded words are decoded, as a mail client does:
     # a decoded display name such as "Müller, Hans" is one name, not two addresses.
-    recipients = _addresses(raw_values.get("to", ""))
-    if [r.casefold() for r in recipients] != [note.to.casefold()]:
-        problems.append(f"recipients {recipients!r} instead of exactly {note.to!r}")
-    senders = _addresses(raw_values.get("from", ""))
-    if [s.casefold() for s in senders] != [sender_address.casefold()]:
-        problems.append(f"sender {senders!r} instead of {sender_address!r}")
+    for header, address, name in (("to", note.to, note.name),
+                                  ("from", sender_address, sender_name)):
+        mailboxes = _mailboxes(raw_values.get(header, ""))
+        found = [mailbox_address for _, mailbox_address in mailboxes]
+        if [a.casefold() for a in found] != [address.casefold()]:
+            what = "recipients" if header == "to" else "sender"
+            problems.append(f"{what} {found!r} instead of exactly {address!r}")
+        elif ENCODED_WORD.search(found[0]):
+            problems.append(f"the {header} address holds an RFC 2047 encoded word")
+        elif name is not None and _decoded(mailboxes[0][0]) != name:
+            problems.append(f"the name in the {header} header does not read back as written")
     for name in ("to", "from", "subject"):
         value = headers.get(name, "")
         if any(char in value for char in "\r\n\u2028\u2029"):
@@ -170,10 +189,101 @@ def verify(raw: bytes, *, note: Note, sender_address: str) -> None:
         raise BadInput(f"the message to {note.to} failed its header check: {'; '.join(problems)}")
 
 
+# -- display names --------------------------------------------------------------------------
+
+_LONGEST_LINE = 998
+_LONGEST_ENCODED_WORD = 70
+"""RFC 2047 allows 75; 70 keeps a line holding "From: " and one encoded word within
+its 76 characters."""
+_Q_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!*+-/")
+"""The characters an encoded word in a display name may carry as themselves (RFC 2047 5(3))."""
+
+
+@functools.lru_cache(maxsize=4096)  # the sender's name repeats in every message
+def _mailbox(name: str, address: str) -> str:
+    """The value of a From or To header: ``name <address>``, safe to fold at any length.
+
+    A name of printable ASCII words short enough for a line, one space apart, is written
+    as the email package writes it (quoted when it needs quotes) and folds at its spaces.
+    Any other name (non-ASCII, a word too long for a line, runs of spaces) becomes a
+    run of RFC 2047 encoded words of at most 70 characters each, separated by spaces,
+    so no line can outgrow the limits however long the name is; decoders join adjacent
+    encoded words back into the name.
+    """
+    if not name:
+        return address
+    if name.isascii() and name.isprintable():
+        plain = formataddr((name, address))
+        phrase = plain[:-len(address) - 3]
+        if phrase.split() == phrase.split(" ") and all(
+                len(word) <= _LONGEST_HEADER_WORD for word in phrase.split()):
+            return plain
+    return f"{' '.join(_encoded_words(name))} <{address}>"
+
+
+def _encoded_words(text: str) -> list[str]:
+    """``text`` as UTF-8 encoded words, Q or B (whichever is shorter).
+
+    Words are cut between characters, never inside one (RFC 2047 section 5), and where
+    it can be helped after a space of the name and never between a letter and the
+    combining marks that follow it: a decoder that wrongly keeps the white space
+    between encoded words (Python's own modern parser before gh-128110 is one) then
+    shows at worst a double space, not a broken word.
+    """
+    data = text.encode("utf-8")
+    q_length = sum(1 if byte in _Q_SAFE or byte == 0x20 else 3 for byte in data)
+    use_q = q_length <= 4 * -(-len(data) // 3)
+    prefix = "=?utf-8?q?" if use_q else "=?utf-8?b?"
+    budget = _LONGEST_ENCODED_WORD - len(prefix) - 2
+    limit = budget if use_q else budget // 4 * 3  # Q: encoded characters; B: raw bytes
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for cluster in _clusters(text):
+        for part in (cluster,) if _cost(cluster, use_q) <= limit else tuple(cluster):
+            cost = _cost(part, use_q)
+            if current and size + cost > limit:
+                cut = max((i + 1 for i, kept in enumerate(current) if kept == " "),
+                          default=len(current))
+                chunks.append(current[:cut])
+                current = current[cut:]
+                size = sum(_cost(kept, use_q) for kept in current)
+            current.append(part)
+            size += cost
+    if current:
+        chunks.append(current)
+    if use_q:
+        return [prefix + "".join(map(_q, chunk)) + "?=" for chunk in chunks]
+    return [prefix + base64.b64encode("".join(chunk).encode("utf-8")).decode("ascii") + "?="
+            for chunk in chunks]
+
+
+def _clusters(text: str) -> list[str]:
+    """``text`` cut before each character that does not attach to the one before it."""
+    clusters: list[str] = []
+    for char in text:
+        if clusters and (unicodedata.combining(char) or char in "\u200c\u200d"
+                         or "\ufe00" <= char <= "\ufe0f" or clusters[-1][-1] == "\u200d"):
+            clusters[-1] += char
+        else:
+            clusters.append(char)
+    return clusters
+
+
+def _cost(text: str, use_q: bool) -> int:
+    return sum(len(_q(char)) for char in text) if use_q else len(text.encode("utf-8"))
+
+
 @functools.lru_cache(maxsize=4096)
-def _addresses(value: str) -> tuple[str, ...]:
-    """The addresses a header value names (cached: From repeats in every message)."""
-    return tuple(address for _, address in getaddresses([value]))
+def _q(char: str) -> str:
+    return "".join("_" if byte == 0x20 else chr(byte) if byte in _Q_SAFE else f"={byte:02X}"
+                   for byte in char.encode("utf-8"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _mailboxes(value: str) -> tuple[tuple[str, str], ...]:
+    """The (raw name, address) pairs a header value names (cached: From repeats)."""
+    return tuple(getaddresses([value]))
 
 
 def _unfolded(value: str) -> str:

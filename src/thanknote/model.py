@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
+ON_TIME_HOURS = 24
+"""The protocol's window: a thank-you note goes out within this many hours of the end."""
+
 
 class ReadableDate(date):
     """A date that prints the way a person writes it in a note: "Friday, December 4"."""
@@ -56,8 +59,33 @@ class Interview:
     new_information: str | None
 
     @property
+    def start_instant(self) -> datetime:
+        """The start in UTC: every sum and comparison of instants is done on this.
+
+        Arithmetic on a ``ZoneInfo`` datetime is wall-clock arithmetic (90 minutes
+        after 01:30 on a spring-forward night would be 03:00 local, an hour late).
+        """
+        return self.starts_at.astimezone(UTC)
+
+    @property
     def ends_at(self) -> datetime:
-        return self.starts_at + timedelta(minutes=self.duration_minutes)
+        """The end instant (UTC): exactly ``duration_minutes`` after the start."""
+        return self.start_instant + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def deadline(self) -> datetime:
+        """The last instant (UTC) a thank-you note is on time: 24 hours after the end."""
+        return self.ends_at + timedelta(hours=ON_TIME_HOURS)
+
+    @property
+    def start_is_ambiguous(self) -> bool:
+        """The start was written as a local time that occurs twice (a fall-back night).
+
+        Read as its first occurrence (``fold=0``), as RFC 5545 reads such a time.
+        """
+        start = self.starts_at
+        return (start.tzinfo is not None and start.tzinfo is not UTC
+                and start.replace(fold=1 - start.fold).utcoffset() != start.utcoffset())
 
     @property
     def local_start(self) -> datetime:

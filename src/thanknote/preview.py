@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from thanknote import batch, clock, loader
+from thanknote.addresses import unicode_form
 from thanknote.batch import GuardOptions, Preparation
 from thanknote.guards import GuardReport
 from thanknote.paths import send_log_path
@@ -51,11 +52,13 @@ class PreviewResult:
             f"with {interview.follow_up_with}",
             f"{len(prepared)} note{'s' if len(prepared) != 1 else ''} from "
             f"{file.candidate.name} <{file.candidate.email}>",
+            *_idna_notes(file.candidate.email, "         "),
         ]
         for number, item in enumerate(prepared, start=1):
             note = item.note
             lines += ["", f"--- note {number} of {len(prepared)} " + "-" * 40,
-                      f"To:      {note.label}", f"Subject: {note.subject}", "", note.body.rstrip()]
+                      f"To:      {note.label}", *_idna_notes(note.to, "         "),
+                      f"Subject: {note.subject}", "", note.body.rstrip()]
         lines += ["", "--- checks " + "-" * 50,
                   f"ok       header safety: {len(prepared)} message(s), one recipient each"]
         for check, refusals in self.report.checks.items():
@@ -77,12 +80,20 @@ class PreviewResult:
         return "\n".join(lines)
 
 
+def _idna_notes(address: str, indent: str) -> list[str]:
+    """The line saying an internationalised domain goes out in its ASCII form, if it does."""
+    written = unicode_form(address)
+    if written is None:
+        return []
+    return [f"{indent}(the IDNA form of {written}: mail servers route domains in ASCII)"]
+
+
 def preview(path: Path, *, template: Path | None, db: Path | None, options: GuardOptions,
             out: Path | None = None) -> PreviewResult:
     interview_file = loader.load(path)
     notes = render_notes(interview_file, template=template)
     now = clock.now()
-    log = SendLog.existing(send_log_path(db))
+    log = SendLog.existing(send_log_path(db), read_only=True)
     look_alike = None
     fresh = frozenset(n.to.casefold() for n in notes)
     try:
@@ -102,6 +113,8 @@ def preview(path: Path, *, template: Path | None, db: Path | None, options: Guar
     if look_alike is not None:
         result.warnings.append(f"send would refuse: {look_alike}")
     interview = interview_file.interview
+    if (ambiguous := batch.ambiguous_start(interview)) is not None:
+        result.warnings.append(ambiguous)
     if (problem := batch.timing_problem(interview, now)) is not None:
         result.warnings.append(f"send would refuse now: {problem}")
     elif (late := batch.late_warning(interview, now)) is not None:

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
-import socket
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from thanknote.errors import BadInput, DeliveryError
+from thanknote import claimant, logfile
+from thanknote.errors import BadInput
+from thanknote.model import ON_TIME_HOURS as ON_TIME_HOURS
 from thanknote.model import Interview
 from thanknote.render import Note
 from thanknote.status import DRAFTED as DRAFTED
@@ -36,8 +36,6 @@ from thanknote.status import UNKNOWN as UNKNOWN
 
 if TYPE_CHECKING:
     import sqlite3
-
-ON_TIME_HOURS = 24
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
@@ -104,30 +102,22 @@ def _migration_002_claimed_by(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE notes ADD COLUMN claimed_by TEXT")
 
 
+def _migration_004_claimant_started(db: sqlite3.Connection) -> None:
+    # When the claimant process started (see thanknote.claimant): a process id
+    # reused after a reboot must not pass for the run that claimed the note.
+    db.execute("ALTER TABLE notes ADD COLUMN claimant_started TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _migration_001_initial),
     ("002_claimed_by", _migration_002_claimed_by),
+    ("004_claimant_started", _migration_004_claimant_started),
 ]
 
 
-def _claimant() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def claim_is_live(claimed_by: str | None) -> bool:
+def claim_is_live(claimed_by: str | None, claimant_started: str | None = None) -> bool:
     """Whether the process that claimed a note is still running on this machine."""
-    if not claimed_by:
-        return False
-    host, _, pid = claimed_by.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process with that id: assume it is the claimant
-    return True
+    return claimant.is_live(claimed_by, claimant_started)
 
 
 @dataclass(frozen=True)
@@ -164,6 +154,7 @@ class Record:
     created_at: datetime
     sent_at: datetime | None
     claimed_by: str | None = None
+    claimant_started: str | None = None
 
     @property
     def shown_status(self) -> str:
@@ -230,9 +221,15 @@ def unknown_reason(status: str, address: str, detail: str | None = None) -> str:
     advice = f"check your Sent folder, then use --resend {address} to send it again"
     if status != SENDING and detail:
         return f"unknown: {detail.rstrip('.')}. Before sending again, {advice}"
-    why = ("another run is sending it now, or an earlier run stopped while sending it"
-           if status == SENDING else "the answer to an earlier attempt was lost")
+    why = ("an earlier run stopped while sending it" if status == SENDING
+           else "the answer to an earlier attempt was lost")
     return f"unknown: {why}, so it may have gone out; {advice}"
+
+
+def live_reason(pid: int | None) -> str:
+    """Why a note another running thanknote is sending right now is skipped."""
+    who = f"process {pid}" if pid is not None else "another thanknote run"
+    return f"being sent by {who}; run again when it finishes"
 
 
 @dataclass(frozen=True)
@@ -249,16 +246,21 @@ class Latest:
     """Still being sent by a running process (a row in ``sending`` whose claimant lives)."""
     error: str | None = None
     """What the run that left the row said happened (for an ``unknown`` row: why)."""
+    claimant_pid: int | None = None
 
     @classmethod
     def of(cls, row: sqlite3.Row | Record) -> Latest:
         if isinstance(row, Record):
             sent = row.sent_at.isoformat() if row.sent_at else None
             return cls(row.status, row.via, row.gmail_id, row.subject, row.body, sent,
-                       row.status == SENDING and claim_is_live(row.claimed_by), row.error)
+                       row.status == SENDING and claim_is_live(row.claimed_by,
+                                                               row.claimant_started),
+                       row.error, claimant.pid_of(row.claimed_by))
         return cls(row["status"], row["via"], row["gmail_id"], row["subject"], row["body"],
-                   row["sent_at"], row["status"] == SENDING and claim_is_live(row["claimed_by"]),
-                   row["error"])
+                   row["sent_at"],
+                   row["status"] == SENDING and claim_is_live(row["claimed_by"],
+                                                              row["claimant_started"]),
+                   row["error"], claimant.pid_of(row["claimed_by"]))
 
 
 @dataclass(frozen=True)
@@ -282,14 +284,13 @@ def decide(latest: Latest | None, note: Note, *, via: str, purpose: str,
         when = (latest.sent_at or "")[:16].replace("T", " ")
         return Skip(f"already sent {when} UTC via {earlier_via}", SENT)
     if status in (SENDING, UNKNOWN):
-        if gmail_draft and latest.live:
-            return Skip("another thanknote run is sending it right now; run again once it has "
-                        "finished", UNKNOWN)
+        if latest.live:
+            return Skip(live_reason(latest.claimant_pid), UNKNOWN)
         if gmail_draft:
             # Gmail sends go through a draft: the draft's fate says whether it went
             # out, so this run may safely finish the job.
             return Resume(draft, status)
-        if status == SENDING and via == "gmail" == earlier_via and not latest.live:
+        if status == SENDING and via == "gmail" == earlier_via:
             # drafts.send runs only once the draft's id is in the log: a Gmail run that
             # stopped before recording one did not send the note (it may have left a draft).
             return Resume(strays=True)
@@ -327,7 +328,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _translated(method: F) -> F:
-    """SQLite's errors (a locked or damaged log) become a message naming the log."""
+    """SQLite's errors become a message naming the log and what is wrong with it."""
 
     @functools.wraps(method)
     def wrapper(self: SendLog, *args: Any, **kwargs: Any) -> Any:
@@ -336,43 +337,51 @@ def _translated(method: F) -> F:
         try:
             return method(self, *args, **kwargs)
         except sqlite3.Error as error:
-            raise DeliveryError(f"the send log {self.path}: {error}",
-                                hint="another thanknote run may hold it; if the file is "
-                                "damaged, keep a copy and pass --db NEW_FILE") from None
+            raise logfile.storage_error(self.path, error, waited=self.lock_timeout) from None
 
     return wrapper  # type: ignore[return-value]
 
 
 class SendLog:
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    """The log at ``path``; ``read_only`` for commands that never write (log, followups,
+    preview): they take no lock and leave an older log's schema as it is on disk."""
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         import sqlite3  # only when a log is used: preview without a log never pays for it
 
+        self.path = path
+        self.read_only = read_only
+        self.lock_timeout = logfile.lock_timeout()
+        self.db = logfile.connect(path, write=not read_only)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        except (OSError, sqlite3.Error) as error:
-            raise BadInput(f"cannot open the send log {path}: {error}") from None
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA busy_timeout = 30000")
-        # Every note costs two commits: the claim before the network call and the
-        # outcome after. With a write-ahead log a commit is one fsync instead of a
-        # rollback journal's several, and only the claim needs its own (see _write).
-        try:
+            present = logfile.tables(self.db)
+            logfile.refuse_foreign(path, present)
+            if read_only:
+                self._upgrade_in_memory(present)
+                return
+            if present:
+                logfile.check_integrity(self.db, path)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            # Every note costs two commits: the claim before the network call and the
+            # outcome after. With a write-ahead log a commit is one fsync instead of a
+            # rollback journal's several, and only the claim needs its own (see _write).
             self.db.execute("PRAGMA synchronous = FULL")
             # Another thanknote may hold the log (switching modes skips the busy
             # timeout): then it stays in its old mode, which only costs more fsyncs.
             with contextlib.suppress(sqlite3.OperationalError):
                 self.db.execute("PRAGMA journal_mode = WAL")
-        except sqlite3.DatabaseError as error:
-            raise BadInput(f"{path} is not a thanknote send log: {error}") from None
-        self._migrate()
+            self._migrate()
+        except BaseException as error:
+            self.db.close()
+            if isinstance(error, sqlite3.Error):
+                raise logfile.storage_error(path, error, waited=self.lock_timeout) from None
+            raise
 
     @classmethod
-    def existing(cls, path: Path) -> SendLog | None:
+    def existing(cls, path: Path, *, read_only: bool = False) -> SendLog | None:
         """The log at ``path`` if there is one (preview never creates a log)."""
-        return cls(path) if path.is_file() else None
+        logfile.refuse_non_file(path)
+        return cls(path, read_only=read_only) if path.is_file() else None
 
     def close(self) -> None:
         self.db.close()
@@ -386,34 +395,80 @@ class SendLog:
     @contextmanager
     def _write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
         """A write transaction; ``durable=False`` skips its fsync (see ``finish``)."""
+        if self.read_only:
+            raise RuntimeError("a write to a send log opened read-only")
         self.db.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
-        self.db.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite rolls back itself after some errors (full)
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
-    def _migrate(self) -> None:
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE; when another run holds the log, say so before waiting for it."""
         import sqlite3
 
+        timeout = f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}"
+        self.db.execute("PRAGMA busy_timeout = 0")
         try:
-            with self._write() as db:
-                db.execute("CREATE TABLE IF NOT EXISTS migrations "
-                           "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-                done = {row[0] for row in db.execute("SELECT name FROM migrations")}
-                newer = sorted(done - {name for name, _ in MIGRATIONS})
-                if newer:
-                    raise BadInput(f"{self.path} was written by a newer thanknote (migrations "
-                                   f"{', '.join(newer)}); upgrade thanknote to use it")
-                for name, migrate in MIGRATIONS:
-                    if name not in done:
-                        migrate(db)
-                        db.execute("INSERT INTO migrations VALUES (?, ?)",
-                                   (name, _iso(datetime.now(UTC))))
-        except sqlite3.DatabaseError as error:
-            raise BadInput(f"{self.path} is not a thanknote send log: {error}") from None
+            self.db.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if not _busy(error):
+                raise
+        finally:
+            self.db.execute(timeout)
+        logfile.waiting_notice(self.path)
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def _applied(self) -> set[str]:
+        """The migrations the log records (refusing a log newer than this thanknote)."""
+        names = [row[0] for row in self.db.execute("SELECT name FROM migrations")]
+        if any(not isinstance(name, str) or not name for name in names):
+            raise BadInput(f"the send log {self.path} has a migration with no name (NULL) in "
+                           "its migrations table, so thanknote cannot tell which version "
+                           "wrote it",
+                           hint="it was edited by hand or damaged; keep a copy of it, then "
+                           "remove that row (DELETE FROM migrations WHERE name IS NULL)")
+        done = set(names)
+        newer = sorted(done - {name for name, _ in MIGRATIONS})
+        if newer:
+            raise BadInput(f"{self.path} was written by a newer thanknote (migrations "
+                           f"{', '.join(newer)}); upgrade thanknote to use it")
+        return done
+
+    def _pending(self) -> list[tuple[str, Callable[[sqlite3.Connection], None]]]:
+        done = self._applied() if "migrations" in logfile.tables(self.db) else set()
+        return [(name, migrate) for name, migrate in MIGRATIONS if name not in done]
+
+    def _migrate(self) -> None:
+        if not self._pending():
+            return  # the usual case: no write lock taken
+        with self._write() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS migrations "
+                       "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            for name, migrate in self._pending():  # again, under the lock
+                migrate(db)
+                db.execute("INSERT INTO migrations VALUES (?, ?)",
+                           (name, _iso(datetime.now(UTC))))
+
+    def _upgrade_in_memory(self, present: set[str]) -> None:
+        """A read-only view of a log from an earlier release: its upgrade, in memory only."""
+        import sqlite3
+
+        if present and not self._pending():
+            return
+        memory = sqlite3.connect(":memory:", isolation_level=None)
+        self.db.backup(memory)
+        self.db.close()
+        memory.row_factory = sqlite3.Row
+        self.db = memory
+        self.read_only = False  # the copy is private: migrating it writes nothing on disk
+        self._migrate()
+        self.read_only = True
 
     # -- interviews ------------------------------------------------------------------------
 
@@ -427,12 +482,14 @@ class SendLog:
         if row is not None:
             if create:
                 # The file may have moved its follow-up date or added a recruiter.
-                self.db.execute(
-                    "UPDATE interviews SET follow_up_on = ?, follow_up_with = ?, ends_at = ?, "
-                    "timezone = ?, source_path = coalesce(?, source_path) WHERE id = ?",
-                    (interview.follow_up_on.isoformat(), interview.follow_up_with,
-                     _iso(interview.ends_at), interview.timezone_name,
-                     str(source.resolve()) if source else None, row[0]))
+                with self._write() as db:
+                    db.execute(
+                        "UPDATE interviews SET follow_up_on = ?, follow_up_with = ?, "
+                        "ends_at = ?, timezone = ?, source_path = coalesce(?, source_path) "
+                        "WHERE id = ?",
+                        (interview.follow_up_on.isoformat(), interview.follow_up_with,
+                         _iso(interview.ends_at), interview.timezone_name,
+                         str(source.resolve()) if source else None, row[0]))
             return int(row[0])
         if not create:
             return None
@@ -511,7 +568,8 @@ class SendLog:
                 status=row["status"], via=row["via"], message_id=row["message_id"],
                 gmail_id=row["gmail_id"], error=row["error"],
                 created_at=datetime.fromisoformat(row["created_at"]),
-                sent_at=_time(row["sent_at"]), claimed_by=row["claimed_by"]))
+                sent_at=_time(row["sent_at"]), claimed_by=row["claimed_by"],
+                claimant_started=row["claimant_started"]))
         return result
 
     @_translated
@@ -569,14 +627,15 @@ class SendLog:
                 # The draft holds what was logged with it: record that, not a new render.
                 subject, body, message_id = latest["subject"], latest["body"], latest["message_id"]
             stamp = _iso(now)
+            claimed_by, started = claimant.current()
             cursor = db.execute(
                 "INSERT INTO notes (interview_id, kind, recipient, address, name, title, subject, "
-                "body, status, via, message_id, gmail_id, created_at, updated_at, claimed_by) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "body, status, via, message_id, gmail_id, created_at, updated_at, claimed_by, "
+                "claimant_started) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (interview_id, note.kind, note.to.casefold(), note.to, note.name, note.title,
                  subject, body, SENDING, via, message_id,
                  gmail_id if resumed_status in (SENDING, UNKNOWN) else None, stamp, stamp,
-                 _claimant()))
+                 claimed_by, started))
             assert cursor.lastrowid is not None
             return Claim(row_id=cursor.lastrowid, gmail_id=gmail_id,
                          resumed_status=resumed_status, stray_message_ids=strays)
@@ -598,6 +657,10 @@ class SendLog:
                 "updated_at = ?, sent_at = ? WHERE id = ?",
                 (status, gmail_id, error, _iso(now), _iso(now) if status == SENT else None,
                  row_id))
+
+
+def _busy(error: sqlite3.Error) -> bool:
+    return ((getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF) in (5, 6)  # BUSY, LOCKED
 
 
 class _InterviewRow(dict):  # type: ignore[type-arg]

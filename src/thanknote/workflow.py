@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from thanknote import batch, loader
+from thanknote.addresses import as_sent
 from thanknote.batch import GuardOptions, Planned, Preparation
 from thanknote.errors import BadInput, GuardRefusal
 from thanknote.model import InterviewFile
@@ -61,7 +62,7 @@ class Ready:
 def _addresses(interview_file: InterviewFile, values: frozenset[str], option: str,
                extra: frozenset[str] = frozenset()) -> frozenset[str]:
     known = {person.email.casefold() for person in interview_file.interviewers} | extra
-    folded = frozenset(value.casefold() for value in values)
+    folded = frozenset(as_sent(value).casefold() for value in values)
     unknown = sorted(folded - known)
     if unknown:
         raise BadInput(f"{option} {', '.join(unknown)}: not an address in {interview_file.path} "
