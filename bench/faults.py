@@ -22,7 +22,9 @@ It prints exactly one line on standard output::
   ``unknown``, and notes the reruns never completed;
 * sent_not_delivered: notes logged ``sent`` that the server never received.
 
-It exits 1 if any of them is not zero, if a Ctrl-C'd run printed a traceback,
+It exits 1 if any of them is not zero, if a Ctrl-C'd run printed a traceback
+from thanknote's code (one from the installer-generated ``thanknote`` script,
+still importing ``re`` before any of thanknote's code runs, is counted apart),
 took more than 5 s to exit or exited with another code than 130 (or the code of
 a run that finished first), or if a Gmail draft was left behind; the details go
 to standard error. Bounded: ``--kills`` per channel and ``--max-seconds`` in all;
@@ -39,6 +41,7 @@ import email
 import logging
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -61,6 +64,8 @@ NOTES = 5
 BOUND = 30.0  # seconds: any one process
 INTERRUPT_LIMIT = 5.0  # seconds from Ctrl-C to exit
 SETTLED = ("sent", "unknown")
+OWN_FRAME = re.compile(r'File "[^"]*[/\\]thanknote[/\\][^"]+\.py"')
+"""A traceback frame in thanknote's own package (not the installer's ``thanknote`` script)."""
 
 _ONSETS = "bdfgklmnprstvz"
 _VOWELS = "aeiou"
@@ -129,6 +134,7 @@ class SmtpChannel(Channel):
     def __init__(self, work: Path) -> None:
         # A client killed mid-handshake is this campaign's point: aiosmtpd need not log it.
         logging.getLogger("mail.log").setLevel(logging.CRITICAL)
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
         self.server: SMTPTestServer = start_server("starttls", work / "cert")
 
     def command(self, interview: Path) -> list[str]:
@@ -216,6 +222,7 @@ class Tally:
     unknown_delivered: int = 0
     unknown_not_delivered: int = 0
     strays: int = 0
+    wrapper_tracebacks: int = 0
     problems: list[str] = field(default_factory=list)
     moments: Counter[str] = field(default_factory=Counter)
 
@@ -297,7 +304,11 @@ class Campaign:
         tally.moments[("sigint " if use_sigint else "sigkill ") + moment] += 1
         if use_sigint:
             tally.sigints += 1
-            if "Traceback" in err:
+            if "Traceback" in err and not OWN_FRAME.search(err):
+                # Still in the installer's script (its `import re`), before any of
+                # thanknote's code: Python's own report, which thanknote cannot catch.
+                tally.wrapper_tracebacks += 1
+            elif "Traceback" in err:
                 tally.problems.append(f"{self.channel.name}: Ctrl-C ({moment}) printed a "
                                       f"traceback:\n{err}")
             # -SIGINT: the signal came before Python set up its handler (a shell shows 130).
@@ -427,7 +438,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"duplicates={tally.duplicates} lost={tally.lost} "
                   f"sent_not_delivered={tally.sent_not_delivered}; unknown and delivered "
                   f"{tally.unknown_delivered}, unknown and not delivered "
-                  f"{tally.unknown_not_delivered}; stray drafts {tally.strays}",
+                  f"{tally.unknown_not_delivered}; stray drafts {tally.strays}; Ctrl-C "
+                  f"tracebacks from the installer's script {tally.wrapper_tracebacks}",
                   file=sys.stderr)
             if tally.kills < args.kills:
                 print(f"{name}: stopped at --max-seconds after {tally.kills} kills",
