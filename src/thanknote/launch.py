@@ -9,8 +9,7 @@ otherwise die of it (exit status -2) after the work and its report were done.
 
 from __future__ import annotations
 
-import signal
-import sys
+import sys  # already loaded by Python itself: nothing here can be interrupted
 
 
 def main() -> None:
@@ -23,4 +22,15 @@ def main() -> None:
         sys.stderr.write("\nthanknote: interrupted before it started; nothing was sent\n")
         raise SystemExit(130) from None
     finally:
+        _ignore_ctrl_c()
+
+
+def _ignore_ctrl_c() -> None:
+    # Imported here, not at the top: importing signal builds enums (milliseconds), and a
+    # Ctrl-C landing there, outside main's try, would print a traceback.
+    try:
+        import signal
+
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except KeyboardInterrupt:
+        pass  # pressed just now: the command has finished anyway
