@@ -1,9 +1,10 @@
 """Shared test set-up: every test runs in its own directory with its own paths.
 
 No test reads or writes the real home directory: HOME, the XDG directories,
-the send log, the Gmail token and the working directory all point into
-``tmp_path``. Backoff waits are recorded instead of slept (the attempts, the
-delays and their announcements still happen).
+the send log, the Gmail and Microsoft tokens and the working directory all point
+into ``tmp_path``; the system keyring is replaced by keyring's "none" back end.
+Backoff waits are recorded instead of slept (the attempts, the delays and their
+announcements still happen).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import pytest
 
 from thanknote import retry
 
-pytest_plugins = ["tests.smtp_server", "tests.gmail_server"]
+pytest_plugins = ["tests.smtp_server", "tests.gmail_server", "tests.microsoft_server",
+                  "tests.xoauth2_server"]
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "interview.toml"
@@ -35,6 +37,9 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.setenv(variable, str(home / variable.lower()))
     monkeypatch.setenv("THANKNOTE_DB", str(tmp_path / "sends.sqlite3"))
     monkeypatch.setenv("THANKNOTE_GMAIL_TOKEN", str(tmp_path / "gmail-token.json"))
+    monkeypatch.setenv("THANKNOTE_MICROSOFT_TOKEN", str(tmp_path / "microsoft-token.json"))
+    # Never the user's own keyring: tests that need one choose tests.keyring_backend.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.setenv("THANKNOTE_NO_BACKOFF", "1")  # for subprocesses
     retry.set_testing(True)  # waits are computed and announced, not slept
     # Shortly after the example interview ended: on time for a send.

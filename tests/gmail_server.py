@@ -65,7 +65,7 @@ GMAIL_COMPOSE_SCOPE = "https://www.googleapis.com/auth/gmail.compose"
 
 #: Names accepted by :meth:`FakeGmail.script`.
 SCRIPTABLE = frozenset({"drafts.create", "drafts.send", "drafts.get", "drafts.list",
-                        "drafts.delete", "messages.send", "token"})
+                        "drafts.delete", "messages.send", "token", "users.getProfile"})
 
 _STATUS_TEXT = {
     400: "FAILED_PRECONDITION",
@@ -269,6 +269,10 @@ class FakeGmail:
         self.sent: list[dict[str, Any]] = []
         self.auth_requests: list[dict[str, str]] = []
         self.consent_error: str | None = None
+        self.testing_client = False
+        """True: answer like an OAuth client in "Testing" (refresh tokens live 7 days)."""
+        self.email_address = "ada@example.com"
+        """What ``users.getProfile`` answers."""
         self.consent_errors: list[BaseException] = []
         self._draft_meta: dict[str, dict[str, str]] = {}
         self._codes: dict[str, dict[str, str | None]] = {}
@@ -565,6 +569,9 @@ class FakeGmail:
             return 200, {"id": message_id, "threadId": thread_id, "labelIds": ["SENT"]}
         if endpoint == "token":
             return self._token(rec)
+        if endpoint == "users.getProfile":
+            return 200, {"emailAddress": self.email_address, "messagesTotal": 3,
+                         "threadsTotal": 3, "historyId": "1"}
         raise AssertionError(endpoint)
 
     def _mint(self, scope: str | None, with_refresh: bool) -> dict:
@@ -580,6 +587,8 @@ class FakeGmail:
             }
             if with_refresh:
                 out["refresh_token"] = f"refresh-{n}"
+                if self.testing_client:
+                    out["refresh_token_expires_in"] = 604799
                 self.valid_refresh_tokens.add(out["refresh_token"])
         return out
 
@@ -714,6 +723,8 @@ def _route(method: str, path: str) -> tuple[str | None, dict[str, str]]:
         return "drafts.delete", {**args, "id": rest[1]}
     if method == "POST" and rest == ["messages", "send"]:
         return "messages.send", args
+    if method == "GET" and rest == ["profile"]:
+        return "users.getProfile", args
     return None, {}
 
 

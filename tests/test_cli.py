@@ -135,7 +135,7 @@ def test_send_without_terminal_needs_yes_and_leaves_no_trace(tmp_path: Path) -> 
     assert not (tmp_path / "sends.sqlite3").exists()
     listed = invoke("followups", "--all", "--json")
     assert listed.exit_code == 0
-    assert json.loads(listed.stdout) == {"due": [], "upcoming": []}
+    assert json.loads(listed.stdout) == {"interviews": [], "not_listed": {}}
 
 
 def test_unknown_option_is_usage_error() -> None:
@@ -181,13 +181,17 @@ try:
 except SystemExit:
     pass
 heavy = sorted(m for m in sys.modules if m.split('.')[0] in
-               ('googleapiclient', 'google', 'google_auth_oauthlib', 'httplib2', 'icalendar'))
+               ('googleapiclient', 'google', 'google_auth_oauthlib', 'httplib2', 'icalendar',
+                'msal', 'keyring', 'requests'))
 print('HEAVY:' + ','.join(heavy))
 """
 
 
 @pytest.mark.parametrize("args", [["--help"], ["preview", str(EXAMPLE)], ["send", "--help"],
-                                  ["preview", str(EXAMPLE), "--json"]])
+                                  ["preview", str(EXAMPLE), "--json"], ["init", "--help"],
+                                  ["init", "plain.toml"], ["profile", "show"],
+                                  ["preview", str(EXAMPLE), "--follow-up"], ["auth", "--help"],
+                                  ["login", "--help"], ["doctor", "--help"]])
 def test_preview_and_help_do_not_import_google(args: list[str]) -> None:
     result = subprocess.run([sys.executable, "-c", LAZY_CHECK, *args], capture_output=True,
                             text=True, timeout=60)

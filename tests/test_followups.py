@@ -25,6 +25,7 @@ from tests.helpers import write_interview
 from tests.smtp_server import DEFAULT_PASSWORD, SMTPTestServer
 from thanknote import followups, loader
 from thanknote.cli import app
+from thanknote.followups import note as note_module
 from thanknote.message import build
 from thanknote.model import InterviewFile
 from thanknote.render import FOLLOW_UP, THANK_YOU, Note
@@ -60,7 +61,8 @@ def interview_file(directory: Path, name: str = "interview.toml", *,
 
 
 def log_note(path: Path, to: str, *, status: str = "sent", kind: str = THANK_YOU,
-             via: str = "smtp", when: str = AFTER_SENDING, gmail_id: str | None = None) -> None:
+             via: str = "smtp", when: str = AFTER_SENDING, gmail_id: str | None = None,
+             message_number: int = 0) -> None:
     """Record one note the way the batch does: claim before delivery, finish after."""
     loaded = loader.load(path)
     person = loaded.interviewer(to)
@@ -72,7 +74,8 @@ def log_note(path: Path, to: str, *, status: str = "sent", kind: str = THANK_YOU
         interview_id = log.interview_id(loaded.interview, path)
         assert interview_id is not None
         claim = log.claim(interview_id, note, via=via, purpose="send",
-                          message_id=f"<{len(to)}.{kind}@example.com>", resend=True, now=moment)
+                          message_id=f"<{len(to)}.{kind}.{message_number}@example.com>",
+                          resend=True, now=moment)
         assert isinstance(claim, Claim), claim
         if status != "sending":
             log.finish(claim.row_id, status, now=moment, gmail_id=gmail_id)
@@ -111,23 +114,27 @@ def test_lists_only_due_interviews_with_their_notes(three_interviews: dict[str, 
     result = invoke("followups")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "due for a follow-up (1):" in out
+    assert "needs a follow-up today (1):" in out
     assert "Analytical Engines Ltd / Senior Backend Engineer" in out
-    assert "Mon 07 Dec 2026 (2 days ago) with recruiter@analytical.example" in out
+    assert "state:      due: the follow-up date was Mon 07 Dec 2026 (2 days ago)" in out
+    assert "follow up:  with recruiter@analytical.example" in out
     assert "thank-you to Grace Hopper <grace@analytical.example>: sent" in out
     assert "thank-you to Alan Turing <alan@analytical.example>: drafted" in out
-    assert f"thanknote followup {three_interviews['due'].resolve()}" in out
+    # The suggested command names the channel the sent thank-you notes used.
+    assert f"thanknote followup {three_interviews['due'].resolve()} --via smtp" in out
     assert "Difference Engines" not in out and "Babbage" not in out
-    assert "(1 not yet due; --all lists them)" in out
+    assert "(1 waiting; --all lists them)" in out
 
 
 def test_all_lists_upcoming_apart_and_never_closed_ones(
         three_interviews: dict[str, Path]) -> None:
     out = invoke("followups", "--all").stdout
-    due_part, _, upcoming_part = out.partition("not yet due (1):")
+    due_part, _, upcoming_part = out.partition("nothing to send today (1):")
     assert "Analytical Engines" in due_part and "Difference Engines" not in due_part
     assert "Difference Engines plc / Senior Backend Engineer" in upcoming_part
-    assert "Sun 20 Dec 2026 (in 11 days) with grace@analytical.example" in upcoming_part
+    assert "waiting: follow up on Sun 20 Dec 2026 (in 11 days)" in upcoming_part
+    assert "with grace@analytical.example" in upcoming_part
+    assert "--all lists them" not in out
     assert "Babbage" not in out
 
 
@@ -135,27 +142,31 @@ def test_json_has_iso_dates_days_and_notes(three_interviews: dict[str, Path]) ->
     result = invoke("followups", "--json", "--all")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    (due,) = data["due"]
+    due, upcoming = data["interviews"]
     assert due["company"] == "Analytical Engines Ltd"
     assert due["role"] == "Senior Backend Engineer"
     assert due["interview_at"] == "2026-11-25T14:00:00-05:00"
     assert due["follow_up_on"] == "2026-12-07"
-    assert due["days_overdue"] == 2 and "days_until" not in due
+    assert (due["state"], due["next_on"]) == ("due", "2026-12-07")
+    assert due["followed_up_on"] == [] and due["closed_on"] is None
     assert due["follow_up_with"] == RECRUITER
-    assert due["done"] is False
+    assert due["via"] == "smtp"
     assert due["file"] == str(three_interviews["due"].resolve())
+    assert due["next"] == f"thanknote followup {three_interviews['due'].resolve()} --via smtp"
     assert due["notes"] == [
         {"to": GRACE, "name": "Grace Hopper", "kind": "thank-you", "status": "sent", "via": "smtp",
          "sent_at": "2026-11-25T17:00:00-05:00", "logged_at": "2026-11-25T17:00:00-05:00"},
         {"to": ALAN, "name": "Alan Turing", "kind": "thank-you", "status": "drafted",
          "via": "gmail", "sent_at": None, "logged_at": "2026-11-25T17:00:00-05:00"},
     ]
-    (upcoming,) = data["upcoming"]
     assert upcoming["company"] == "Difference Engines plc"
-    assert upcoming["days_until"] == 11 and "days_overdue" not in upcoming
+    assert (upcoming["state"], upcoming["next_on"]) == ("waiting", "2026-12-20")
+    assert upcoming["next"] is None
     assert upcoming["follow_up_with"] == GRACE  # the default: the first interviewer
+    assert data["not_listed"] == {}
     without_all = json.loads(invoke("followups", "--json").stdout)
-    assert without_all["upcoming"] == [] and len(without_all["due"]) == 1
+    assert [item["company"] for item in without_all["interviews"]] == ["Analytical Engines Ltd"]
+    assert without_all["not_listed"] == {"waiting": 1}
 
 
 def test_due_and_upcoming_are_ordered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -165,10 +176,9 @@ def test_due_and_upcoming_are_ordered(tmp_path: Path, monkeypatch: pytest.Monkey
                  GRACE)
     monkeypatch.setenv("THANKNOTE_NOW", TWO_DAYS_LATE)
     data = json.loads(invoke("followups", "--json", "--all").stdout)
-    assert [(d["company"], d["days_overdue"]) for d in data["due"]] == [
-        ("Overdue Ltd", 6), ("Today Ltd", 0)]
-    assert [(d["company"], d["days_until"]) for d in data["upcoming"]] == [
-        ("Sooner Ltd", 3), ("Later Ltd", 21)]
+    assert [(d["company"], d["state"], d["next_on"]) for d in data["interviews"]] == [
+        ("Overdue Ltd", "due", "2026-12-03"), ("Today Ltd", "due", "2026-12-09"),
+        ("Sooner Ltd", "waiting", "2026-12-12"), ("Later Ltd", "waiting", "2026-12-30")]
     assert "(today)" in invoke("followups").stdout
 
 
@@ -181,11 +191,12 @@ def test_today_is_the_interview_timezone_day(tmp_path: Path,
     # 23:00 on the 6th in Los Angeles, already the 7th in UTC: not due yet.
     monkeypatch.setenv("THANKNOTE_NOW", "2026-12-07T07:00:00+00:00")
     data = json.loads(invoke("followups", "--json", "--all").stdout)
-    assert data["due"] == [] and data["upcoming"][0]["days_until"] == 1
-    assert data["upcoming"][0]["interview_at"] == "2026-11-25T10:00:00-08:00"
+    (item,) = data["interviews"]
+    assert item["state"] == "waiting" and "(tomorrow)" in invoke("followups", "--all").stdout
+    assert item["interview_at"] == "2026-11-25T10:00:00-08:00"
     monkeypatch.setenv("THANKNOTE_NOW", "2026-12-07T08:00:00+00:00")  # midnight there
     data = json.loads(invoke("followups", "--json").stdout)
-    assert data["due"][0]["days_overdue"] == 0
+    assert data["interviews"][0]["state"] == "due"
 
 
 def test_a_failed_resend_does_not_hide_what_went_out(tmp_path: Path,
@@ -194,7 +205,7 @@ def test_a_failed_resend_does_not_hide_what_went_out(tmp_path: Path,
     log_note(path, GRACE)
     log_note(path, GRACE, status="failed", when="2026-11-26T09:00:00-05:00")
     monkeypatch.setenv("THANKNOTE_NOW", TWO_DAYS_LATE)
-    (due,) = json.loads(invoke("followups", "--json").stdout)["due"]
+    (due,) = json.loads(invoke("followups", "--json").stdout)["interviews"]
     assert [(n["to"], n["status"], n["sent_at"]) for n in due["notes"]] == [
         (GRACE, "sent", "2026-11-25T17:00:00-05:00")]
 
@@ -203,7 +214,8 @@ def test_no_log_says_so_and_creates_nothing() -> None:
     result = invoke("followups", "--all")
     assert result.exit_code == 0, result.output
     assert "no open interviews in the send log" in result.stdout
-    assert json.loads(invoke("followups", "--json").stdout) == {"due": [], "upcoming": []}
+    assert json.loads(invoke("followups", "--json").stdout) == {"interviews": [],
+                                                                "not_listed": {}}
     assert not db_path().exists()
 
 
@@ -221,12 +233,16 @@ def test_ics_has_one_all_day_event_per_open_interview(
     target = tmp_path / "reminders.ics"
     result = invoke("followups", "--ics", str(target))
     assert result.exit_code == 0, result.output
-    assert f"wrote {target}: 2 reminder(s)" in result.stdout
+    # The interview closed a week ago gets a cancellation, in case a calendar has its reminder.
+    assert f"wrote {target}: 2 reminder(s), 1 cancellation(s)" in result.stdout
     raw = target.read_bytes()
     assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
     cal = read_calendar(target)
     assert str(cal["VERSION"]) == "2.0" and "thanknote" in str(cal["PRODID"])
-    events = {str(e["SUMMARY"]): e for e in cal.walk("VEVENT")}
+    (cancelled,) = [e for e in cal.walk("VEVENT") if str(e.get("STATUS")) == "CANCELLED"]
+    assert "Babbage and Sons" in str(cancelled["SUMMARY"])
+    events = {str(e["SUMMARY"]): e for e in cal.walk("VEVENT")
+              if str(e.get("STATUS")) != "CANCELLED"}
     # Due and not yet due alike (a calendar is for the future); the closed one is left out.
     assert set(events) == {"Follow up: Senior Backend Engineer at Analytical Engines Ltd",
                            "Follow up: Senior Backend Engineer at Difference Engines plc"}
@@ -237,6 +253,7 @@ def test_ics_has_one_all_day_event_per_open_interview(
     assert due.decoded("DTSTAMP") == datetime(2026, 12, 9, 15, 0, tzinfo=UTC)
     description = str(due["DESCRIPTION"])
     assert RECRUITER in description
+    assert f"thanknote followup {three_interviews['due'].resolve()} --via smtp" in description
     assert "thank-you to Grace Hopper <grace@analytical.example>: sent" in description
     assert str(three_interviews["due"].resolve()) in description
     (alarm,) = due.walk("VALARM")
@@ -299,8 +316,9 @@ def test_done_closes_an_interview(three_interviews: dict[str, Path]) -> None:
     result = invoke("followups", "--done", due)
     assert result.exit_code == 0, result.output
     assert "closed Analytical Engines Ltd / Senior Backend Engineer" in result.stdout
-    assert "no follow-ups due" in result.stdout
-    assert json.loads(invoke("followups", "--json", "--all").stdout)["due"] == []
+    assert "no follow-ups due today" in result.stdout
+    listed = json.loads(invoke("followups", "--json", "--all").stdout)["interviews"]
+    assert [item["company"] for item in listed] == ["Difference Engines plc"]
     again = invoke("followups", "--done", due)
     assert again.exit_code == 0
     assert "was already closed on Wed 09 Dec 2026" in again.stdout
@@ -309,7 +327,7 @@ def test_done_closes_an_interview(three_interviews: dict[str, Path]) -> None:
 def test_done_with_json_keeps_stdout_json(three_interviews: dict[str, Path]) -> None:
     result = invoke("followups", "--done", str(three_interviews["due"]), "--json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"due": [], "upcoming": []}
+    assert json.loads(result.stdout) == {"interviews": [], "not_listed": {"waiting": 1}}
     assert "closed" in result.stderr
 
 
@@ -423,8 +441,8 @@ def sent_interview(tmp_path: Path, smtp: list[str], smtp_starttls_server: SMTPTe
 
 
 def test_send_puts_the_interview_on_the_agenda(sent_interview: Path) -> None:
-    (due,) = json.loads(invoke("followups", "--json").stdout)["due"]
-    assert due["company"] == "Analytical Engines Ltd" and due["days_overdue"] == 2
+    (due,) = json.loads(invoke("followups", "--json").stdout)["interviews"]
+    assert due["company"] == "Analytical Engines Ltd" and due["state"] == "due"
     assert sorted((n["to"], n["status"], n["kind"]) for n in due["notes"]) == [
         (ALAN, "sent", "thank-you"), (GRACE, "sent", "thank-you")]
 
@@ -448,24 +466,30 @@ def test_followup_is_delivered_by_smtp_and_logged(
     assert row["message_id"] == message["Message-ID"]
     assert row["sent_at"] == "2026-12-09T10:00:00-05:00"
     assert row["on_time"] is None  # the 24-hour rule is the thank-you note's, not this one's
-    # The agenda now suggests closing the interview, not a second follow-up.
-    agenda = invoke("followups").stdout
-    assert f"next:       thanknote followups --done {sent_interview}" in agenda
-    # Its kind shows in the agenda's notes as well.
-    (due,) = json.loads(invoke("followups", "--json").stdout)["due"]
+    # The recruiter got no thank-you note: a new thread.
+    assert row["in_reply_to"] is None and "In-Reply-To" not in message
+    # The agenda now waits for an answer, and says when a second one would be fair.
+    agenda = invoke("followups", "--all").stdout
+    assert ("followed-up on Wed 09 Dec 2026; a second follow-up is fair from Wed 16 Dec 2026 "
+            "(in 7 days)") in agenda
+    (item,) = json.loads(invoke("followups", "--json", "--all").stdout)["interviews"]
+    assert (item["state"], item["next_on"]) == ("followed-up", "2026-12-16")
     assert ("follow-up", RECRUITER, "sent") in {(n["kind"], n["to"], n["status"])
-                                                for n in due["notes"]}
+                                                for n in item["notes"]}
 
 
 def test_followup_to_an_interviewer(sent_interview: Path, smtp: list[str],
                                     smtp_starttls_server: SMTPTestServer) -> None:
     result = invoke("followup", str(sent_interview), *smtp, "--yes", "--to", GRACE)
     assert result.exit_code == 0, result.output
-    (received,) = [m for m in smtp_starttls_server.messages_to(GRACE)
-                   if "Following up" in m.parsed()["Subject"]]
+    thank_you, received = smtp_starttls_server.messages_to(GRACE)
     assert received.rcpt_tos == [GRACE]
     assert received.parsed()["To"] == f"Grace Hopper <{GRACE}>"
-    assert received.parsed().get_content().startswith("Dear Grace,")
+    body = received.parsed().get_content().replace("\r\n", "\n")
+    # A reply to the thank-you note she has: the greeting and first line read as one.
+    assert body.startswith("Dear Grace,\n\nI am following up on my note below from "
+                           "Wednesday, November 25")
+    assert received.parsed()["Subject"] == f"Re: {thank_you.parsed()['Subject']}"
 
 
 def test_refused_before_the_date_unless_early(
@@ -500,21 +524,46 @@ def test_never_before_the_interview(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "the interview has not taken place yet" in result.stderr
 
 
-def test_a_second_followup_is_refused_unless_resend(
+def test_second_followup_a_week_later_then_none(
         sent_interview: Path, smtp: list[str], smtp_starttls_server: SMTPTestServer,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    assert invoke("followup", str(sent_interview), *smtp, "--yes").exit_code == 0
-    monkeypatch.setenv("THANKNOTE_NOW", "2026-12-14T10:00:00-05:00")
-    again = invoke("followup", str(sent_interview), *smtp, "--yes")
-    assert again.exit_code == 3
-    assert f"a follow-up to {RECRUITER} was already sent Wed 09 Dec 2026" in again.stderr
-    assert "--resend" in again.stderr
-    # Another recipient is still a second follow-up for the same interview.
-    other = invoke("followup", str(sent_interview), *smtp, "--yes", "--to", GRACE)
-    assert other.exit_code == 3
-    assert len(smtp_starttls_server.messages_to(RECRUITER)) == 1
-    resent = invoke("followup", str(sent_interview), *smtp, "--yes", "--resend")
-    assert resent.exit_code == 0, resent.output
+    result = invoke("followup", str(sent_interview), *smtp, "--yes")
+    assert result.exit_code == 0, result.output
+    assert (f"with no answer by Wed 16 Dec 2026, a second follow-up is fair: thanknote followup "
+            f"{sent_interview} --via smtp") in result.stdout
+    (first,) = smtp_starttls_server.messages_to(RECRUITER)
+    # Six days later: too soon for the second one.
+    monkeypatch.setenv("THANKNOTE_NOW", "2026-12-15T10:00:00-05:00")
+    soon = invoke("followup", str(sent_interview), *smtp, "--yes")
+    assert soon.exit_code == 3
+    assert "a second follow-up is fair 7 days after the first, from Wed 16 Dec 2026" in soon.stderr
+    monkeypatch.setenv("THANKNOTE_NOW", "2026-12-16T10:00:00-05:00")
+    assert "second-due" in invoke("followups").stdout
+    second = invoke("followup", str(sent_interview), *smtp, "--yes")
+    assert second.exit_code == 0, second.output
+    assert "that was the second and last follow-up" in second.stdout
+    _, received = smtp_starttls_server.messages_to(RECRUITER)
+    message = received.parsed()
+    # The second answers the first, in its thread.
+    assert message["In-Reply-To"] == first.parsed()["Message-ID"]
+    assert message["References"] == first.parsed()["Message-ID"]
+    assert message["Subject"] == f"Re: {first.parsed()['Subject']}"
+    assert "once more" in message.get_content()
+    assert "Wednesday, December 9" in message.get_content()
+    # Then the interview is closed: the agenda says to file it away, the calendar cancels it.
+    (item,) = json.loads(invoke("followups", "--json", "--all").stdout)["interviews"]
+    assert (item["state"], item["next_on"]) == ("closed", None)
+    assert item["followed_up_on"] == ["2026-12-09", "2026-12-16"]
+    assert item["next"] == f"thanknote followups --done {sent_interview.resolve()}"
+    assert [n["sent_at"][:10] for n in item["notes"] if n["kind"] == "follow-up"] == [
+        "2026-12-09", "2026-12-16"]  # each follow-up is its own note in the listing
+    # A third is refused with the dates of the two, and --resend does not lift it.
+    monkeypatch.setenv("THANKNOTE_NOW", "2026-12-30T10:00:00-05:00")
+    for extra in ([], ["--resend"], ["--early"], ["--to", GRACE]):
+        third = invoke("followup", str(sent_interview), *smtp, "--yes", *extra)
+        assert third.exit_code == 3, (extra, third.output)
+        assert "two follow-ups went out already (Wed 09 Dec 2026 and Wed 16 Dec 2026)" in \
+            third.stderr
     assert len(smtp_starttls_server.messages_to(RECRUITER)) == 2
     assert [r["status"] for r in follow_up_rows()] == ["sent", "sent"]
 
@@ -557,9 +606,16 @@ def test_an_interrupted_gmail_send_may_finish(tmp_path: Path) -> None:
         interview_id = log.interview_id(loader.load(path).interview, create=False)
         records = log.records(interview_id=interview_id, kind=FOLLOW_UP)
     # Its draft decides whether it went out, so finishing it through Gmail cannot send twice.
-    assert followups.earlier_problem(records, via="gmail", purpose="send") is None
-    assert followups.earlier_problem(records, via="smtp", purpose="send") is not None
-    assert followups.earlier_problem(records, via="gmail", purpose="draft") is not None
+    loaded_file = loader.load(path)
+    history = note_module.History(None, tuple(records))
+    now = datetime.fromisoformat(TWO_DAYS_LATE)
+
+    def planned(via: str, purpose: str) -> note_module.Plan:
+        return note_module.plan(loaded_file, history, note_module.FollowUpRequest(
+            path=path, via=via, purpose=purpose), now)
+
+    assert planned("gmail", "send").resume and planned("gmail", "send").problems == ()
+    assert planned("smtp", "send").problems and planned("gmail", "draft").problems
 
 
 def test_dry_run_shows_the_note_and_touches_nothing(
@@ -647,10 +703,10 @@ def test_installed_script_lists_and_writes_a_calendar(three_interviews: dict[str
         capture_output=True, text=True, timeout=60, env=dict(os.environ), cwd=tmp_path)
     assert completed.returncode == 0, completed.stderr
     data = json.loads(completed.stdout)
-    assert [d["company"] for d in data["due"]] == ["Analytical Engines Ltd"]
-    assert [d["company"] for d in data["upcoming"]] == ["Difference Engines plc"]
+    assert [(d["company"], d["state"]) for d in data["interviews"]] == [
+        ("Analytical Engines Ltd", "due"), ("Difference Engines plc", "waiting")]
     assert f"wrote {target}" in completed.stderr
-    assert len(read_calendar(target).walk("VEVENT")) == 2
+    assert len(read_calendar(target).walk("VEVENT")) == 3  # two reminders, one cancellation
     refused = subprocess.run(
         [thanknote_executable(), "followup", str(three_interviews["upcoming"]), "--dry-run"],
         capture_output=True, text=True, timeout=60, env=dict(os.environ), cwd=tmp_path)

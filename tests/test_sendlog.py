@@ -48,7 +48,7 @@ def test_a_fresh_log_is_migrated_and_reopening_applies_nothing(tmp_path: Path) -
     assert {"migrations", "interviews", "notes"} <= tables(path)
     first = applied(path)
     assert [name for name, _ in first] == ["001_initial", "002_claimed_by",
-                                           "004_claimant_started"]
+                                           "003_threads", "004_claimant_started"]
     datetime.fromisoformat(first[0][1])  # when it was applied, as ISO 8601
 
     SendLog(path).close()
@@ -70,7 +70,8 @@ def test_a_new_migration_is_applied_once_on_the_next_open(tmp_path: Path,
     SendLog(path).close()
     assert calls == [1]
     assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by",
-                                                   "004_claimant_started", "003_reply_to"]
+                                                   "003_threads", "004_claimant_started",
+                                                   "003_reply_to"]
 
 
 def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path,
@@ -91,7 +92,7 @@ def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path,
     monkeypatch.undo()
     SendLog(path).close()
     assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by",
-                                                   "004_claimant_started"]
+                                                   "003_threads", "004_claimant_started"]
     assert "half" not in tables(path)
 
 
@@ -112,8 +113,9 @@ def test_a_log_from_the_first_release_is_upgraded_in_place(
     with SendLog(path) as upgraded:
         (record,) = upgraded.records()
     assert record.status == "sent" and record.claimed_by is None
+    assert (record.thread_id, record.in_reply_to) == (None, None)
     assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by",
-                                                   "004_claimant_started"]
+                                                   "003_threads", "004_claimant_started"]
 
 
 def test_a_file_that_is_not_a_send_log_is_bad_input(tmp_path: Path) -> None:

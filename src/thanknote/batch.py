@@ -345,15 +345,17 @@ class _Journal:
             self.log.set_gmail_id(row_id, gmail_id)
 
     def finish(self, row_id: int, status: str, *, now: datetime, gmail_id: str | None = None,
-               error: str | None = None) -> None:
+               error: str | None = None, thread_id: str | None = None) -> None:
         if self.log is not None:
-            self.log.finish(row_id, status, now=now, gmail_id=gmail_id, error=error)
+            self.log.finish(row_id, status, now=now, gmail_id=gmail_id, error=error,
+                            thread_id=thread_id)
 
     def record(self, row_id: int, outcome: Outcome, *, now: datetime) -> ThanknoteError | None:
         """Record a delivery's outcome; the log's error when it could not."""
         try:
             self.finish(row_id, outcome.status, now=now, gmail_id=outcome.gmail_id,
-                        error=outcome.detail if outcome.status in (FAILED, UNKNOWN) else None)
+                        error=outcome.detail if outcome.status in (FAILED, UNKNOWN) else None,
+                        thread_id=outcome.thread_id)
         except ThanknoteError as error:
             return error
         return None

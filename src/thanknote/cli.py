@@ -71,15 +71,21 @@ SmtpHostOption = Annotated[str, typer.Option(
 SmtpPortOption = Annotated[int | None, typer.Option(
     "--smtp-port", envvar="THANKNOTE_SMTP_PORT", min=1, max=65535,
     help="Default: 465 for ssl, 587 for starttls, 25 for none.", show_default=False)]
-SmtpSecurityOption = Annotated[str, typer.Option(
+SmtpSecurityOption = Annotated[str | None, typer.Option(
     "--smtp-security", envvar="THANKNOTE_SMTP_SECURITY",
-    help="ssl, starttls, or none (loopback hosts only).")]
+    help="ssl, starttls, or none (loopback hosts only). Default: ssl; starttls for "
+    "smtp-mail.outlook.com and smtp.office365.com.", show_default=False)]
 SmtpUserOption = Annotated[str | None, typer.Option(
     "--smtp-user", envvar="THANKNOTE_SMTP_USER",
     help="Default: the candidate's email.", show_default=False)]
 SmtpCafileOption = Annotated[Path | None, typer.Option(
     "--smtp-cafile", envvar="THANKNOTE_SMTP_CAFILE",
     help="An extra CA bundle to trust.", show_default=False)]
+SmtpAuthOption = Annotated[str | None, typer.Option(
+    "--smtp-auth", envvar="THANKNOTE_SMTP_AUTH",
+    help="password, or oauth (XOAUTH2 with the sign-in of 'thanknote auth --provider "
+    "microsoft'). Default: oauth for smtp-mail.outlook.com and smtp.office365.com, else "
+    "password.", show_default=False)]
 
 
 def _fail(error: ThanknoteError) -> NoReturn:
@@ -155,20 +161,83 @@ def _root(
 
 @app.command()
 @_guarded
-def init(path: Annotated[Path, typer.Argument(help="Where to write the example.")] = Path(
-        "interview.toml")) -> None:
-    """Write a commented example interview file (refuses to overwrite)."""
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the interview file.")] = Path(
+        "interview.toml"),
+    invites: Annotated[list[Path] | None, typer.Option(
+        "--from", help="Build the file from this calendar invitation (.ics, or an .eml that "
+        "carries one); repeat for each session of one interview.", show_default=False)] = None,
+    me: Annotated[str | None, typer.Option(
+        "--me", help="Your address in the invitation (default: your profile's, else the only "
+        "address whose domain matches nobody else's).", show_default=False)] = None,
+) -> None:
+    """Write a commented interview file: the example, or one built from calendar invitations.
+
+    Refuses to overwrite. With a profile (thanknote profile set), [candidate] is left out.
+    """
+    from thanknote import interview_writer as writer
+    from thanknote import profile as profiles
+
+    writer.refuse_existing(path)
+    profile = profiles.load_profile()
+    profile_file = profiles.profile_path()
+    if invites:
+        from thanknote import clock
+
+        made = writer.from_invites(invites, target=path, me=me, profile=profile,
+                                   profile_file=profile_file, now=clock.now())
+        writer.write_new(path, made.text)
+        typer.echo(f"wrote {path}: {made.interviewers} interviewer(s)"
+                   + (f", {len(made.left_out)} left out" if made.left_out else "")
+                   + f"; fill in its {made.placeholders} <...> placeholder(s), then run: "
+                   f"thanknote preview {path}")
+        return
+    if me is not None:
+        raise BadInput("--me only applies with --from INVITE")
     from thanknote.example import EXAMPLE
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8") as handle:
-            handle.write(EXAMPLE)
-    except FileExistsError:
-        raise BadInput(f"{path} already exists; thanknote init never overwrites a file") from None
-    except OSError as error:
-        raise BadInput(f"cannot write {path}: {error.strerror}") from None
+    text = EXAMPLE if profile is None else writer.without_candidate(EXAMPLE, profile_file)
+    writer.write_new(path, text)
     typer.echo(f"wrote {path}; edit it, then run: thanknote preview {path}")
+
+
+profile_app = typer.Typer(name="profile", help="The candidate profile that interview files "
+                          "without [candidate] use.", no_args_is_help=True,
+                          rich_markup_mode=None)
+app.add_typer(profile_app)
+
+
+@profile_app.command("set")
+@_guarded
+def profile_set(
+    name: Annotated[str, typer.Option("--name", help="Your name, as notes are signed.",
+                                      show_default=False)],
+    email: Annotated[str, typer.Option("--email", help="Your address: the From: of every note.",
+                                       show_default=False)],
+    signature: Annotated[str | None, typer.Option(
+        "--signature", help="The note's closing lines (default: your name); \\n for a new "
+        "line.", show_default=False)] = None,
+) -> None:
+    """Save your name, address and signature for every interview file without [candidate]."""
+    from thanknote import profile as profiles
+
+    if signature is not None:
+        signature = signature.replace("\\n", "\n")
+    path = profiles.save_profile(name, email, signature)
+    typer.echo(f"saved the profile to {path}; interview files without [candidate] use it")
+
+
+@profile_app.command("show")
+@_guarded
+def profile_show() -> None:
+    """Print the profile."""
+    from thanknote import profile as profiles
+
+    candidate = profiles.load_profile()
+    if candidate is None:
+        raise BadInput(f"no profile yet ({profiles.profile_path()})",
+                       hint=f"save one with: {profiles.SET_HINT}")
+    typer.echo(profiles.describe(candidate, profiles.profile_path()))
 
 
 # -- preview -----------------------------------------------------------------------------------
@@ -185,13 +254,22 @@ def preview(
     db: DbOption = None,
     max_similarity: MaxSimilarityOption = 0.5,
     allow_similar: AllowSimilarOption = False,
+    follow_up: Annotated[bool, typer.Option(
+        "--follow-up", help="The follow-up note instead (what 'thanknote followup' would "
+        "send next, and what it replies to).")] = False,
 ) -> None:
     """Render every note and run every check. Sends nothing; needs no account."""
     from thanknote import preview as previewing
     from thanknote.batch import GuardOptions
 
-    result = previewing.preview(file, template=template, db=db,
-                                options=GuardOptions(max_similarity, allow_similar), out=out)
+    options = GuardOptions(max_similarity, allow_similar)
+    result: previewing.PreviewResult
+    if follow_up:
+        from thanknote.followups.rehearsal import preview_follow_up
+
+        result = preview_follow_up(file, template=template, db=db, options=options, out=out)
+    else:
+        result = previewing.preview(file, template=template, db=db, options=options, out=out)
     if as_json:
         import json
 
@@ -208,7 +286,8 @@ def preview(
 # -- draft and send ----------------------------------------------------------------------------
 
 
-def _confirm(ready: Ready, question: str, yes: bool, channel: str = "") -> None:
+def _confirm(ready: Ready, question: str, yes: bool, channel: str = "",
+             whole_note: str = "") -> None:
     """Show everything the user is about to commit to, and ask; --yes skips the question."""
     if yes:
         return
@@ -216,9 +295,12 @@ def _confirm(ready: Ready, question: str, yes: bool, channel: str = "") -> None:
         raise BadInput("standard input is not a terminal, so thanknote cannot ask before "
                        "sending; run it in a terminal or pass --yes")
     _describe(ready, channel)
+    if whole_note:
+        typer.echo(f"\n{whole_note}\n")
     for item in ready.to_deliver:
         note = item.prepared.note
-        typer.echo(f"  {note.label}: {note.subject}")
+        if not whole_note:
+            typer.echo(f"  {note.label}: {note.subject}")
         if item.notice:
             typer.echo(f"    note: {item.notice}")
     try:
@@ -241,15 +323,17 @@ def _describe(ready: Ready, channel: str = "") -> None:
                f"{interview.local_start:%a %d %b %Y %H:%M %Z}")
     typer.echo(f"from {candidate.name} <{candidate.email}>" + (f" {channel}" if channel else ""))
     now = clock.now()
-    if now >= interview.ends_at:
+    if ready.timing is not None:
+        typer.echo(f"timing: {ready.timing}")  # a follow-up: its own dates, not 24 hours
+    elif now >= interview.ends_at:
         late = batch.late_warning(interview, now)
         hours = (now - interview.ends_at).total_seconds() / 3600
         typer.echo(f"timing: {late}" if late else
                    f"timing: {hours:.0f} h after the interview ended: on time")
 
 
-def _print_plan(ready: Ready, verb: str) -> None:
-    _describe(ready)
+def _print_plan(ready: Ready, verb: str, channel: str = "") -> None:
+    _describe(ready, channel)
     for item in ready.planned:
         note = item.prepared.note
         if item.action == "deliver":
@@ -392,13 +476,15 @@ def send(
     allow_similar: AllowSimilarOption = False,
     smtp_host: SmtpHostOption = "smtp.gmail.com",
     smtp_port: SmtpPortOption = None,
-    smtp_security: SmtpSecurityOption = "ssl",
+    smtp_security: SmtpSecurityOption = None,
     smtp_user: SmtpUserOption = None,
     smtp_cafile: SmtpCafileOption = None,
+    smtp_auth: SmtpAuthOption = None,
 ) -> None:
     """Send one message per interviewer, by SMTP or through Gmail.
 
-    The SMTP password comes from THANKNOTE_SMTP_PASSWORD or a hidden prompt.
+    The SMTP password comes from THANKNOTE_SMTP_PASSWORD, the system keyring ('thanknote
+    login smtp') or a hidden prompt; Outlook and Microsoft 365 sign in with OAuth instead.
     """
     from thanknote import clock, workflow
 
@@ -408,7 +494,8 @@ def send(
                        allow_similar)
     settings = None
     if via == "smtp":
-        settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile)
+        settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile,
+                                  smtp_auth)
     ready = workflow.prepare_request(request, clock.now())
     _deliver(ready, via, "send", settings=settings, yes=yes, dry_run=dry_run,
              question=f"Send these {len(ready.to_deliver)} note(s) via {via}?",
@@ -428,7 +515,8 @@ def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | N
     sender: Sender | None = None
     try:
         if dry_run:
-            _print_plan(ready, "would draft" if purpose == "draft" else "would send")
+            _print_plan(ready, "would draft" if purpose == "draft" else "would send",
+                        _channel(ready, settings))
             if preview:
                 typer.echo(f"\n{preview}\n")
             _run(ready, DryRunSender(via, purpose), resend=ready.resend, dry_run=True)
@@ -438,15 +526,15 @@ def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | N
                 # A missing or revoked Gmail token is found before the question, not after.
                 sender = sender_for(via, purpose, smtp=None,
                                     candidate=ready.interview_file.candidate,
-                                    password=_smtp_password)
+                                    password=_ask_password)
                 sender.open()
             if question is not None:
-                _confirm(ready, question, yes, _channel(ready, settings))
+                _confirm(ready, question, yes, _channel(ready, settings), preview)
             if sender is None:
                 # The SMTP password is asked only once the user has said yes.
                 sender = sender_for(via, purpose, smtp=settings,
                                     candidate=ready.interview_file.candidate,
-                                    password=_smtp_password)
+                                    password=_login_secret(settings))
         _run(ready, sender, resend=ready.resend, dry_run=False)
         if ready.to_deliver:
             typer.echo(after)
@@ -461,24 +549,38 @@ def _channel(ready: Ready, settings: SmtpSettings | None) -> str:
     if settings is None:
         return "through the Gmail API"
     login = settings.user or ready.interview_file.candidate.email
-    return f"via smtp {settings.host}:{settings.port} ({settings.security}), login {login}"
+    oauth = " with OAuth" if settings.auth == "oauth" else ""
+    return f"via smtp {settings.host}:{settings.port} ({settings.security}), login {login}{oauth}"
 
 
-def _smtp_settings(host: str, port: int | None, security: str, user: str | None,
-                   cafile: Path | None) -> SmtpSettings:
+def _smtp_settings(host: str, port: int | None, security: str | None, user: str | None,
+                   cafile: Path | None, auth: str | None) -> SmtpSettings:
     """The SMTP options, checked before anything else runs; the password is asked later."""
     from thanknote.senders.smtp import settings_from_options
 
     return settings_from_options(host=host, port=port, security=security, user=user,
-                                 cafile=cafile)
+                                 cafile=cafile, auth=auth)
 
 
-def _smtp_password(user: str) -> str:
-    if password := os.environ.get("THANKNOTE_SMTP_PASSWORD"):
-        return password
+def _login_secret(settings: SmtpSettings | None) -> Callable[[str], str]:
+    """The SMTP login's secret for ``user``: an OAuth token, or the password (env, keyring,
+    prompt)."""
+
+    def secret(user: str) -> str:
+        from thanknote.accounts.passwords import login_secret
+
+        if settings is None:
+            raise BadInput("no SMTP settings")
+        return login_secret(settings, user, ask=_ask_password)
+
+    return secret
+
+
+def _ask_password(user: str) -> str:
     if not sys.stdin.isatty():
-        raise BadInput("no SMTP password: set THANKNOTE_SMTP_PASSWORD (standard input is not a "
-                       "terminal, so thanknote cannot ask)")
+        raise BadInput("no SMTP password: set THANKNOTE_SMTP_PASSWORD or store it with "
+                       "`thanknote login smtp` (standard input is not a terminal, so "
+                       "thanknote cannot ask)")
     import getpass
 
     try:
@@ -531,32 +633,164 @@ def show_log(
     table(records)
 
 
-# -- Gmail consent -----------------------------------------------------------------------------
+# -- accounts --------------------------------------------------------------------------------
 
 
 @app.command()
 @_guarded
 def auth(
+    provider: Annotated[str, typer.Option(
+        "--provider", help="gmail (the Gmail API), or microsoft (Outlook.com, Hotmail, Live "
+        "and Microsoft 365 over SMTP with OAuth).")] = "gmail",
     client_secrets: Annotated[Path | None, typer.Option(
         "--client-secrets", envvar="THANKNOTE_CLIENT_SECRETS",
-        help="Google OAuth client secrets (Desktop app). Default: ./credentials.json, then the "
-        "config directory.", show_default=False)] = None,
+        help="Gmail: Google OAuth client secrets (Desktop app). Default: ./credentials.json, "
+        "then the config directory.", show_default=False)] = None,
     no_browser: Annotated[bool, typer.Option(
-        "--no-browser", help="Print the consent URL instead of opening a browser.")] = False,
+        "--no-browser", help="Gmail: print the consent URL instead of opening a browser.")
+    ] = False,
     port: Annotated[int | None, typer.Option(
         "--port", envvar="THANKNOTE_OAUTH_PORT", min=1, max=65535,
-        help="Wait for Google's answer on this localhost port (to forward it over SSH). "
-        "Default: any free port.", show_default=False)] = None,
+        help="Gmail: wait for Google's answer on this localhost port (to forward it over "
+        "SSH). Default: any free port.", show_default=False)] = None,
+    client_id: Annotated[str | None, typer.Option(
+        "--client-id", envvar="THANKNOTE_MICROSOFT_CLIENT_ID",
+        help="Microsoft: the Application (client) ID of your app registration.",
+        show_default=False)] = None,
+    tenant: Annotated[str, typer.Option(
+        "--tenant", help="Microsoft: common, consumers, organizations, or your tenant's id "
+        "or domain.")] = "common",
+    browser: Annotated[bool, typer.Option(
+        "--browser", help="Microsoft: sign in in a browser on this machine instead of with a "
+        "device code.")] = False,
 ) -> None:
-    """Run Google's OAuth consent for Gmail and store the token (mode 0600).
+    """Sign in and store the token (mode 0600): Gmail by default, or --provider microsoft.
 
-    Asks for one permission only: gmail.compose (create drafts and send them).
+    Gmail asks for one permission only: gmail.compose (create drafts and send them).
+    Microsoft asks for SMTP.Send and offline_access, by device code (works over SSH).
     """
+    if provider.casefold() in ("microsoft", "outlook"):
+        if client_secrets is not None or no_browser or port is not None:
+            raise BadInput("--client-secrets, --no-browser and --port are for Gmail; the "
+                           "Microsoft sign-in takes --client-id, --tenant and --browser")
+        from thanknote.accounts import microsoft
+
+        signed = microsoft.sign_in(client_id, tenant, browser=browser, echo=typer.echo)
+        typer.echo(f"signed in as {signed.username or 'your Microsoft account'}; saved the "
+                   f"token to {signed.path} (readable only by you); next: thanknote doctor "
+                   "--via smtp --smtp-host smtp-mail.outlook.com (or smtp.office365.com)")
+        return
+    if provider.casefold() not in ("gmail", "google"):
+        raise BadInput(f"--provider must be gmail or microsoft, not {provider!r}")
+    if client_id is not None or tenant != "common" or browser:
+        raise BadInput("--client-id, --tenant and --browser are for --provider microsoft")
     from thanknote.gmail_auth import run_consent
 
     path = run_consent(client_secrets, open_browser=not no_browser, port=port, echo=typer.echo)
     typer.echo(f"saved the Gmail token to {path} (readable only by you); next: thanknote draft "
                "FILE, or thanknote send FILE --via gmail")
+
+
+AccountArgument = Annotated[str, typer.Argument(help="smtp: the SMTP password.",
+                                                show_default=False)]
+LoginHostOption = Annotated[str, typer.Option(
+    "--smtp-host", envvar="THANKNOTE_SMTP_HOST", help="SMTP server.")]
+LoginUserOption = Annotated[str | None, typer.Option(
+    "--smtp-user", envvar="THANKNOTE_SMTP_USER", help="The login, usually your address. "
+    "Default: the profile's address.", show_default=False)]
+
+
+def _login_user(account: str, user: str | None) -> str:
+    if account != "smtp":
+        raise BadInput(f"thanknote keeps only the SMTP password in the keyring: use "
+                       f"'smtp', not {account!r} (Gmail and Microsoft sign in with "
+                       "'thanknote auth')")
+    if not user:
+        from thanknote.profile import load_profile
+
+        candidate = load_profile()
+        if candidate is None:
+            raise BadInput("--smtp-user is required: the SMTP login, usually your address "
+                           "(or set THANKNOTE_SMTP_USER, or save a profile: thanknote "
+                           "profile set)")
+        user = candidate.email  # as send logs in with the candidate's address
+    return user
+
+
+@app.command()
+@_guarded
+def login(account: AccountArgument, smtp_host: LoginHostOption = "smtp.gmail.com",
+          smtp_user: LoginUserOption = None) -> None:
+    """Store the SMTP password in the system keyring (asked once, hidden)."""
+    from thanknote.accounts import passwords
+
+    user = _login_user(account, smtp_user)
+    passwords.check_keyring()  # before the password is typed for nothing
+    from thanknote.senders.smtp import OAUTH_HOSTS
+
+    if smtp_host.casefold() in OAUTH_HOSTS:
+        typer.echo(f"note: {smtp_host} signs in with OAuth ('thanknote auth --provider "
+                   "microsoft'); a stored password is used only with --smtp-auth password",
+                   err=True)
+    stored = passwords.store(smtp_host, user, passwords.read_new_password(user, smtp_host))
+    typer.echo(f"stored the SMTP password for {user} at {smtp_host} in {stored.backend}; "
+               "send now takes it from there. Check it with: thanknote doctor --via smtp "
+               f"--smtp-host {smtp_host} --smtp-user {user}")
+
+
+@app.command()
+@_guarded
+def logout(account: AccountArgument, smtp_host: LoginHostOption = "smtp.gmail.com",
+           smtp_user: LoginUserOption = None) -> None:
+    """Remove the SMTP password from the system keyring."""
+    from thanknote.accounts import passwords
+
+    user = _login_user(account, smtp_user)
+    if passwords.remove(smtp_host, user):
+        typer.echo(f"removed the SMTP password for {user} at {smtp_host} from the keyring")
+    else:
+        typer.echo(f"the keyring holds no SMTP password for {user} at {smtp_host}")
+
+
+@app.command()
+@_guarded
+def doctor(
+    file: Annotated[Path | None, typer.Argument(
+        help="An interview file: its From address and follow-up date are checked too.",
+        show_default=False)] = None,
+    via: Annotated[str | None, typer.Option(
+        "--via", help="smtp or gmail. Default: every channel that is set up.",
+        show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
+    smtp_host: Annotated[str | None, typer.Option(
+        "--smtp-host", envvar="THANKNOTE_SMTP_HOST",
+        help="SMTP server. Default: smtp.gmail.com.", show_default=False)] = None,
+    smtp_port: SmtpPortOption = None,
+    smtp_security: SmtpSecurityOption = None,
+    smtp_user: SmtpUserOption = None,
+    smtp_cafile: SmtpCafileOption = None,
+    smtp_auth: SmtpAuthOption = None,
+) -> None:
+    """Check, sending nothing, that delivery would work now and on the follow-up date.
+
+    Exit 0 when nothing is a problem, 1 when a check failed, 2 for bad input.
+    """
+    from thanknote import clock
+    from thanknote import doctor as doctoring
+
+    settings = None
+    if via == "smtp" or (via is None and smtp_host is not None):
+        settings = _smtp_settings(smtp_host or "smtp.gmail.com", smtp_port, smtp_security,
+                                  smtp_user, smtp_cafile, smtp_auth)
+    report = doctoring.run(via=via, path=file, smtp=settings, ask_password=_ask_password,
+                           now=clock.now())
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(report.as_text())
+    raise typer.Exit(report.exit_code)
 
 
 # -- follow-ups --------------------------------------------------------------------------------
@@ -566,16 +800,22 @@ def auth(
 @_guarded
 def followups(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-    show_all: Annotated[bool, typer.Option("--all", help="Also interviews not yet due.")] = False,
+    show_all: Annotated[bool, typer.Option(
+        "--all", help="Every interview not closed by --done, not only those that need a "
+        "follow-up today.")] = False,
     ics: Annotated[Path | None, typer.Option(
-        "--ics", help="Write an iCalendar file with one all-day reminder per open interview "
-        "on its follow-up date (re-importing it updates the events).", show_default=False)] = None,
+        "--ics", help="Write an iCalendar file: a reminder per open interview on its next "
+        "action date, a cancellation per interview closed since (re-importing it updates "
+        "them).", show_default=False)] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="With --ics: replace the file even though thanknote did not write it.")
+    ] = False,
     done: Annotated[Path | None, typer.Option(
         "--done", help="Close the interview of this file (an answer came): it is no longer "
         "listed.", show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
-    """Interviews whose follow-up date has come, with what was sent."""
+    """Interviews that need a follow-up today (--all: every open one), each with its state."""
     from thanknote import clock
     from thanknote import followups as following
 
@@ -584,16 +824,17 @@ def followups(
         closed = following.close(done, db, now)
         typer.echo(closed.as_text(), err=as_json)
     agenda = following.load_agenda(db, now)
+    if ics is not None:
+        written = following.write_calendar(ics, agenda.items, now, force=force,
+                                           log_path=agenda.log_path)
+        typer.echo(f"wrote {ics}: {written.reminders} reminder(s), {written.cancellations} "
+                   "cancellation(s); importing it again updates them in place", err=as_json)
     if as_json:
         import json
 
         typer.echo(json.dumps(agenda.as_json(show_all=show_all), indent=2, ensure_ascii=False))
-    elif done is None or agenda.open:
+    elif done is None or agenda.listed(show_all=True):
         typer.echo(agenda.as_text(show_all=show_all))
-    if ics is not None:
-        following.write_calendar(ics, agenda.open, now)
-        typer.echo(f"wrote {ics}: {len(agenda.open)} reminder(s); importing it again updates "
-                   "them in place", err=as_json)
 
 
 @app.command()
@@ -604,14 +845,15 @@ def followup(
         "--to", help="Write to this address instead of the file's follow_up_with.",
         show_default=False)] = None,
     via: Annotated[str | None, typer.Option(
-        "--via", help="gmail or smtp. Default: gmail.", show_default=False)] = None,
+        "--via", help="gmail or smtp. Default: the channel of this interview's thank-you "
+        "notes.", show_default=False)] = None,
     as_draft: Annotated[bool, typer.Option("--draft", help="Create a Gmail draft instead of "
                                            "sending.")] = False,
     early: Annotated[bool, typer.Option(
-        "--early", help="Follow up before the follow-up date.")] = False,
+        "--early", help="Follow up before the follow-up's date.")] = False,
     resend: Annotated[bool, typer.Option(
-        "--resend", help="Deliver a follow-up even though one was already drafted or sent.")
-    ] = False,
+        "--resend", help="Deliver again a follow-up that was drafted or may have gone out "
+        "(never a third one).")] = False,
     yes: YesOption = False,
     dry_run: DryRunOption = False,
     template: Annotated[Path | None, typer.Option(
@@ -620,29 +862,41 @@ def followup(
     db: DbOption = None,
     smtp_host: SmtpHostOption = "smtp.gmail.com",
     smtp_port: SmtpPortOption = None,
-    smtp_security: SmtpSecurityOption = "ssl",
+    smtp_security: SmtpSecurityOption = None,
     smtp_user: SmtpUserOption = None,
     smtp_cafile: SmtpCafileOption = None,
+    smtp_auth: SmtpAuthOption = None,
 ) -> None:
-    """Write and deliver the follow-up note to follow_up_with, on or after the follow-up date.
+    """Write and deliver the follow-up note to follow_up_with, as a reply to their thank-you.
 
-    The recipient gets a personal greeting when they are one of the interviewers, a neutral
-    one otherwise (a recruiter). One follow-up per interview unless --resend.
+    On or after the follow-up date; a second one is fair seven days after the first, and
+    then the protocol stops (a third is refused). The recipient gets a personal greeting
+    when they are one of the interviewers, a neutral one otherwise (a recruiter).
     """
     from thanknote import clock
     from thanknote import followups as following
 
     via, purpose = following.delivery_mode(via, as_draft)
-    settings = None
-    if via == "smtp":
-        settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile)
+
+    def settings_for(channel: str) -> SmtpSettings | None:
+        if channel != "smtp":
+            return None
+        return _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile,
+                              smtp_auth)
+
+    settings = settings_for(via) if via else None  # bad options: exit 2 before anything else
     request = following.FollowUpRequest(path=file, via=via, purpose=purpose, to=to,
                                         template=template, db=db, early=early, resend=resend)
     prepared = following.prepare(request, clock.now())
-    _deliver(prepared.ready, via, purpose, settings=settings, yes=yes, dry_run=dry_run,
-             question=f"Send this follow-up via {via}?" if purpose == "send" else None,
-             after=f"when you hear back: thanknote followups --done {file}",
-             preview=prepared.as_text())
+    try:
+        settings = settings or settings_for(prepared.via)
+    except BaseException:
+        if prepared.ready.log is not None:
+            prepared.ready.log.close()
+        raise
+    _deliver(prepared.ready, prepared.via, purpose, settings=settings, yes=yes, dry_run=dry_run,
+             question=f"Send this follow-up via {prepared.via}?" if purpose == "send" else None,
+             after=prepared.after_text(file, clock.now()), preview=prepared.as_text())
 
 
 if __name__ == "__main__":  # pragma: no cover

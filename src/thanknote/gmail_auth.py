@@ -14,17 +14,18 @@ and ``--help`` never load them.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from thanknote import private_file
 from thanknote.errors import AuthRequired, BadInput, DeliveryError
 from thanknote.paths import client_secrets_path, gmail_token_path
 
@@ -56,38 +57,53 @@ credentials.example.json (in the thanknote repository and source package) shows 
 
 
 def write_private(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically; the file is mode 0600 from its creation.
+    """Replace ``path`` with ``text`` atomically, mode 0600 from its creation."""
+    private_file.write_private(path, text, what="the Gmail token")
 
-    A new parent directory is created 0700. An existing one is left as it is: it may be
-    a directory the user chose for other files too.
+
+SIGNED_IN_AT = "thanknote_signed_in_at"
+REFRESH_TOKEN_EXPIRES_AT = "thanknote_refresh_token_expires_at"  # noqa: S105 - a key
+"""Two fields beside ``Credentials.to_json()``'s (google-auth reads past them): when the
+consent happened, and when Google said the refresh token expires (it says so only for a
+token of limited life, such as one from a client in "Testing"). ``doctor`` reads them."""
+
+
+def save_credentials(credentials: Any, path: Path | None = None, *,
+                     sign_in: dict[str, str] | None = None) -> Path:
+    """Write ``credentials`` in ``Credentials.to_json()`` form, mode 0600.
+
+    A refresh keeps the sign-in record of the file it replaces; a consent gives a new one.
     """
-    directory = path.parent
-    try:
-        if not directory.exists():
-            directory.mkdir(mode=0o700, parents=True)
-        # mkstemp opens with O_CREAT | O_EXCL and mode 0600: private before a byte is written.
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                             dir=directory)
-    except OSError as error:
-        raise BadInput(f"cannot write the Gmail token to {path}: {error.strerror}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            if hasattr(os, "fchmod"):
-                os.fchmod(stream.fileno(), 0o600)
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise BadInput(f"cannot write the Gmail token to {path}: {error.strerror}") from None
-
-
-def save_credentials(credentials: Any, path: Path | None = None) -> Path:
-    """Write ``credentials`` in ``Credentials.to_json()`` form, mode 0600."""
     path = path or gmail_token_path()
-    write_private(path, credentials.to_json())
+    info = json.loads(credentials.to_json())
+    info.update(sign_in_record(path) if sign_in is None else sign_in)
+    write_private(path, json.dumps(info))
     return path
+
+
+def sign_in_record(path: Path) -> dict[str, str]:
+    """The sign-in fields of the token file at ``path`` (none when it has none)."""
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(info, dict):
+        return {}
+    return {key: info[key] for key in (SIGNED_IN_AT, REFRESH_TOKEN_EXPIRES_AT)
+            if isinstance(info.get(key), str)}
+
+
+def _new_sign_in(token_response: Any) -> dict[str, str]:
+    from thanknote import clock
+
+    now = clock.now()
+    record = {SIGNED_IN_AT: now.isoformat(timespec="seconds")}
+    lifetime = token_response.get("refresh_token_expires_in") if isinstance(
+        token_response, dict) else None
+    if isinstance(lifetime, int | float | str) and str(lifetime).isdigit():
+        expires = now + dt.timedelta(seconds=int(lifetime))
+        record[REFRESH_TOKEN_EXPIRES_AT] = expires.isoformat(timespec="seconds")
+    return record
 
 
 def _warn(message: str) -> None:
@@ -389,7 +405,8 @@ def run_consent(client_secrets: Path | None, *, open_browser: bool = True,
                        "emails\"")
     if not credentials.refresh_token:
         _warn("Google sent no refresh token: the saved token works for about an hour")
-    return save_credentials(credentials)
+    session = getattr(flow, "oauth2session", None)
+    return save_credentials(credentials, sign_in=_new_sign_in(getattr(session, "token", None)))
 
 
 def _announce(echo: Callable[[str], None], url: str, redirect_uri: str, *,

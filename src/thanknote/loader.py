@@ -30,7 +30,9 @@ _INTERVIEW_KEYS = {
 }
 _INTERVIEWER_KEYS = {
     "name", "email", "title", "conversation_point", "fit", "new_information", "template",
+    "relation",
 }
+_RELATIONS = ("interviewer", "hiring-manager", "recruiter", "coordinator")
 _TOP_KEYS = {"candidate", "interview", "interviewers"}
 
 
@@ -198,6 +200,10 @@ class _Parser:
         return InterviewFile(self.reader.path, candidate, interview, interviewers)
 
     def _candidate(self) -> Candidate:
+        if "candidate" not in self.data:
+            from thanknote.profile import candidate_for
+
+            return candidate_for(self.reader.path)  # a file's own [candidate] wins
         table = self._table("candidate")
         self._unknown_keys("candidate", 0, table, _CANDIDATE_KEYS)
         name = self._text("candidate", 0, table, "name", required=True, header=True)
@@ -240,6 +246,11 @@ class _Parser:
                         f"template file {template!r} not found (looked at {template_path}; "
                         "paths are relative to the interview file)",
                         table="interviewers", index=index, key="template")
+            relation = self._text("interviewers", index, entry, "relation", required=False)
+            if relation is not None and relation not in _RELATIONS:
+                raise self.reader.fail(f"[[interviewers]] #{index + 1} relation",
+                                       f"{relation!r} is not one of {', '.join(_RELATIONS)}",
+                                       table="interviewers", index=index, key="relation")
             people.append(Interviewer(
                 name=name,
                 email=email,
@@ -250,6 +261,7 @@ class _Parser:
                 new_information=self._text("interviewers", index, entry, "new_information",
                                            required=False),
                 template=template_path,
+                relation=relation or "interviewer",
             ))
         return tuple(people)
 
@@ -331,7 +343,7 @@ class _Parser:
         raise fail(f"must be a date-time such as 2026-11-25T14:00:00-05:00, not {_kind(value)}")
 
 
-_PLACEHOLDER = re.compile(r"^[.…\s]+$|\b(?:TODO|TBD|FIXME)\b")
+_PLACEHOLDER = re.compile(r"^[.…\s]+$|\b(?:TODO|TBD|FIXME)\b|<[^<>\n]*>")
 
 
 def _placeholder(value: str) -> str | None:

@@ -42,6 +42,8 @@ EXPECTED_HEADERS = frozenset({
     "from", "to", "subject", "date", "message-id", "mime-version", "content-type",
     "content-transfer-encoding",
 })
+REPLY_HEADERS = frozenset({"in-reply-to", "references"})
+"""Also expected on a note that answers another (a follow-up): they thread it."""
 
 
 _LONGEST_HEADER_WORD = 69
@@ -105,7 +107,9 @@ def build(note: Note, *, sender_name: str, sender_address: str, date: datetime,
           message_id: str | None = None) -> Prepared:
     for what, value in (("the sender's name", sender_name),
                         (f"the name of {note.to}", note.name),
-                        (f"the subject of the note to {note.to}", note.subject)):
+                        (f"the subject of the note to {note.to}", note.subject),
+                        *((f"the Message-ID the note to {note.to} answers", value)
+                          for value in filter(None, (note.in_reply_to, *note.references)))):
         check_header_value(what, value)
     if note.subject.isascii() and any(len(word) > _LONGEST_HEADER_WORD
                                       for word in note.subject.split()):
@@ -120,13 +124,16 @@ def build(note: Note, *, sender_name: str, sender_address: str, date: datetime,
         raise BadInput(f"the note to {note.to} contains a NUL character (U+0000) in its body; "
                        "remove it from the interview file or the template")
     domain = sender_address.rpartition("@")[2]
-    message_id = message_id or make_msgid(domain=domain)
+    message_id = message_id or note.message_id or make_msgid(domain=domain)
     message = Message()
     message["From"] = _mailbox(sender_name, sender_address)
     message["To"] = _mailbox(note.name, note.to)
     message["Subject"] = note.subject
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
+    if note.in_reply_to:
+        message["In-Reply-To"] = note.in_reply_to
+        message["References"] = " ".join(note.references or (note.in_reply_to,))
     message["MIME-Version"] = "1.0"
     body = note.body
     if body.isascii() and all(len(line) <= 998 for line in body.splitlines()):
@@ -160,7 +167,8 @@ def verify(raw: bytes, *, note: Note, sender_address: str,
     raw_values = {name: _unfolded(value) for name, value in items}
     headers = {name: _decoded(value) for name, value in items
                if name in ("to", "from", "subject")}
-    unexpected = sorted(set(names) - EXPECTED_HEADERS)
+    unexpected = sorted(set(names) - EXPECTED_HEADERS - (REPLY_HEADERS if note.in_reply_to
+                                                         else frozenset()))
     if unexpected:
         problems.append(f"unexpected header(s) {', '.join(unexpected)}")
     repeated = sorted({name for name in names if names.count(name) > 1})
@@ -185,6 +193,8 @@ def verify(raw: bytes, *, note: Note, sender_address: str,
             problems.append(f"the {name} header decodes to more than one line")
     if headers.get("subject", "") != note.subject:
         problems.append("the subject does not read back as written")
+    if note.in_reply_to and raw_values.get("in-reply-to", "").strip() != note.in_reply_to:
+        problems.append("In-Reply-To does not read back as written")
     if problems:
         raise BadInput(f"the message to {note.to} failed its header check: {'; '.join(problems)}")
 

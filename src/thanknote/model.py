@@ -37,6 +37,8 @@ class Interviewer:
     fit: str | None = None
     new_information: str | None = None
     template: Path | None = None
+    relation: str = "interviewer"
+    """interviewer, hiring-manager, recruiter or coordinator."""
 
     @property
     def first_name(self) -> str:

@@ -29,6 +29,12 @@ def gmail_token_path() -> Path:
     return Path(_platformdirs().user_config_dir(APP, appauthor=False)) / "gmail-token.json"
 
 
+def microsoft_token_path() -> Path:
+    if value := os.environ.get("THANKNOTE_MICROSOFT_TOKEN"):
+        return Path(value)
+    return Path(_platformdirs().user_config_dir(APP, appauthor=False)) / "microsoft-token.json"
+
+
 def client_secrets_path(option: Path | None = None) -> Path:
     """--client-secrets, then THANKNOTE_CLIENT_SECRETS, ./credentials.json, the config dir."""
     if option is not None:

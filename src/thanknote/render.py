@@ -36,6 +36,14 @@ class Note:
     subject: str
     body: str
     template: str
+    in_reply_to: str | None = None
+    """The Message-ID this note answers (a follow-up replying to a thank-you note)."""
+    references: tuple[str, ...] = ()
+    """The References chain, oldest first, ending with ``in_reply_to``."""
+    thread_id: str | None = None
+    """Gmail's thread of the note answered, for a reply delivered through Gmail."""
+    message_id: str | None = None
+    """A Message-ID to reuse: delivering again a message that may already have arrived."""
 
     @property
     def label(self) -> str:

@@ -102,6 +102,14 @@ def _migration_002_claimed_by(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE notes ADD COLUMN claimed_by TEXT")
 
 
+def _migration_003_threads(db: sqlite3.Connection) -> None:
+    # What a follow-up needs to be a reply: the Message-ID it answers, the References
+    # chain it carries, and Gmail's thread (from drafts.create / drafts.send answers).
+    db.execute("ALTER TABLE notes ADD COLUMN thread_id TEXT")
+    db.execute("ALTER TABLE notes ADD COLUMN in_reply_to TEXT")
+    db.execute("ALTER TABLE notes ADD COLUMN reference_ids TEXT")  # space-separated
+
+
 def _migration_004_claimant_started(db: sqlite3.Connection) -> None:
     # When the claimant process started (see thanknote.claimant): a process id
     # reused after a reboot must not pass for the run that claimed the note.
@@ -111,6 +119,7 @@ def _migration_004_claimant_started(db: sqlite3.Connection) -> None:
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _migration_001_initial),
     ("002_claimed_by", _migration_002_claimed_by),
+    ("003_threads", _migration_003_threads),
     ("004_claimant_started", _migration_004_claimant_started),
 ]
 
@@ -155,6 +164,11 @@ class Record:
     sent_at: datetime | None
     claimed_by: str | None = None
     claimant_started: str | None = None
+    thread_id: str | None = None
+    """Gmail's thread id (null for SMTP, and for notes logged before migration 003)."""
+    in_reply_to: str | None = None
+    """The Message-ID this note answers (a follow-up's thank-you or first follow-up)."""
+    references: tuple[str, ...] = ()
 
     @property
     def shown_status(self) -> str:
@@ -193,6 +207,8 @@ class Record:
             "on_time": self.on_time,
             "message_id": self.message_id,
             "gmail_id": self.gmail_id,
+            "thread_id": self.thread_id,
+            "in_reply_to": self.in_reply_to,
             "error": self.error,
         }
 
@@ -569,7 +585,9 @@ class SendLog:
                 gmail_id=row["gmail_id"], error=row["error"],
                 created_at=datetime.fromisoformat(row["created_at"]),
                 sent_at=_time(row["sent_at"]), claimed_by=row["claimed_by"],
-                claimant_started=row["claimant_started"]))
+                claimant_started=row["claimant_started"],
+                thread_id=row["thread_id"], in_reply_to=row["in_reply_to"],
+                references=tuple((row["reference_ids"] or "").split())))
         return result
 
     @_translated
@@ -623,19 +641,24 @@ class SendLog:
                     "('sending', 'failed') ORDER BY id DESC LIMIT 5",
                     (interview_id, note.kind, note.to.casefold()))))
             subject, body = note.subject, note.body
+            thread_id, in_reply_to = note.thread_id, note.in_reply_to
+            references = " ".join(note.references) or None
             if gmail_id is not None and latest is not None:
                 # The draft holds what was logged with it: record that, not a new render.
                 subject, body, message_id = latest["subject"], latest["body"], latest["message_id"]
+                thread_id, in_reply_to = latest["thread_id"], latest["in_reply_to"]
+                references = latest["reference_ids"]
             stamp = _iso(now)
             claimed_by, started = claimant.current()
             cursor = db.execute(
                 "INSERT INTO notes (interview_id, kind, recipient, address, name, title, subject, "
                 "body, status, via, message_id, gmail_id, created_at, updated_at, claimed_by, "
-                "claimant_started) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "claimant_started, thread_id, in_reply_to, reference_ids) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (interview_id, note.kind, note.to.casefold(), note.to, note.name, note.title,
                  subject, body, SENDING, via, message_id,
                  gmail_id if resumed_status in (SENDING, UNKNOWN) else None, stamp, stamp,
-                 claimed_by, started))
+                 claimed_by, started, thread_id, in_reply_to, references))
             assert cursor.lastrowid is not None
             return Claim(row_id=cursor.lastrowid, gmail_id=gmail_id,
                          resumed_status=resumed_status, stray_message_ids=strays)
@@ -648,15 +671,15 @@ class SendLog:
 
     @_translated
     def finish(self, row_id: int, status: str, *, now: datetime, gmail_id: str | None = None,
-               error: str | None = None) -> None:
+               error: str | None = None, thread_id: str | None = None) -> None:
         # Not fsynced on its own: the next claim's fsync (or closing the log) makes it
         # durable. Lost to a power cut in between, the note reads 'unknown', never a lie.
         with self._write(durable=False) as db:
             db.execute(
                 "UPDATE notes SET status = ?, gmail_id = coalesce(?, gmail_id), error = ?, "
-                "updated_at = ?, sent_at = ? WHERE id = ?",
+                "updated_at = ?, sent_at = ?, thread_id = coalesce(?, thread_id) WHERE id = ?",
                 (status, gmail_id, error, _iso(now), _iso(now) if status == SENT else None,
-                 row_id))
+                 thread_id, row_id))
 
 
 def _busy(error: sqlite3.Error) -> bool:

@@ -46,6 +46,8 @@ class Ready:
     resend: frozenset[str] = frozenset()
     """Case-folded addresses to deliver again on purpose (the send log compares them so)."""
     log_path: Path | None = None
+    timing: str | None = None
+    """The timing line instead of the 24-hour rule's (a follow-up has its own dates)."""
 
     def open_log(self) -> SendLog:
         """The send log to record deliveries in, created now if there was none."""

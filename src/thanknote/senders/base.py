@@ -42,6 +42,8 @@ class Outcome:
     detail: str = ""
     gmail_id: str | None = None
     attempts: int = 1
+    thread_id: str | None = None
+    """Gmail's thread id from drafts.create / drafts.send, when it answered one."""
 
 
 class Sender(Protocol):

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import json
 import os
 import socket
@@ -162,6 +163,7 @@ class _Created:
     attempts: int
     maybe_stray: bool
     """An earlier attempt's answer was lost: Gmail may hold a second copy of the draft."""
+    thread_id: str | None = None
     cleared: str = ""
     """What was done about drafts an interrupted run left (for the outcome's detail)."""
 
@@ -275,20 +277,23 @@ class GmailSender:
             return created
         self._stage = _Stage("created", created.draft_id)
         if cleared:
-            created = _Created(created.draft_id, created.attempts, created.maybe_stray,
-                               cleared)
+            created = dataclasses.replace(created, cleared=cleared)
         if self.purpose == "draft":
             detail = f"Gmail draft {created.draft_id}{created.cleared}"
             if created.maybe_stray:
                 detail += f"; {_stray_warning()}"
-            return Outcome(DRAFTED, detail, gmail_id=created.draft_id, attempts=created.attempts)
+            return Outcome(DRAFTED, detail, gmail_id=created.draft_id, attempts=created.attempts,
+                           thread_id=created.thread_id)
         # The log must know the draft before it is sent: a crash from here on is resumable.
         outgoing.record_gmail_id(created.draft_id)
-        outcome = self._send(created.draft_id)
+        outcome = self._send(created.draft_id, _reply(outgoing))
         if outcome.status == SENT and (created.maybe_stray or created.cleared):
             warning = f"; {_stray_warning()}" if created.maybe_stray else ""
             outcome = Outcome(SENT, f"{outcome.detail}{created.cleared}{warning}",
-                              gmail_id=outcome.gmail_id, attempts=outcome.attempts)
+                              gmail_id=outcome.gmail_id, attempts=outcome.attempts,
+                              thread_id=outcome.thread_id)
+        if outcome.thread_id is None and created.thread_id is not None:
+            outcome = dataclasses.replace(outcome, thread_id=created.thread_id)
         return outcome
 
     def _clear_strays(self, message_ids: tuple[str, ...]) -> str:
@@ -360,8 +365,7 @@ class GmailSender:
         return self._send(draft_id)
 
     def _create(self, outgoing: Outgoing) -> _Created | Outcome:
-        raw = base64.urlsafe_b64encode(outgoing.prepared.as_bytes()).decode("ascii")
-        body = {"message": {"raw": raw}}
+        body = {"message": _reply(outgoing) or {"raw": _raw(outgoing)}}
         maybe_stray = False
         last = ""
         attempts = self.backoff.attempts
@@ -382,21 +386,28 @@ class GmailSender:
             if not isinstance(draft_id, str) or not draft_id:
                 return Outcome(FAILED, "Gmail answered drafts.create without a draft id",
                                attempts=attempt)
-            return _Created(draft_id, attempt, maybe_stray)
+            message = draft.get("message")
+            thread_id = message.get("threadId") if isinstance(message, dict) else None
+            return _Created(draft_id, attempt, maybe_stray,
+                            thread_id if isinstance(thread_id, str) and thread_id else None)
         detail = f"Gmail did not create the draft after {attempts} attempts ({last})"
         if maybe_stray:
             detail += f"; {_stray_warning()}"
         return Outcome(FAILED, detail, attempts=attempts)
 
-    def _send(self, draft_id: str) -> Outcome:
+    def _send(self, draft_id: str, message: dict[str, str] | None = None) -> Outcome:
+        """Send the draft; ``message`` (its own raw bytes and thread) keeps a reply threaded."""
         attempts = self.backoff.attempts
         last = ""
+        body: dict[str, Any] = {"id": draft_id, **({"message": message} if message else {})}
         for attempt in range(1, attempts + 1):
             self._stage = _Stage("send", draft_id)
             try:
-                self._call(self.drafts.send(userId="me", body={"id": draft_id}), "drafts.send")
+                answer = self._call(self.drafts.send(userId="me", body=body), "drafts.send")
+                thread_id = answer.get("threadId") if isinstance(answer, dict) else None
                 return Outcome(SENT, f"sent Gmail draft {draft_id}", gmail_id=draft_id,
-                               attempts=attempt)
+                               attempts=attempt,
+                               thread_id=thread_id if isinstance(thread_id, str) else None)
             except CallFailed as failure:
                 if failure.kind == AUTH:
                     # Refused before anything happened: the draft is still there.
@@ -594,6 +605,20 @@ def _retry_after(response: Any) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def _raw(outgoing: Outgoing) -> str:
+    return base64.urlsafe_b64encode(outgoing.prepared.as_bytes()).decode("ascii")
+
+
+def _reply(outgoing: Outgoing) -> dict[str, str] | None:
+    """The message with the thread it answers, for a reply (a follow-up); else None.
+
+    Gmail files a message in a thread only when the request names the thread and
+    the message's References and Subject match it.
+    """
+    thread_id = outgoing.prepared.note.thread_id
+    return {"raw": _raw(outgoing), "threadId": thread_id} if thread_id else None
 
 
 def _stray_warning() -> str:

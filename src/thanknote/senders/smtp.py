@@ -37,6 +37,9 @@ from thanknote.retry import Backoff
 from thanknote.senders.base import FAILED, SENT, UNKNOWN, FatalSenderError, Outcome, Outgoing
 
 SECURITY_MODES = ("ssl", "starttls", "none")
+AUTH_MODES = ("password", "oauth")
+OAUTH_HOSTS = frozenset({"smtp-mail.outlook.com", "smtp.office365.com"})
+"""Microsoft's servers take no password (Outlook.com since 2024): OAuth and STARTTLS there."""
 DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
 TIMEOUT_SECONDS = 60.0
 """Connecting, and sending the data: the socket's timeout."""
@@ -58,10 +61,12 @@ class SmtpSettings:
     password: str
     sender: str
     cafile: Path | None = None
+    auth: str = "password"
+    """``password``, or ``oauth``: XOAUTH2, and ``password`` holds the access token."""
 
     def __repr__(self) -> str:  # the password never reaches a log line or a traceback
         return (f"SmtpSettings(host={self.host!r}, port={self.port}, security={self.security!r}, "
-                f"user={self.user!r}, password='***')")
+                f"user={self.user!r}, auth={self.auth!r}, password='***')")
 
     @property
     def where(self) -> str:
@@ -77,12 +82,19 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def settings_from_options(*, host: str, port: int | None, security: str, user: str | None,
-                          cafile: Path | None) -> SmtpSettings:
-    """Settings from the command line, checked; password and sender are filled in later."""
+def settings_from_options(*, host: str, port: int | None, security: str | None,
+                          user: str | None, cafile: Path | None,
+                          auth: str | None = None) -> SmtpSettings:
+    """Settings from the command line, checked; password and sender are filled in later.
+
+    Microsoft's hosts default to STARTTLS on 587 and OAuth; every other host to implicit
+    TLS on 465 and a password.
+    """
+    microsoft = host.casefold() in OAUTH_HOSTS
+    security = security or ("starttls" if microsoft else "ssl")
     settings = SmtpSettings(host=host, port=port or DEFAULT_PORTS.get(security, 0),
                             security=security, user=user or "", password="", sender="",
-                            cafile=cafile)
+                            cafile=cafile, auth=auth or ("oauth" if microsoft else "password"))
     check_settings(settings)
     return settings
 
@@ -96,6 +108,9 @@ def check_settings(settings: SmtpSettings) -> None:
         raise BadInput(f"--smtp-security none sends your password and notes unencrypted; it is "
                        f"allowed only for a server on this machine (localhost, 127.0.0.1, ::1), "
                        f"not {settings.host!r}")
+    if settings.auth not in AUTH_MODES:
+        raise BadInput(f"--smtp-auth must be one of {', '.join(AUTH_MODES)}, "
+                       f"not {settings.auth!r}")
     if settings.cafile is not None and not settings.cafile.is_file():
         raise BadInput(f"--smtp-cafile {settings.cafile}: no such file")
 
@@ -306,12 +321,16 @@ class SmtpSender:
     def _login(self, connection: _TrackingSMTP) -> None:
         settings = self.settings
         try:
-            _authenticate(connection, settings.user, settings.password)
+            if settings.auth == "oauth":
+                _authenticate_xoauth2(connection, settings.user, settings.password)
+            else:
+                _authenticate(connection, settings.user, settings.password)
         except smtplib.SMTPAuthenticationError as error:
             raise LoginRefused(
                 f"{settings.where} refused the login for {settings.user}: "
                 f"{error.smtp_code} {self._scrub(_text(error.smtp_error))}",
-                hint="for Gmail, use an app password (myaccount.google.com/apppasswords), "
+                hint=_OAUTH_REFUSED if settings.auth == "oauth" else
+                "for Gmail, use an app password (myaccount.google.com/apppasswords), "
                 "not your account password") from None
         except UnicodeEncodeError:
             # smtplib encodes AUTH credentials as ASCII; its error would quote the password.
@@ -488,14 +507,44 @@ def _authenticate(connection: smtplib.SMTP, user: str, password: str) -> None:
     connection.auth(mechanism, handler)
 
 
+_OAUTH_REFUSED = ("the token is for another account, or SMTP AUTH is turned off for the "
+                  "mailbox (Microsoft 365: an administrator turns on \"Authenticated SMTP\" "
+                  "for it); --smtp-user must be the address you signed in with, or run "
+                  "`thanknote auth --provider microsoft` again")
+
+
+def _authenticate_xoauth2(connection: smtplib.SMTP, user: str, token: str) -> None:
+    """``AUTH XOAUTH2`` with an OAuth 2.0 access token, once.
+
+    A refused token gets a 334 challenge with a JSON error first; the answer to it is an
+    empty line, after which the server replies 535 (SMTPAuthenticationError).
+    """
+    connection.ehlo_or_helo_if_needed()
+    if not connection.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
+    offered = connection.esmtp_features["auth"].upper().split()
+    if "XOAUTH2" not in offered:
+        raise smtplib.SMTPException(f"no OAuth login (XOAUTH2) among {' '.join(offered)}")
+    initial = f"user={user}\x01auth=Bearer {token}\x01\x01"
+
+    def respond(challenge: bytes | None = None) -> str:
+        return initial if challenge is None else ""
+
+    connection.auth("XOAUTH2", respond)
+
+
 def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
-def _close(connection: _TrackingSMTP) -> None:
-    """QUIT politely, waiting QUIT_SECONDS at most for the answer."""
-    connection.command_seconds = min(connection.command_seconds, QUIT_SECONDS)
+def _close(connection: smtplib.SMTP) -> None:
+    """QUIT politely, waiting QUIT_SECONDS at most for the answer (on our own sessions)."""
+    if isinstance(connection, _TrackingSMTP):
+        connection.command_seconds = min(connection.command_seconds, QUIT_SECONDS)
     try:
         connection.quit()
     except (OSError, smtplib.SMTPException):
-        connection.abort()
+        if isinstance(connection, _TrackingSMTP):
+            connection.abort()
+        else:
+            connection.close()

@@ -1,0 +1,1 @@
+"""Accounts thanknote delivers through: the SMTP password, Microsoft sign-in (OAuth)."""

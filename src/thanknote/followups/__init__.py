@@ -1,0 +1,46 @@
+"""Follow-ups: where each interview stands, calendar reminders, closing one, and the note.
+
+The protocol's last step is a date: if nothing was heard by then, the candidate
+writes once, as a reply to the thank-you note, and once more a week later, then
+stops. The send log already knows every interview that had a note drafted or
+sent, with its follow-up date and who to write to.
+
+- :mod:`~thanknote.followups.states`: the states and dates, pure functions;
+- :mod:`~thanknote.followups.thread`: what a follow-up answers, and the channel;
+- :mod:`~thanknote.followups.agenda`: the listing (text and JSON);
+- :mod:`~thanknote.followups.calendar`: the ``.ics`` writer;
+- :mod:`~thanknote.followups.note`: the note, its checks and its plan;
+- :mod:`~thanknote.followups.rehearsal`: ``preview FILE --follow-up``;
+- :mod:`~thanknote.followups.closing`: ``--done``.
+"""
+
+from __future__ import annotations
+
+from thanknote.followups.agenda import Agenda, FollowUp, agenda, load_agenda
+from thanknote.followups.calendar import calendar_uid, write_calendar
+from thanknote.followups.closing import Closed, close
+from thanknote.followups.note import (
+    FollowUpBatch,
+    FollowUpRequest,
+    delivery_mode,
+    prepare,
+    render_follow_up,
+)
+from thanknote.followups.states import State
+
+__all__ = [
+    "Agenda",
+    "Closed",
+    "FollowUp",
+    "FollowUpBatch",
+    "FollowUpRequest",
+    "State",
+    "agenda",
+    "calendar_uid",
+    "close",
+    "delivery_mode",
+    "load_agenda",
+    "prepare",
+    "render_follow_up",
+    "write_calendar",
+]
