@@ -7,8 +7,8 @@ command has finished, a Ctrl-C is ignored: Python's own shutdown would
 otherwise die of it (exit status -2) after the work and its report were done.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: it imports the __future__ module, a moment
+# in which a Ctrl-C would still end in a traceback. Nothing below needs it.
 import sys  # already loaded by Python itself: nothing here can be interrupted
 
 
