@@ -23,8 +23,8 @@ It prints exactly one line on standard output::
 * sent_not_delivered: notes logged ``sent`` that the server never received.
 
 It exits 1 if any of them is not zero, if a Ctrl-C'd run printed a traceback
-from thanknote's code (one from the installer-generated ``thanknote`` script,
-still importing ``re`` before any of thanknote's code runs, is counted apart),
+from thanknote's code (one from Python's own start-up or the installer-generated
+``thanknote`` script, before any of thanknote's code runs, is counted apart),
 took more than 5 s to exit or exited with another code than 130 (or the code of
 a run that finished first), or if a Gmail draft was left behind; the details go
 to standard error. Bounded: ``--kills`` per channel and ``--max-seconds`` in all;
