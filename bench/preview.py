@@ -177,26 +177,20 @@ def write_interview(path: Path, people: list[dict[str, str]]) -> None:
 # details typed into the template, the per-person fields in the CSV.
 MAILMERGE_TEMPLATE = f"""\
 TO: "{{{{name}}}}" <{{{{email}}}}>
-SUBJECT: Thank you for our conversation about the {ROLE} role
+SUBJECT: {ROLE} interview: thank you, {{{{first_name}}}}
 FROM: {CANDIDATE[0]} <{CANDIDATE[1]}>
 
 Dear {{{{first_name}}}},
 
-Thank you for taking the time to meet with me on Wednesday to discuss the {ROLE} role at \
-{COMPANY}. I enjoyed our conversation and came away even more excited about the work your \
-team is doing.
-
-I especially appreciated our discussion of {{{{conversation_point}}}}. It has stayed with me \
-since, and it is exactly the kind of problem I would love to work on.
+Thank you for interviewing me on Wednesday for the {ROLE} role at {COMPANY}, and for our \
+conversation about {{{{conversation_point}}}}.
 
 {FIT}
 
-One more thing I wish I had mentioned: {NEW_INFORMATION}
+{NEW_INFORMATION}
 
 If I haven't heard back by Monday, December 7, I'll follow up then. In the meantime, please \
 let me know if there is anything else I can share.
-
-Thank you again for your time.
 
 Best regards,
 {CANDIDATE[0]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.policy
 import json
 import os
+import re
 import subprocess
 import sys
 from email.parser import BytesParser
@@ -58,10 +59,16 @@ def test_preview_json_shape() -> None:
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert [n["to"] for n in data["notes"]] == ["grace@analytical.example",
-                                                "alan@analytical.example"]
+                                                "alan@analytical.example",
+                                                "tomas@analytical.example"]
     for item in data["notes"]:
-        assert set(item) == {"to", "name", "subject", "body"}
+        assert set(item) == {"to", "name", "subject", "body", "relation", "words",
+                             "personal_share"}
         assert item["body"].startswith(f"Dear {item['name'].split()[0]},")
+        assert item["words"] == len(re.findall(r"\w+(?:['’-]\w+)*", item["body"]))
+        assert 0.35 <= item["personal_share"] <= 1
+    assert [n["relation"] for n in data["notes"]] == ["hiring-manager", "interviewer",
+                                                      "recruiter"]
 
 
 def test_preview_out_writes_strictly_parseable_eml(tmp_path: Path) -> None:
@@ -69,13 +76,13 @@ def test_preview_out_writes_strictly_parseable_eml(tmp_path: Path) -> None:
     result = invoke("preview", str(EXAMPLE), "--out", str(out))
     assert result.exit_code == 0, result.output
     files = sorted(out.glob("*.eml"))
-    assert len(files) == 2
+    assert len(files) == 3
     for path in files:
         parsed = BytesParser(policy=email.policy.strict).parsebytes(path.read_bytes())
         assert len(parsed["to"].addresses) == 1
         assert parsed["from"].addresses[0].addr_spec == "ada@example.com"
         assert parsed["message-id"] and parsed["date"]
-        assert "I especially appreciated our discussion of" in parsed.get_content()
+        assert "Thank you for " in parsed.get_content()
 
 
 def test_bad_input_is_exit_2_with_one_clear_line(tmp_path: Path) -> None:

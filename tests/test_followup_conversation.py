@@ -252,7 +252,7 @@ def test_the_whole_note_before_the_question_on_a_terminal(
     assert status == 0, text
     question = text.index("Send this follow-up via smtp? [y/N]")
     for part in (f"To:      Grace Hopper <{GRACE}>",
-                 "Subject: Re: Thank you for our conversation",
+                 "Subject: Re: Senior Backend Engineer interview: thank you, Grace",
                  "Replies: to your thank-you note of Wed 25 Nov 2026",
                  "Dear Grace,\n\nI am following up on my note below",
                  "what the timeline looks like from here?",
@@ -308,7 +308,7 @@ def test_preview_follow_up_shows_the_reply_and_its_checks(
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert f"To:      Grace Hopper <{GRACE}>" in out
-    assert "Subject: Re: Thank you for our conversation" in out
+    assert "Subject: Re: Senior Backend Engineer interview: thank you, Grace" in out
     assert "Replies: to your thank-you note of Wed 25 Nov 2026" in out
     assert "timing:  first follow-up; its date: Mon 07 Dec 2026 (in 6 days), via smtp" in out
     assert "ok       header safety" in out and "ok       identical bodies" in out
@@ -381,7 +381,7 @@ def test_gmail_follow_up_draft_carries_the_thread(
     (row,) = follow_up_rows()
     assert (row["status"], row["thread_id"]) == ("drafted", thread)
     (draft_raw,) = gmail.drafts.values()
-    assert parsed(draft_raw)["Subject"].startswith("Re: Thank you")
+    assert parsed(draft_raw)["Subject"].startswith("Re: Senior Backend Engineer interview")
 
 
 def test_a_recruiter_outside_the_panel_gets_a_new_thread(

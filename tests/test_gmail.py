@@ -80,8 +80,8 @@ def test_draft_creates_one_draft_per_interviewer(gmail: FakeGmail, interview: Pa
         message = parse(raw)
         assert recipients(raw) == [message["to"].addresses[0].addr_spec]
         assert str(message["from"]) == "Ada Lovelace <ada@example.com>"
-        assert message["subject"] == ("Thank you for our conversation about the Senior Backend "
-                                      "Engineer role")
+        first = message["to"].addresses[0].display_name.split()[0]
+        assert message["subject"] == f"Senior Backend Engineer interview: thank you, {first}"
         assert message["message-id"] and message["date"]
 
     records = latest_by_recipient()

@@ -28,10 +28,13 @@ def test_example_loads_with_every_field(tmp_path: Path) -> None:
     assert interview.starts_at == datetime(2026, 11, 25, 19, 0, tzinfo=UTC)
     assert interview.ends_at - interview.starts_at == timedelta(minutes=90)
     assert interview.follow_up_on == date(2026, 12, 7)
-    assert interview.follow_up_with == "recruiter@analytical.example"
+    assert interview.follow_up_with == "tomas@analytical.example"
     assert [i.email for i in loaded.interviewers] == ["grace@analytical.example",
-                                                      "alan@analytical.example"]
+                                                      "alan@analytical.example",
+                                                      "tomas@analytical.example"]
     assert loaded.interviewers[0].title == "Engineering Manager"
+    assert [i.relation for i in loaded.interviewers] == ["hiring-manager", "interviewer",
+                                                         "recruiter"]
 
 
 def test_defaults(tmp_path: Path) -> None:
@@ -191,3 +194,84 @@ def test_placeholders_are_refused(tmp_path: Path, value: str) -> None:
     path = write_interview(tmp_path, interview={"fit": value})
     message = bad(path)
     assert "interview.fit" in message and "looks like a placeholder" in message
+
+
+PLACEHOLDERS = [
+    ("<describe what you discussed with this person>",
+     "<describe what you discussed with this person>"),
+    ("We talked about [fill in].", "[fill in]"),
+    ("Thank you for {topic}.", "{topic}"),
+    ("TODO", "TODO"), ("the plan, TBD", "TBD"), ("TK", "TK"), ("FIXME: the roadmap", "FIXME"),
+    ("xx", "xx"), ("the XXX project", "XXX"), ("Lorem ipsum dolor sit amet", "Lorem ipsum"),
+    ("Insert your story here", "Insert your story here"), ("your name", "your name"),
+    ("...", "..."),
+]
+# Every body and header field a user writes text into, as (table, key, label).
+TEXT_FIELDS = [
+    ("candidate", "name", "candidate.name"), ("candidate", "signature", "candidate.signature"),
+    ("interview", "company", "interview.company"), ("interview", "role", "interview.role"),
+    ("interview", "fit", "interview.fit"),
+    ("interview", "new_information", "interview.new_information"),
+    ("interviewers", "name", "[[interviewers]] #1 name"),
+    ("interviewers", "title", "[[interviewers]] #1 title"),
+    ("interviewers", "conversation_point", "[[interviewers]] #1 conversation_point"),
+    ("interviewers", "fit", "[[interviewers]] #1 fit"),
+    ("interviewers", "new_information", "[[interviewers]] #1 new_information"),
+]
+
+
+def _with_value(tmp_path: Path, table: str, key: str, value: str) -> Path:
+    if table == "candidate":
+        return write_interview(tmp_path, candidate={key: value})
+    if table == "interview":
+        return write_interview(tmp_path, interview={key: value})
+    first = {"name": "Grace Hopper", "email": "grace@analytical.example",
+             "conversation_point": "the billing event log", key: value}
+    return write_interview(tmp_path, interviewers=[first])
+
+
+@pytest.mark.parametrize(("value", "shown"), PLACEHOLDERS)
+def test_each_placeholder_form_is_refused_through_the_entry_point(tmp_path: Path, value: str,
+                                                                  shown: str) -> None:
+    from tests.test_cli import run
+
+    path = write_interview(tmp_path, interviewers=[
+        {"name": "Grace Hopper", "email": "grace@analytical.example", "conversation_point": value}])
+    result = run("preview", str(path))
+    assert result.returncode == 2
+    line = next(number for number, text in enumerate(path.read_text().splitlines(), start=1)
+                if text.startswith("conversation_point"))
+    assert result.stderr.startswith(
+        f"thanknote: {path}:{line}: [[interviewers]] #1 conversation_point: {shown!r} looks like "
+        "a placeholder"), result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(("table", "key", "label"), TEXT_FIELDS)
+def test_a_placeholder_is_refused_in_every_text_field(tmp_path: Path, table: str, key: str,
+                                                      label: str) -> None:
+    message = bad(_with_value(tmp_path, table, key, "[fill in]"))
+    assert f": {label}: '[fill in]' looks like a placeholder" in message
+
+
+@pytest.mark.parametrize("value", [
+    "Ada Lovelace <ada@example.com>", "see <https://ada.example/cv>", "I built a todo app",
+    "I worked at Exxon on the tax engine", "a...b", "I will insert the cache here"])
+def test_text_that_only_resembles_a_placeholder_is_accepted(tmp_path: Path, value: str) -> None:
+    load(write_interview(tmp_path, interview={"fit": value}))
+
+
+@pytest.mark.parametrize(("title", "relation"), [
+    ("Technical Recruiter", "recruiter"), ("Talent Acquisition Partner", "recruiter"),
+    ("Sourcer", "recruiter"), ("People Partner", "recruiter"),
+    ("Recruiting Coordinator", "coordinator"), ("Hiring Manager, Payments", "hiring-manager"),
+    ("Staff Engineer", "interviewer"), (None, "interviewer")])
+def test_relation_from_the_title(tmp_path: Path, title: str | None, relation: str) -> None:
+    person = {"name": "Grace Hopper", "email": "grace@analytical.example", "title": title,
+              "conversation_point": "the billing event log"}
+    (loaded,) = load(write_interview(tmp_path, interviewers=[person])).interviewers
+    assert loaded.relation == relation
+    assert loaded.relation_assumed == (relation != "interviewer")
+    explicit = load(write_interview(tmp_path, interviewers=[
+        dict(person, relation="hiring-manager")])).interviewers[0]
+    assert explicit.relation == "hiring-manager" and not explicit.relation_assumed

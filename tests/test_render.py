@@ -17,7 +17,9 @@ def test_default_template_writes_the_five_parts(tmp_path: Path) -> None:
     path = write_interview(tmp_path, interview={"follow_up_on": "2026-12-04"})
     grace, alan = render_notes(load(path))
     assert grace.to == "grace@analytical.example" and grace.name == "Grace Hopper"
-    assert grace.subject == "Thank you for our conversation about the Senior Backend Engineer role"
+    # The subject names the role and differs per reader.
+    assert grace.subject == "Senior Backend Engineer interview: thank you, Grace"
+    assert alan.subject == "Senior Backend Engineer interview: thank you, Alan"
     body = grace.body
     assert body.startswith("Dear Grace,\n")
     # 1. thanks for their time and this role
@@ -37,7 +39,7 @@ def test_default_template_writes_the_five_parts(tmp_path: Path) -> None:
 def test_new_information_paragraph_is_optional(tmp_path: Path) -> None:
     path = write_interview(tmp_path, interview={"new_information": None})
     note = render_notes(load(path))[0]
-    assert "wish I had mentioned" not in note.body
+    assert "webhooks" not in note.body
     assert "\n\n\n" not in note.body
 
 
@@ -120,3 +122,18 @@ def test_readable_date() -> None:
 
 def test_default_template_ships() -> None:
     assert default_template().read_text().startswith("Subject:")
+
+
+def test_a_placeholder_left_in_a_template_is_refused_with_its_line(tmp_path: Path) -> None:
+    """Every text a user writes is checked: the interview file's fields and their templates."""
+    template = tmp_path / "grace.txt"
+    template.write_text("Subject: Thank you\n\nDear {{ interviewer.first_name }},\n\n"
+                        "I enjoyed meeting the team at [company].\n")
+    path = write_interview(tmp_path)
+    from tests.test_cli import run
+
+    result = run("preview", str(path), "--template", str(template))
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"thanknote: {template}:5: '[company]' looks like a placeholder left in the template")
+    assert result.stdout == ""

@@ -11,14 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from thanknote.errors import AuthRequired, GuardRefusal, ThanknoteError
-from thanknote.guards import DEFAULT_MAX_SIMILARITY, GuardReport, PooledNote, run_checks
+from thanknote.guards import (
+    DEFAULT_MAX_SIMILARITY,
+    GuardReport,
+    PooledNote,
+    Refusal,
+    run_checks,
+)
 from thanknote.interrupt import Interrupted, NotStarted, Stopper
 from thanknote.message import Prepared, build
 from thanknote.model import Interview, InterviewFile
+from thanknote.names import WRONG_NAME, OtherInterview
+from thanknote.personal import PersonalReport
 from thanknote.render import Note
 from thanknote.senders.base import FAILED, UNKNOWN, FatalSenderError, Outcome, Outgoing, Sender
 from thanknote.sendlog import ON_TIME_HOURS, Claim, Latest, SendLog, Skip, decide
@@ -28,6 +36,8 @@ from thanknote.sendlog import ON_TIME_HOURS, Claim, Latest, SendLog, Skip, decid
 class GuardOptions:
     max_similarity: float = DEFAULT_MAX_SIMILARITY
     allow_similar: bool = False
+    allow_mention: frozenset[str] = frozenset()
+    """Companies or roles of other interviews that a note may name on purpose."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,13 @@ class Preparation:
     interview_file: InterviewFile
     prepared: tuple[Prepared, ...]
     report: GuardReport
+    personal: PersonalReport = field(default_factory=PersonalReport)
+    name_warnings: tuple[str, ...] = ()
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the user should read before sending (nothing here stops a send)."""
+        return [*self.personal.warnings, *self.name_warnings]
 
 
 def pooled(note: Note) -> PooledNote:
@@ -54,21 +71,40 @@ def check_notes(notes: Sequence[Note], log: SendLog | None, interview: Interview
 def refusal_message(report: GuardReport) -> str:
     lines = [f"refused: {len(report.refusals)} problem(s); nothing was sent"]
     for refusal in report.refusals:
-        lines.append(f"  {refusal.check}: {refusal.first.describe()} and "
-                     f"{refusal.second.describe()}: {refusal.reason}")
+        lines.append(f"  {refusal.check}: {refusal.describe()}: {refusal.reason}")
     return "\n".join(lines)
 
 
 def prepare(interview_file: InterviewFile, notes: Sequence[Note], *, log: SendLog | None,
             options: GuardOptions, now: datetime, raise_on_refusal: bool = True) -> Preparation:
-    """Build and verify every message, then run the body checks."""
+    """Build and verify every message, then run the body and name checks."""
+    from thanknote import names, personal
+
     candidate = interview_file.candidate
     prepared = tuple(build(note, sender_name=candidate.name, sender_address=candidate.email,
                            date=now) for note in notes)
     report = check_notes(notes, log, interview_file.interview, options)
+    named = names.check(interview_file, [(n.to, n.subject, n.body) for n in notes],
+                        _other_interviews(log, interview_file.interview), options.allow_mention)
+    by_address = {note.to: note for note in notes}
+    report.checks[WRONG_NAME] = [
+        Refusal(WRONG_NAME, pooled(by_address[problem.to]), None, problem.reason)
+        for problem in named.refusals]
     if raise_on_refusal and not report.ok:
         raise GuardRefusal(refusal_message(report))
-    return Preparation(interview_file, prepared, report)
+    return Preparation(interview_file, prepared, report, personal.measure(interview_file, notes),
+                       tuple(named.warnings))
+
+
+def _other_interviews(log: SendLog | None, interview: Interview) -> list[OtherInterview]:
+    """Every interview in the send log but this one, for the wrong-name check."""
+    if log is None:
+        return []
+    return [OtherInterview(logged.company, logged.role,
+                           f"{logged.starts_at.astimezone(logged.display_timezone):%d %b %Y}")
+            for logged in log.interviews()
+            if (logged.company, logged.role, logged.starts_at.astimezone(UTC).isoformat())
+            != interview.key]
 
 
 # -- timing ---------------------------------------------------------------------------------

@@ -61,6 +61,9 @@ MaxSimilarityOption = Annotated[float, typer.Option(
 AllowSimilarOption = Annotated[bool, typer.Option(
     "--allow-similar", help="Skip the near-identical check (identical and name-swapped "
     "bodies are still refused).")]
+AllowMentionOption = Annotated[list[str] | None, typer.Option(
+    "--allow-mention", help="Let the notes name this company or role of another interview in "
+    "the send log on purpose (repeatable).", show_default=False)]
 YesOption = Annotated[bool, typer.Option(
     "--yes", "-y", help="Do not ask for confirmation (required when standard input is not a "
     "terminal).")]
@@ -254,6 +257,7 @@ def preview(
     db: DbOption = None,
     max_similarity: MaxSimilarityOption = 0.5,
     allow_similar: AllowSimilarOption = False,
+    allow_mention: AllowMentionOption = None,
     follow_up: Annotated[bool, typer.Option(
         "--follow-up", help="The follow-up note instead (what 'thanknote followup' would "
         "send next, and what it replies to).")] = False,
@@ -262,7 +266,7 @@ def preview(
     from thanknote import preview as previewing
     from thanknote.batch import GuardOptions
 
-    options = GuardOptions(max_similarity, allow_similar)
+    options = GuardOptions(max_similarity, allow_similar, frozenset(allow_mention or ()))
     result: previewing.PreviewResult
     if follow_up:
         from thanknote.followups.rehearsal import preview_follow_up
@@ -430,13 +434,14 @@ class _Progress:
 
 def _request(file: Path, via: str, purpose: str, template: Path | None, db: Path | None,
              only: list[str] | None, resend: list[str] | None, max_similarity: float,
-             allow_similar: bool) -> Request:
+             allow_similar: bool, allow_mention: list[str] | None = None) -> Request:
     from thanknote.batch import GuardOptions
     from thanknote.workflow import Request
 
     return Request(path=file, via=via, purpose=purpose, template=template, db=db,
                    only=frozenset(only or ()), resend=frozenset(resend or ()),
-                   guards=GuardOptions(max_similarity, allow_similar))
+                   guards=GuardOptions(max_similarity, allow_similar,
+                                       frozenset(allow_mention or ())))
 
 
 @app.command()
@@ -450,12 +455,13 @@ def draft(
     resend: ResendOption = None,
     max_similarity: MaxSimilarityOption = 0.5,
     allow_similar: AllowSimilarOption = False,
+    allow_mention: AllowMentionOption = None,
 ) -> None:
     """Create one Gmail draft per interviewer (to read once more and send yourself)."""
     from thanknote import clock, workflow
 
     request = _request(file, "gmail", "draft", template, db, only, resend, max_similarity,
-                       allow_similar)
+                       allow_similar, allow_mention)
     ready = workflow.prepare_request(request, clock.now())
     _deliver(ready, "gmail", "draft", settings=None, yes=True, dry_run=dry_run,
              question=None, after=_calendar_hint(ready))
@@ -474,6 +480,7 @@ def send(
     resend: ResendOption = None,
     max_similarity: MaxSimilarityOption = 0.5,
     allow_similar: AllowSimilarOption = False,
+    allow_mention: AllowMentionOption = None,
     smtp_host: SmtpHostOption = "smtp.gmail.com",
     smtp_port: SmtpPortOption = None,
     smtp_security: SmtpSecurityOption = None,
@@ -491,7 +498,7 @@ def send(
     if via not in ("smtp", "gmail"):
         raise BadInput(f"--via must be smtp or gmail, not {via!r}")
     request = _request(file, via, "send", template, db, only, resend, max_similarity,
-                       allow_similar)
+                       allow_similar, allow_mention)
     settings = None
     if via == "smtp":
         settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile,
@@ -513,6 +520,10 @@ def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | N
     from thanknote.senders.preview import DryRunSender
 
     sender: Sender | None = None
+    for notice in ready.preparation.personal.notices:
+        typer.echo(f"assumed: {notice}", err=True)
+    for warning in ready.preparation.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     try:
         if dry_run:
             _print_plan(ready, "would draft" if purpose == "draft" else "would send",

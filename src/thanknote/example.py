@@ -27,30 +27,64 @@ duration_minutes = 90                     # optional, default 60
 follow_up_on = 2026-12-07
 # Who gets the follow-up note (a recruiter or an interviewer); optional,
 # default: the first interviewer.
-follow_up_with = "recruiter@analytical.example"
-# Why you fit the role, with a concrete example: shared by every note unless an
-# interviewer has their own.
-fit = """My five years running Postgres for a payments company map closely onto \
-what you described: last year I led the move of our ledger to logical \
-replication with zero downtime."""
-# Something you forgot to say or wish you had added (optional).
+follow_up_with = "tomas@analytical.example"
+# Why you fit the role, with a concrete example: shared by the notes to the
+# people you talked the work through with, unless one has their own.
+fit = """My five years running Postgres for a payments company are close to \
+this work: last year I led the move of our ledger to logical replication with \
+zero downtime."""
+# Something you forgot to say or wish you had added (optional; shared too).
 new_information = """I also maintain an open-source library for idempotent \
-webhooks, which touches the retry problems you mentioned."""
+webhooks, which handles the kind of retries a billing system lives with."""
 
-# One table per interviewer. The conversation point is what makes each note
-# personal: a sentence about what you discussed with this person.
+# One table per person you met. Give each one something of their own: the
+# conversation point, and where you can their own fit or new_information.
+# A note that shares most of its sentences with another gets a warning.
+#
+# conversation_point is written one of three ways:
+#   a phrase, no full stop:  "your plan to move billing onto an event log"
+#       -> "... and for our conversation about your plan to move billing ..."
+#   sentences ending in . or !, written into the note as they are:
+#       "We talked about your plan to move billing onto an event log."
+#   a question they asked you, ending in ?, quoted as theirs:
+#       "How would you test a migration like that?"
+#       -> "... and for asking me, "How would you test a migration like that?""
+#
+# relation (optional) shapes the note: "interviewer" (the default),
+# "hiring-manager", "recruiter" or "coordinator". A recruiter or coordinator is
+# thanked for arranging the day and guiding the process, and gets only their
+# own fit and new_information. Without it, a title such as "Technical
+# Recruiter" suggests one, and preview says what it assumed.
 [[interviewers]]
 name = "Grace Hopper"
 email = "grace@analytical.example"
 title = "Engineering Manager"             # optional
-conversation_point = "your plan to move billing onto an event log, and how you want to replay a month of invoices to test it"
+relation = "hiring-manager"
+conversation_point = """We talked about your plan to move billing onto an \
+event log, and how you want to replay a month of invoices to test it."""
+fit = """I have run that kind of replay: ahead of our ledger migration we \
+replayed six weeks of payments against the new schema and found two rounding \
+bugs that no test had caught."""
 
 [[interviewers]]
 name = "Alan Turing"
 email = "alan@analytical.example"
 title = "Staff Engineer"
-conversation_point = "the flaky settlement tests and your idea of recording production traffic to drive them"
-# An interviewer can have their own fit, new_information or template:
-# fit = "..."
+conversation_point = "How would you make the settlement tests stop failing at random?"
+new_information = """Since then I have thought more about your question: \
+recording a day of production traffic and replaying it in the test suite \
+would catch most of the ordering bugs we talked about."""
+
+[[interviewers]]
+name = "Tomás Ruiz"
+email = "tomas@analytical.example"
+title = "Technical Recruiter"
+relation = "recruiter"
+conversation_point = """You walked me through the relocation package and the \
+visa timeline, and answered every question I had about both."""
+new_information = """I have checked with my current employer: I could start \
+on the first of February, as you suggested, and my papers for the visa are \
+ready to file."""
+# An interviewer can also have their own template:
 # template = "notes/alan.txt"            # relative to this file
 '''

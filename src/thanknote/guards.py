@@ -70,9 +70,15 @@ class PooledNote:
 class Refusal:
     check: str
     first: PooledNote
-    second: PooledNote
+    second: PooledNote | None
+    """The other note of a refused pair; None for a check of one note (a wrong name)."""
     reason: str
     score: float | None = None
+
+    def describe(self) -> str:
+        if self.second is None:
+            return self.first.describe()
+        return f"{self.first.describe()} and {self.second.describe()}"
 
 
 @dataclass
@@ -114,10 +120,11 @@ def run_checks(new: Sequence[PooledNote], history: Iterable[PooledNote] = (), *,
         report.skipped[SIMILAR] = "--allow-similar"
     else:
         # A pair already refused as a copy is not reported a second time as similar.
-        copies = {frozenset((r.first.to, r.second.to)) for r in report.refusals}
+        copies = {frozenset((r.first.to, r.second.to)) for r in report.refusals
+                  if r.second is not None}
         report.checks[SIMILAR] = [
             r for r in near_identical(pool, max_similarity)
-            if frozenset((r.first.to, r.second.to)) not in copies]
+            if frozenset((r.first.to, r.second.to if r.second else "")) not in copies]
     return report
 
 
@@ -234,7 +241,8 @@ def name_swapped(notes: Sequence[PooledNote] | _Pool) -> list[Refusal]:
         "a mass email with a mail-merge greeting (give each person their own "
         "conversation_point)")
     # A pair already refused as identical is reported once, as identical.
-    return [r for r in refusals if normalise(r.first.body) != normalise(r.second.body)]
+    return [r for r in refusals
+            if r.second is None or normalise(r.first.body) != normalise(r.second.body)]
 
 
 def _words_of(tokens: Iterable[str]) -> frozenset[tuple[str, int]]:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from thanknote.addresses import address_problem, ascii_address, header_problem
 from thanknote.errors import BadInput
-from thanknote.model import Candidate, Interview, Interviewer, InterviewFile
+from thanknote.model import Candidate, Interview, Interviewer, InterviewFile, Relation
 
 DEFAULT_DURATION_MINUTES = 60
 DEFAULT_FOLLOW_UP_DAYS = 10
@@ -32,7 +32,6 @@ _INTERVIEWER_KEYS = {
     "name", "email", "title", "conversation_point", "fit", "new_information", "template",
     "relation",
 }
-_RELATIONS = ("interviewer", "hiring-manager", "recruiter", "coordinator")
 _TOP_KEYS = {"candidate", "interview", "interviewers"}
 
 
@@ -141,7 +140,7 @@ class _Parser:
                                        table=table, index=index, key=key)
 
     def _text(self, table: str, index: int, values: dict[str, Any], key: str, *,
-              required: bool, header: bool = False) -> str | None:
+              required: bool, header: bool = False, prose: bool = True) -> str | None:
         label = _label(table, index, key)
         if key not in values:
             if required:
@@ -158,8 +157,9 @@ class _Parser:
             raise self.reader.fail(label, "contains a NUL character (U+0000, often \\u0000 in "
                                    "TOML), which an email cannot carry; remove it",
                                    table=table, index=index, key=key)
-        if (placeholder := _placeholder(value)) is not None:
-            raise self.reader.fail(label, f"{placeholder!r} looks like a placeholder, not the "
+        # An address has its own rules: "{x}@example.com" is a real one.
+        if prose and (found := placeholder(value)) is not None:
+            raise self.reader.fail(label, f"{found!r} looks like a placeholder, not the "
                                    "text for this note; write what you mean to send",
                                    table=table, index=index, key=key)
         if header and (problem := header_problem(value)) is not None:
@@ -169,7 +169,7 @@ class _Parser:
 
     def _address(self, table: str, index: int, values: dict[str, Any], key: str, *,
                  required: bool) -> str | None:
-        value = self._text(table, index, values, key, required=required)
+        value = self._text(table, index, values, key, required=required, prose=False)
         if value is not None and (problem := address_problem(value)) is not None:
             raise self.reader.fail(_label(table, index, key), f"{value!r} {problem}",
                                    table=table, index=index, key=key)
@@ -246,24 +246,37 @@ class _Parser:
                         f"template file {template!r} not found (looked at {template_path}; "
                         "paths are relative to the interview file)",
                         table="interviewers", index=index, key="template")
-            relation = self._text("interviewers", index, entry, "relation", required=False)
-            if relation is not None and relation not in _RELATIONS:
-                raise self.reader.fail(f"[[interviewers]] #{index + 1} relation",
-                                       f"{relation!r} is not one of {', '.join(_RELATIONS)}",
-                                       table="interviewers", index=index, key="relation")
+            title = self._text("interviewers", index, entry, "title", required=False)
+            relation, assumed = self._relation(index, entry, title)
             people.append(Interviewer(
                 name=name,
                 email=email,
-                title=self._text("interviewers", index, entry, "title", required=False),
+                title=title,
+                relation=relation,
+                relation_assumed=assumed,
                 conversation_point=self._text("interviewers", index, entry,
                                               "conversation_point", required=True) or "",
                 fit=self._text("interviewers", index, entry, "fit", required=False),
                 new_information=self._text("interviewers", index, entry, "new_information",
                                            required=False),
                 template=template_path,
-                relation=relation or "interviewer",
             ))
         return tuple(people)
+
+    def _relation(self, index: int, entry: dict[str, Any],
+                  title: str | None) -> tuple[Relation, bool]:
+        """The interviewer's relation: as written, else suggested by the title, else interviewer."""
+        value = self._text("interviewers", index, entry, "relation", required=False)
+        if value is None:
+            suggested = relation_from_title(title)
+            return (suggested, True) if suggested is not None else (Relation.INTERVIEWER, False)
+        try:
+            return Relation(value.casefold()), False
+        except ValueError:
+            raise self.reader.fail(
+                f"[[interviewers]] #{index + 1} relation",
+                f"{value!r} is not one of {', '.join(relation.value for relation in Relation)}",
+                table="interviewers", index=index, key="relation") from None
 
     def _interview(self, interviewers: tuple[Interviewer, ...]) -> Interview:
         table = self._table("interview")
@@ -343,17 +356,57 @@ class _Parser:
         raise fail(f"must be a date-time such as 2026-11-25T14:00:00-05:00, not {_kind(value)}")
 
 
-_PLACEHOLDER = re.compile(r"^[.…\s]+$|\b(?:TODO|TBD|FIXME)\b|<[^<>\n]*>")
+_TITLE_RELATIONS = (
+    (re.compile(r"coordinator|scheduler", re.IGNORECASE), Relation.COORDINATOR),
+    (re.compile(r"recruit|talent|sourc(?:er|ing)|people partner", re.IGNORECASE),
+     Relation.RECRUITER),
+    (re.compile(r"hiring manager", re.IGNORECASE), Relation.HIRING_MANAGER),
+)
 
 
-def _placeholder(value: str) -> str | None:
-    """The part of ``value`` that is a placeholder ('...', 'TODO'), if any.
+def relation_from_title(title: str | None) -> Relation | None:
+    """The relation a title suggests ("Technical Recruiter": recruiter), if any."""
+    for pattern, relation in _TITLE_RELATIONS:
+        if title and pattern.search(title):
+            return relation
+    return None
+
+
+# What a template or an example leaves behind for the writer to fill in. Each
+# alternative is something no finished note says: angle, square or curly
+# brackets around words (an address or a link in angle brackets is real text),
+# the editor's markers in capitals, a run of x's, filler Latin, an instruction.
+_PLACEHOLDER = re.compile(
+    r"^[.…\s]+$"
+    r"|<(?![^<>]*(?:@|://))[^<>\n]*>"
+    r"|\[[^\[\]\n]*\]"
+    r"|\{[^{}\n]*\}"
+    r"|\b(?:TODO|TBD|TK|FIXME)\b"
+    r"|(?i:\bx{2,}\b)"
+    r"|(?i:\blorem\s+ipsum\b)"
+    r"|(?im:(?:^|(?<=[.!?:;(] ))insert\b[^.!?\n]{0,60}?\bhere\b)"
+    r"|(?i:\byour\s+name\b)")
+
+
+def placeholder(value: str) -> str | None:
+    """The part of ``value`` that is a placeholder ('...', 'TODO', '<fill in>'), if any.
 
     A note is read by a hiring manager: '...' copied from an example must not
-    go out as the candidate's "why I fit".
+    go out as the candidate's "why I fit", nor "[describe the project]" as
+    their conversation.
     """
+    # Most text has none of the markers: a few substring tests (in C) spare the
+    # full pattern, which a thousand-note batch would otherwise run on every body.
+    lowered = value.lower()
+    if (value.strip(".… \t\r\n") and not any(c in value for c in "<[{")
+            and not any(marker in lowered for marker in _MARKERS)
+            and not ("your" in lowered and "name" in lowered)):
+        return None
     match = _PLACEHOLDER.search(value)
     return match.group(0).strip() or value if match else None
+
+
+_MARKERS = ("todo", "tbd", "tk", "fixme", "xx", "lorem", "insert")
 
 
 def _kind(value: object) -> str:

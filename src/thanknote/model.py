@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 ON_TIME_HOURS = 24
@@ -28,6 +30,20 @@ class Candidate:
     signature: str
 
 
+class Relation(StrEnum):
+    """Who a reader is to the candidate; the default note is written for each kind."""
+
+    INTERVIEWER = "interviewer"
+    HIRING_MANAGER = "hiring-manager"
+    RECRUITER = "recruiter"
+    COORDINATOR = "coordinator"
+
+    @property
+    def arranges(self) -> bool:
+        """A recruiter or coordinator: thanked for the day and the process, not a technical talk."""
+        return self in (Relation.RECRUITER, Relation.COORDINATOR)
+
+
 @dataclass(frozen=True)
 class Interviewer:
     name: str
@@ -37,12 +53,17 @@ class Interviewer:
     fit: str | None = None
     new_information: str | None = None
     template: Path | None = None
-    relation: str = "interviewer"
-    """interviewer, hiring-manager, recruiter or coordinator."""
+    relation: Relation = Relation.INTERVIEWER
+    relation_assumed: bool = False
+    """True when the file gave no ``relation`` and the title suggested this one."""
 
     @property
     def first_name(self) -> str:
         return self.name.split()[0]
+
+    @property
+    def arranges(self) -> bool:
+        return self.relation.arranges
 
 
 @dataclass(frozen=True)
@@ -115,5 +136,9 @@ class InterviewFile:
     interviewers: tuple[Interviewer, ...]
 
     def interviewer(self, email: str) -> Interviewer | None:
-        wanted = email.casefold()
-        return next((i for i in self.interviewers if i.email.casefold() == wanted), None)
+        return self._by_address.get(email.casefold())
+
+    @cached_property
+    def _by_address(self) -> dict[str, Interviewer]:
+        # Asked once per note by the checks: a dictionary keeps a large batch linear.
+        return {person.email.casefold(): person for person in reversed(self.interviewers)}

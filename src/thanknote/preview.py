@@ -14,6 +14,7 @@ from thanknote.addresses import unicode_form
 from thanknote.batch import GuardOptions, Preparation
 from thanknote.guards import GuardReport
 from thanknote.paths import send_log_path
+from thanknote.personal import Measure
 from thanknote.render import render_notes
 from thanknote.senders.preview import EmlFileSender
 from thanknote.sendlog import SendLog
@@ -31,14 +32,17 @@ class PreviewResult:
         return self.preparation.report
 
     def as_json(self) -> dict[str, object]:
+        personal = self.preparation.personal
         return {
             "notes": [{"to": p.note.to, "name": p.note.name, "subject": p.note.subject,
-                       "body": p.note.body} for p in self.preparation.prepared],
+                       "body": p.note.body, **_figures(personal.of(p.note.to))}
+                      for p in self.preparation.prepared],
             "checks": [{"check": check, "ok": not refusals,
-                        "problems": [f"{r.first.describe()} / {r.second.describe()}: {r.reason}"
+                        "problems": [f"{r.describe()}: {r.reason}"
                                      for r in refusals]}
                        for check, refusals in self.report.checks.items()],
             "warnings": self.warnings,
+            "assumed": self.preparation.personal.notices,
         }
 
     def as_text(self) -> str:
@@ -58,14 +62,17 @@ class PreviewResult:
             note = item.note
             lines += ["", f"--- note {number} of {len(prepared)} " + "-" * 40,
                       f"To:      {note.label}", *_idna_notes(note.to, "         "),
-                      f"Subject: {note.subject}", "", note.body.rstrip()]
+                      f"Subject: {note.subject}"]
+            if (measure := self.preparation.personal.of(note.to)) is not None:
+                lines.append(f"({measure.relation}; {measure.words} words, personal share "
+                             f"{measure.personal_share:.2f})")
+            lines += ["", note.body.rstrip()]
         lines += ["", "--- checks " + "-" * 50,
                   f"ok       header safety: {len(prepared)} message(s), one recipient each"]
         for check, refusals in self.report.checks.items():
             if refusals:
                 for refusal in refusals:
-                    lines.append(f"REFUSED  {check}: {refusal.first.describe()} and "
-                                 f"{refusal.second.describe()}: {refusal.reason}")
+                    lines.append(f"REFUSED  {check}: {refusal.describe()}: {refusal.reason}")
             else:
                 lines.append(f"ok       {check}")
         for check, why in self.report.skipped.items():
@@ -73,11 +80,20 @@ class PreviewResult:
         lines.append(f"ok       send log: compared with {self.history_count} earlier note(s) "
                      "of this interview" if self.history_count else
                      "ok       send log: no earlier notes for this interview")
+        for notice in self.preparation.personal.notices:
+            lines.append(f"assumed  {notice}")
         for warning in self.warnings:
             lines.append(f"warning  {warning}")
         for path in self.written:
             lines.append(f"wrote    {path}")
         return "\n".join(lines)
+
+
+def _figures(measure: Measure | None) -> dict[str, object]:
+    if measure is None:
+        return {}
+    return {"relation": measure.relation, "words": measure.words,
+            "personal_share": measure.personal_share}
 
 
 def _idna_notes(address: str, indent: str) -> list[str]:
@@ -109,7 +125,8 @@ def preview(path: Path, *, template: Path | None, db: Path | None, options: Guar
     finally:
         if log is not None:
             log.close()
-    result = PreviewResult(preparation, sum(1 for r in history if r.to.casefold() not in fresh))
+    result = PreviewResult(preparation, sum(1 for r in history if r.to.casefold() not in fresh),
+                           warnings=list(preparation.warnings))
     if look_alike is not None:
         result.warnings.append(f"send would refuse: {look_alike}")
     interview = interview_file.interview

@@ -8,11 +8,14 @@ that :mod:`thanknote.message` checks like every other header value.
 
 from __future__ import annotations
 
+import re
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from thanknote.errors import BadInput
 from thanknote.model import Interviewer, InterviewFile, ReadableDate
@@ -73,6 +76,62 @@ def _sentence(value: object) -> str:
     return text
 
 
+class PointKind(StrEnum):
+    """How a conversation point is written, which decides how a template may use it."""
+
+    PHRASE = "phrase"
+    """No closing . ! or ?: words that go inside the template's sentence."""
+    SENTENCES = "sentences"
+    """One or more sentences, written into the note as they are."""
+    QUESTION = "question"
+    """One question the reader asked, quoted as theirs."""
+
+
+_CLOSERS = "\"'”’)]"
+_SENTENCE_BREAK = re.compile(r"[.!?][\"'”’)]*\s+\S")
+_REPORTED = re.compile(r"(?i)^(?:when\s+)?you\s+asked\b")
+
+
+def point_kind(value: object) -> PointKind:
+    """Phrase, sentences or question, from how the text ends (see :class:`PointKind`)."""
+    text = str(value).strip().rstrip(_CLOSERS)
+    if not text or text[-1] not in ".!?…":
+        return PointKind.PHRASE
+    if (text.endswith("?") and not _SENTENCE_BREAK.search(text)
+            and not _REPORTED.match(str(value).strip())):
+        return PointKind.QUESTION
+    return PointKind.SENTENCES
+
+
+_LEADING_WORDS = frozenset((
+    "a", "an", "the", "your", "our", "my", "their", "his", "her", "its", "this", "that",
+    "these", "those", "how", "why", "what", "when", "where", "whether", "which", "who", "some"))
+
+
+def _phrase(value: object) -> str:
+    """A phrase ready to go inside a sentence: no trailing comma, a leading 'The' lowered."""
+    text = str(value).strip().rstrip(",;:").rstrip()
+    first, _, rest = text.partition(" ")
+    if first.casefold() in _LEADING_WORDS and first[:1].isupper() and first[1:].islower():
+        text = first.lower() + (" " + rest if rest else "")
+    return text
+
+
+def _aside(value: object) -> str:
+    """New information: sentences as written, a phrase inside a sentence of its own."""
+    if point_kind(value) == PointKind.PHRASE:
+        return f"I should also have mentioned {_phrase(value)}."
+    return str(value).strip()
+
+
+def _and_list(values: object) -> str:
+    """'Grace', 'Grace and Alan', 'Grace, Alan and Priya'."""
+    items = [str(value) for value in values]  # type: ignore[attr-defined]
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _environment() -> jinja2.Environment:
     import jinja2
 
@@ -84,6 +143,10 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     environment.filters["sentence"] = _sentence
+    environment.filters["phrase"] = _phrase
+    environment.filters["and_list"] = _and_list
+    environment.filters["aside"] = _aside
+    environment.filters["kind"] = point_kind
     return environment
 
 
@@ -92,6 +155,7 @@ class Template:
     path: Path
     subject: jinja2.Template
     body: jinja2.Template
+    source: str = ""
 
     def render(self, variables: dict[str, Any]) -> tuple[str, str]:
         import jinja2
@@ -103,13 +167,33 @@ class Template:
             raise BadInput(f"{self.path}:{_template_line(error, self.path)}: "
                            f"{_undefined_words(error.message or str(error))}",
                            hint="the variables are: candidate, interview, interviewer, fit, "
-                           "new_information, conversation_point, follow_up_on") from None
+                           "new_information, conversation_point, point_kind, follow_up_on, "
+                           "colleagues, interviewers") from None
         except jinja2.TemplateError as error:
             raise BadInput(f"{self.path}:{_template_line(error, self.path)}: {error}") from None
         except Exception as error:  # whatever a template's own expressions raise (1/0, ...)
             raise BadInput(f"{self.path}:{_template_line(error, self.path)}: "
                            f"{type(error).__name__}: {error}") from None
-        return subject, _tidy(body)
+        body = _tidy(body)
+        self._refuse_placeholders(subject, body)
+        return subject, body
+
+    def _refuse_placeholders(self, subject: str, body: str) -> None:
+        """A template's own text left unfinished ('[company]', 'TODO') must not go out.
+
+        The interview file's values were checked when it was read; what is found
+        here was written in the template, so the message points at its line.
+        """
+        from thanknote.loader import placeholder
+
+        for text in (subject, body):
+            if (found := placeholder(text)) is None:
+                continue
+            line = next((number for number, written in
+                         enumerate(self.source.splitlines(), start=1) if found in written), None)
+            if line is not None:  # not in the template's text: it came from a checked value
+                raise BadInput(f"{self.path}:{line}: {found!r} looks like a placeholder left in "
+                               "the template; write the text the note should say")
 
 
 _VARIABLES = {"Interviewer": "interviewer", "Interview": "interview", "Candidate": "candidate"}
@@ -193,17 +277,11 @@ def _compile(path: Path, _mtime: int, _size: int) -> Template:
             environment.make_globals(None), None)
     except jinja2.TemplateSyntaxError as error:
         raise BadInput(f"{path}:{error.lineno}: template syntax error: {error.message}") from None
-    return Template(path=path, subject=subject, body=body)
+    return Template(path=path, subject=subject, body=body, source=source)
 
 
 def render_notes(interview_file: InterviewFile, *, template: Path | None = None) -> list[Note]:
     """One thank-you note per interviewer; an interviewer's own template wins over ``template``."""
-    interview = interview_file.interview
-    common = {
-        "candidate": interview_file.candidate,
-        "interview": interview,
-        "follow_up_on": ReadableDate.of(interview.follow_up_on),
-    }
     notes = []
     shared = template or default_template(THANK_YOU)
     compiled: dict[Path, Template] = {}  # looked up once per batch, not once per note
@@ -211,11 +289,27 @@ def render_notes(interview_file: InterviewFile, *, template: Path | None = None)
         chosen = person.template or shared
         if chosen not in compiled:
             compiled[chosen] = load_template(chosen)
-        variables = dict(common, interviewer=person, **resolved_fields(interview_file, person))
-        subject, body = compiled[chosen].render(variables)
+        subject, body = compiled[chosen].render(note_variables(interview_file, person))
         notes.append(Note(kind=THANK_YOU, to=person.email, name=person.name, title=person.title,
                           subject=subject, body=body, template=str(chosen)))
     return notes
+
+
+def note_variables(interview_file: InterviewFile, person: Interviewer,
+                   **overrides: Any) -> dict[str, Any]:
+    """What a thank-you template sees when it writes to ``person``."""
+    interview = interview_file.interview
+    variables: dict[str, Any] = {
+        "candidate": interview_file.candidate,
+        "interview": interview,
+        "follow_up_on": ReadableDate.of(interview.follow_up_on),
+        "interviewer": person,
+        "interviewers": interview_file.interviewers,
+        "colleagues": colleague_names(interview_file, person),
+        **resolved_fields(interview_file, person),
+    }
+    variables.update(overrides)
+    return variables
 
 
 def resolved_fields(interview_file: InterviewFile, person: Interviewer) -> dict[str, Any]:
@@ -224,4 +318,81 @@ def resolved_fields(interview_file: InterviewFile, person: Interviewer) -> dict[
         "fit": person.fit or interview.fit or "",
         "new_information": person.new_information or interview.new_information or "",
         "conversation_point": person.conversation_point,
+        "point_kind": point_kind(person.conversation_point),
     }
+
+
+def colleague_names(interview_file: InterviewFile, person: Interviewer) -> Colleagues:
+    """The others this reader's note may name: who interviewed, not who arranged.
+
+    First names, or full names for people who share a first name, so that a
+    recruiter reads "meeting Grace and Alan" and never two Alans.
+    """
+    return Colleagues(_names_to_call(interview_file.interviewers), person.email)
+
+
+class Colleagues(Sequence[str]):
+    """The names a note may call the reader's colleagues by, listed only when a template asks.
+
+    A template mostly asks how many there are; a thousand-note batch must not
+    build a thousand-name list per note to answer that.
+    """
+
+    def __init__(self, everyone: tuple[tuple[str, str], ...], reader: str) -> None:
+        self._everyone = everyone
+        self._reader = reader
+        self._listed: list[str] | None = None
+
+    def _names(self) -> list[str]:
+        if self._listed is None:
+            self._listed = [name for email, name in self._everyone if email != self._reader]
+        return self._listed
+
+    def __len__(self) -> int:
+        if self._listed is not None:
+            return len(self._listed)
+        return len(self._everyone) - (self._reader in _addresses(self._everyone))
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        return self._names()[index]
+
+    def __repr__(self) -> str:
+        return repr(self._names())
+
+
+_last_addresses: list[tuple[tuple[tuple[str, str], ...], frozenset[str]]] = []
+
+
+def _addresses(everyone: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    for known, addresses in _last_addresses:
+        if known is everyone:
+            return addresses
+    addresses = frozenset(email for email, _name in everyone)
+    _last_addresses[:] = [(everyone, addresses)]
+    return addresses
+
+
+_last_names_to_call: list[tuple[tuple[Interviewer, ...], tuple[tuple[str, str], ...]]] = []
+
+
+def _names_to_call(interviewers: tuple[Interviewer, ...]) -> tuple[tuple[str, str], ...]:
+    """(address, name to call them by) of every interviewer who is not a recruiter or coordinator.
+
+    Worked out once per file (kept for the last file asked about, matched by
+    identity, since hashing a thousand interviewers per note would cost more).
+    """
+    from collections import Counter
+
+    for known, names in _last_names_to_call:
+        if known is interviewers:
+            return names
+    met = [person for person in interviewers if not person.arranges]
+    firsts = Counter(person.first_name.casefold() for person in met)
+    names = tuple((person.email, person.first_name if firsts[person.first_name.casefold()] == 1
+                   else person.name) for person in met)
+    _last_names_to_call[:] = [(interviewers, names)]
+    return names
