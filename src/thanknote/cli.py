@@ -376,6 +376,10 @@ def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run
     summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
     where = f"; log: {ready.log.path}" if ready.log is not None and not dry_run else ""
     typer.echo(f"{summary or 'nothing to do'}{where}")
+    if result.interrupted:
+        typer.echo("thanknote: interrupted (Ctrl-C); the log has each note's state, and a "
+                   "rerun delivers only what is left", err=True)
+        raise typer.Exit(130)
     if result.stopped:
         typer.echo(f"thanknote: stopped: {result.stopped}", err=True)
         if result.stop_hint:
