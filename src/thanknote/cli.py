@@ -198,9 +198,11 @@ def init(
         return
     if me is not None:
         raise BadInput("--me only applies with --from INVITE")
-    from thanknote.example import EXAMPLE
+    from thanknote.example import example_for
 
-    text = EXAMPLE if profile is None else writer.without_candidate(EXAMPLE, profile_file)
+    text = example_for(str(path))
+    if profile is not None:
+        text = writer.without_candidate(text, profile_file)
     writer.write_new(path, text)
     typer.echo(f"wrote {path}; edit it, then run: thanknote preview {path}")
 
