@@ -568,6 +568,22 @@ def test_second_followup_a_week_later_then_none(
     assert [r["status"] for r in follow_up_rows()] == ["sent", "sent"]
 
 
+def test_a_second_followup_goes_to_whoever_got_the_first(
+        sent_interview: Path, smtp: list[str], smtp_starttls_server: SMTPTestServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    first = invoke("followup", str(sent_interview), *smtp, "--yes", "--to", GRACE)
+    assert first.exit_code == 0, first.output
+    _, first_follow_up = smtp_starttls_server.messages_to(GRACE)
+    monkeypatch.setenv("THANKNOTE_NOW", "2026-12-16T10:00:00-05:00")
+    second = invoke("followup", str(sent_interview), *smtp, "--yes")
+    assert second.exit_code == 0, second.output
+    assert smtp_starttls_server.messages_to(RECRUITER) == []
+    _, _, received = smtp_starttls_server.messages_to(GRACE)
+    message = received.parsed()
+    assert message["In-Reply-To"] == first_follow_up.parsed()["Message-ID"]
+    assert "Wednesday, December 9" in message.get_content()
+
+
 @pytest.mark.parametrize("status, via, expected", [
     ("drafted", "gmail", "was already drafted"),
     ("unknown", "smtp", "may already have gone out"),

@@ -199,7 +199,8 @@ def plan(interview_file: InterviewFile, history: History, request: FollowUpReque
     interview = interview_file.interview
     records = history.records
     sent = delivered(records)
-    recipient = request.to or interview.follow_up_with
+    # A second follow-up answers the first: by default it goes to whoever got that one.
+    recipient = request.to or (sent[-1].latest.to if sent else interview.follow_up_with)
     if request.to is not None and not is_valid_address(request.to):
         raise BadInput(f"--to {request.to!r} is not a valid email address")
     person = interview_file.interviewer(recipient)
@@ -232,9 +233,12 @@ def plan(interview_file: InterviewFile, history: History, request: FollowUpReque
     if problem is not None:
         problems.append(problem)
     thread = thread_for(records, sent, to=to, number=number, via=via)
-    note = render_follow_up(interview_file, to=request.to, template=request.template,
+    # "Since my note of ..." only to the person who had that note.
+    earlier = sent[0] if number > 1 and sent else None
+    note = render_follow_up(interview_file, to=to, template=request.template,
                             number=number, thread=thread,
-                            previous_on=sent[0].on if number > 1 and sent else None)
+                            previous_on=earlier.on if earlier is not None
+                            and earlier.latest.to.casefold() == to.casefold() else None)
     if redo and latest is not None:
         # The same message again: a copy that did arrive is shown once by mail clients.
         note = replace(note, message_id=latest.message_id)
