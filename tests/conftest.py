@@ -3,7 +3,8 @@
 No test reads or writes the real home directory: HOME, the XDG directories,
 the send log, the Gmail and Microsoft tokens and the working directory all point
 into ``tmp_path``; the system keyring is replaced by keyring's "none" back end.
-Backoff sleeps are switched off (the attempts still happen).
+Backoff waits are recorded instead of slept (the attempts, the delays and their
+announcements still happen).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from thanknote import retry
 
 pytest_plugins = ["tests.smtp_server", "tests.gmail_server", "tests.microsoft_server",
                   "tests.xoauth2_server"]
@@ -37,7 +40,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("THANKNOTE_MICROSOFT_TOKEN", str(tmp_path / "microsoft-token.json"))
     # Never the user's own keyring: tests that need one choose tests.keyring_backend.
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    monkeypatch.setenv("THANKNOTE_NO_BACKOFF", "1")
+    monkeypatch.setenv("THANKNOTE_NO_BACKOFF", "1")  # for subprocesses
+    retry.set_testing(True)  # waits are computed and announced, not slept
     # Shortly after the example interview ended: on time for a send.
     monkeypatch.setenv("THANKNOTE_NOW", "2026-11-25T17:00:00-05:00")
     monkeypatch.chdir(tmp_path)

@@ -15,6 +15,8 @@ the static discovery document has ``rootUrl="https://gmail.googleapis.com/"``,
     POST /gmail/v1/users/me/drafts?alt=json              drafts.create
     POST /gmail/v1/users/me/drafts/send?alt=json         drafts.send
     GET  /gmail/v1/users/me/drafts/{id}?alt=json         drafts.get (+ &format=raw etc.)
+    GET  /gmail/v1/users/me/drafts?q=...&alt=json        drafts.list (q: rfc822msgid: only)
+    DELETE /gmail/v1/users/me/drafts/{id}                drafts.delete
     POST /gmail/v1/users/me/messages/send?alt=json       messages.send
 
 Media uploads (``media_body=``) can NOT be pointed here: the client builds their URL from
@@ -62,8 +64,8 @@ import pytest
 GMAIL_COMPOSE_SCOPE = "https://www.googleapis.com/auth/gmail.compose"
 
 #: Names accepted by :meth:`FakeGmail.script`.
-SCRIPTABLE = frozenset({"drafts.create", "drafts.send", "drafts.get", "messages.send", "token",
-                        "users.getProfile"})
+SCRIPTABLE = frozenset({"drafts.create", "drafts.send", "drafts.get", "drafts.list",
+                        "drafts.delete", "messages.send", "token", "users.getProfile"})
 
 _STATUS_TEXT = {
     400: "FAILED_PRECONDITION",
@@ -112,12 +114,18 @@ _REASON_DOMAIN = {
 class Fault:
     """One scripted answer for the next matching request. Build with the classmethods."""
 
-    kind: str  # "status" | "after_effect" | "drop" | "drop_after_effect" | "stall"
+    kind: str  # "status" | "after_effect" | "drop" | "drop_after_effect" | "stall" | "answer"
     code: int | None = None
     reason: str | None = None
     message: str | None = None
     retry_after: int | str | None = None
     seconds: float = 0.0
+    body: bytes = b""
+
+    @classmethod
+    def answer(cls, body: bytes, code: int = 200) -> Fault:
+        """Answer ``code`` with exactly ``body`` (e.g. not JSON); the request has no effect."""
+        return cls("answer", code, body=body)
 
     @classmethod
     def status(
@@ -157,9 +165,20 @@ class Fault:
         drop it; no effect. Use with a client timeout shorter than ``seconds``."""
         return cls("stall", seconds=seconds)
 
+    @classmethod
+    def trickle(cls, seconds: float = 30.0) -> Fault:
+        """Answer 200 one byte of body every 0.1 s for ``seconds`` (never a whole answer);
+        no effect. Each byte comes well within any socket timeout."""
+        return cls("trickle", seconds=seconds)
+
+    @classmethod
+    def stall_after_effect(cls, seconds: float = 30.0) -> Fault:
+        """Perform the real effect, then hold the answer for ``seconds`` and drop it."""
+        return cls("stall_after_effect", seconds=seconds)
+
     @property
     def performs_effect(self) -> bool:
-        return self.kind in ("after_effect", "drop_after_effect")
+        return self.kind in ("after_effect", "drop_after_effect", "stall_after_effect")
 
 
 def google_error(code: int, reason: str | None = None, message: str | None = None) -> dict:
@@ -520,6 +539,25 @@ class FakeGmail:
             if rec.query.get("format") == "raw":
                 message["raw"] = base64.urlsafe_b64encode(raw).decode()
             return 200, {"id": draft_id, "message": message}
+        if endpoint == "drafts.list":
+            query = rec.query.get("q", "")
+            with self.lock:
+                matching = [d for d, raw in self.drafts.items() if _matches(query, raw)]
+                listed = [{"id": d, "message": {"id": self._draft_meta[d]["message_id"],
+                                                "threadId": self._draft_meta[d]["thread_id"]}}
+                          for d in matching]
+            answer: dict[str, Any] = {"resultSizeEstimate": len(listed)}
+            if listed:
+                answer["drafts"] = listed
+            return 200, answer
+        if endpoint == "drafts.delete":
+            draft_id = path_args["id"]
+            with self.lock:
+                if draft_id not in self.drafts:
+                    return 404, google_error(404, "notFound")
+                del self.drafts[draft_id]
+                del self._draft_meta[draft_id]
+            return 204, None
         if endpoint == "messages.send":
             raw = self._raw_from(body)
             n = self._new_ids()
@@ -652,6 +690,17 @@ class FakeGmail:
         return 302, None, {"Location": redirect_uri + sep + urllib.parse.urlencode(params)}
 
 
+def _matches(query: str, raw: bytes) -> bool:
+    """Gmail search, as far as thanknote uses it: ``rfc822msgid:ID`` (brackets optional)."""
+    import email
+
+    operator, _, wanted = query.strip().partition(":")
+    if operator != "rfc822msgid" or not wanted:
+        raise _Answer(400, google_error(400, "invalidArgument", f"unsupported query {query!r}"))
+    found = email.message_from_bytes(raw).get("Message-ID", "")
+    return found.strip().strip("<>") == wanted.strip().strip("<>")
+
+
 def _route(method: str, path: str) -> tuple[str | None, dict[str, str]]:
     if path == "/token":
         return ("token" if method == "POST" else None), {}
@@ -668,6 +717,10 @@ def _route(method: str, path: str) -> tuple[str | None, dict[str, str]]:
         return "drafts.send", args
     if method == "GET" and len(rest) == 2 and rest[0] == "drafts":
         return "drafts.get", {**args, "id": rest[1]}
+    if method == "GET" and rest == ["drafts"]:
+        return "drafts.list", args
+    if method == "DELETE" and len(rest) == 2 and rest[0] == "drafts":
+        return "drafts.delete", {**args, "id": rest[1]}
     if method == "POST" and rest == ["messages", "send"]:
         return "messages.send", args
     if method == "GET" and rest == ["profile"]:
@@ -717,6 +770,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._headers_buffer.append(b"\r\n" + data)  # headers + body in one write
         self.flush_headers()
 
+    def _send_bytes(self, status: int, data: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self._headers_buffer.append(b"\r\n" + data)
+        self.flush_headers()
+
     def _drop(self) -> None:
         self.close_connection = True  # nothing written; socket closed after return
 
@@ -758,6 +818,24 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if fault.kind == "stall":
                 owner._closing.wait(fault.seconds)
                 raise _Drop
+            if fault.kind == "stall_after_effect":
+                owner._effect(endpoint, rec, path_args)
+                owner._closing.wait(fault.seconds)
+                raise _Drop
+            if fault.kind == "trickle":
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json; charset=UTF-8")
+                self.send_header("Content-Length", str(10 * int(fault.seconds * 10) + 10))
+                self.end_headers()
+                for _ in range(int(fault.seconds * 10)):
+                    if owner._closing.wait(0.1):
+                        break
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                raise _Drop
+            if fault.kind == "answer":
+                self._send_bytes(fault.code or 200, fault.body)
+                return
             if fault.performs_effect:
                 owner._effect(endpoint, rec, path_args)
             if fault.kind in ("drop", "drop_after_effect"):

@@ -461,7 +461,7 @@ class SMTPTestServer:
     * ``"ssl"``: implicit TLS from the first byte (port-465 style); AUTH
       required by default.
     * ``"none"``: plaintext; AUTH offered over plaintext, required only if
-      ``auth_required=True``.
+      ``auth_required=True``; not offered at all with ``offer_auth=False``.
 
     Faults are matched by recipient address (case-insensitively), apply in
     the order they were scripted, and are consumed ``times`` times
@@ -479,6 +479,7 @@ class SMTPTestServer:
         username: str = DEFAULT_USERNAME,
         password: str = DEFAULT_PASSWORD,
         auth_required: bool | None = None,
+        offer_auth: bool = True,
     ) -> None:
         if mode not in ("starttls", "ssl", "none"):
             raise ValueError(f"unknown mode {mode!r}")
@@ -490,6 +491,8 @@ class SMTPTestServer:
         self.username = username
         self.password = password
         self.auth_required = mode != "none" if auth_required is None else auth_required
+        self.offer_auth = offer_auth
+        """False: a "none" server that does not offer AUTH at all (a plain local relay)."""
 
         self._lock = threading.Lock()
         # Condition on the same lock so wait_for_message sees _record atomically.
@@ -694,7 +697,7 @@ class SMTPTestServer:
         return _RecordingSMTP(
             self._handler,
             session_id=session_id,
-            auth_without_starttls=self.mode != "starttls",
+            auth_without_starttls=self.mode != "starttls" and self.offer_auth,
             loop=loop,
             hostname=_SERVER_NAME,
             tls_context=self._server_tls if self.mode == "starttls" else None,

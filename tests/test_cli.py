@@ -34,6 +34,15 @@ def test_init_writes_an_example_that_previews(tmp_path: Path) -> None:
     assert invoke("preview", str(written)).exit_code == 0
 
 
+def test_init_at_another_path_names_that_file_in_its_preview_hint(tmp_path: Path) -> None:
+    result = subprocess.run([thanknote_executable(), "init", "plain.toml"], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    written = (tmp_path / "plain.toml").read_text()
+    assert "#     thanknote preview plain.toml\n" in written
+    assert "thanknote preview interview.toml" not in written
+
+
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     target = tmp_path / "mine.toml"
     target.write_text("keep me")

@@ -125,6 +125,41 @@ def test_no_password_anywhere(smtp_starttls_server: SMTPTestServer, tmp_path: Pa
     assert "fix: store it with `thanknote login smtp --smtp-host 127.0.0.1" in done.stdout
 
 
+def test_a_local_relay_without_auth_needs_no_password(tmp_path: Path) -> None:
+    path = str(write_interview(tmp_path))
+    with SMTPTestServer("none", offer_auth=False) as server:
+        options = ["--via", "smtp", "--smtp-host", server.host, "--smtp-port",
+                   str(server.port), "--smtp-security", "none"]
+        done = doctor(path, *options, password=None)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "ok       smtp login: no login (none asked)" in lines(done)
+        assert not [line for line in lines(done) if line.startswith("problem")]
+        assert "ok       smtp quit: the server closed the session (221)" in lines(done)
+        # ...which is what a send with the same options does.
+        environment = {k: v for k, v in os.environ.items() if k != "THANKNOTE_SMTP_PASSWORD"}
+        sent = subprocess.run([thanknote_executable(), "send", path, *options, "--yes"],
+                              capture_output=True, text=True, env=environment, timeout=60,
+                              check=False)
+        assert sent.returncode == 0, sent.stderr
+        assert len(server.messages) == 2 and server.logins == 0
+
+
+def test_a_local_relay_offering_auth_without_a_password_warns(
+        smtp_plain_server: SMTPTestServer, tmp_path: Path) -> None:
+    server = smtp_plain_server
+    done = doctor(str(write_interview(tmp_path)), "--via", "smtp", "--smtp-host", server.host,
+                  "--smtp-port", str(server.port), "--smtp-security", "none", password=None)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (f"warning  smtp login: no login: 127.0.0.1:{server.port} offers AUTH, but with "
+            "--smtp-security none and no THANKNOTE_SMTP_PASSWORD a send does not log in"
+            ) in lines(done)
+    with_password = doctor(str(write_interview(tmp_path)), "--via", "smtp", "--smtp-host",
+                           server.host, "--smtp-port", str(server.port), "--smtp-security",
+                           "none")
+    assert with_password.returncode == 0, with_password.stdout
+    assert "ok       smtp login: ada@example.com logged in" in with_password.stdout
+
+
 @pytest.mark.parametrize(("args", "words"), [
     (["--via", "fax"], "--via must be smtp or gmail, not 'fax'"),
     (["--via", "smtp"], "doctor needs the SMTP login"),

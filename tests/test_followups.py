@@ -568,6 +568,22 @@ def test_second_followup_a_week_later_then_none(
     assert [r["status"] for r in follow_up_rows()] == ["sent", "sent"]
 
 
+def test_a_second_followup_goes_to_whoever_got_the_first(
+        sent_interview: Path, smtp: list[str], smtp_starttls_server: SMTPTestServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    first = invoke("followup", str(sent_interview), *smtp, "--yes", "--to", GRACE)
+    assert first.exit_code == 0, first.output
+    _, first_follow_up = smtp_starttls_server.messages_to(GRACE)
+    monkeypatch.setenv("THANKNOTE_NOW", "2026-12-16T10:00:00-05:00")
+    second = invoke("followup", str(sent_interview), *smtp, "--yes")
+    assert second.exit_code == 0, second.output
+    assert smtp_starttls_server.messages_to(RECRUITER) == []
+    _, _, received = smtp_starttls_server.messages_to(GRACE)
+    message = received.parsed()
+    assert message["In-Reply-To"] == first_follow_up.parsed()["Message-ID"]
+    assert "Wednesday, December 9" in message.get_content()
+
+
 @pytest.mark.parametrize("status, via, expected", [
     ("drafted", "gmail", "was already drafted"),
     ("unknown", "smtp", "may already have gone out"),
@@ -638,11 +654,75 @@ def test_sending_without_a_terminal_needs_yes(sent_interview: Path, smtp: list[s
     assert smtp_starttls_server.messages_to(RECRUITER) == []
 
 
-def test_a_closed_interview_warns(sent_interview: Path, smtp: list[str]) -> None:
-    assert invoke("followups", "--done", str(sent_interview)).exit_code == 0
-    result = invoke("followup", str(sent_interview), *smtp, "--dry-run")
-    assert result.exit_code == 0
-    assert "this interview was closed (followups --done)" in result.stderr
+def script(*args: str, now: str) -> subprocess.CompletedProcess[str]:
+    """The installed ``thanknote`` with the clock pinned at ``now``."""
+    return subprocess.run([thanknote_executable(), *args], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "THANKNOTE_NOW": now})
+
+
+def test_a_closed_interview_refuses_a_followup_until_reopened(
+        sent_interview: Path, smtp: list[str], smtp_starttls_server: SMTPTestServer) -> None:
+    path = str(sent_interview)
+    first = script("followup", path, *smtp, "--to", GRACE, "--yes",
+                   now="2026-12-08T10:00:00-05:00")
+    assert first.returncode == 0, first.stderr
+    assert len(smtp_starttls_server.messages_to(GRACE)) == 2
+    done = script("followups", "--done", path, now="2026-12-09T10:00:00-05:00")
+    assert done.returncode == 0, done.stderr
+    rows = follow_up_rows()
+    for args in (("--yes",), ("--yes", "--resend"), ("--dry-run",)):
+        refused = script("followup", path, *smtp, "--to", GRACE, *args,
+                         now="2026-12-16T10:00:00-05:00")
+        assert refused.returncode == 3, (args, refused.stdout, refused.stderr)
+        assert ("refused: this interview was closed on Wed 09 Dec 2026 10:00 UTC-05:00 "
+                "(followups --done: an answer came)") in refused.stderr
+        assert f"reopen it first: thanknote followups --reopen {path}" in refused.stderr
+        assert "sent" not in refused.stdout
+    assert len(smtp_starttls_server.messages_to(GRACE)) == 2
+    assert follow_up_rows() == rows
+    reopened = script("followups", "--reopen", path, now="2026-12-16T10:00:00-05:00")
+    assert reopened.returncode == 0, reopened.stderr
+    assert "reopened Analytical Engines Ltd / Senior Backend Engineer (closed on Wed 09 Dec " \
+        "2026 10:00 UTC-05:00)" in reopened.stdout
+    assert "second-due" in reopened.stdout
+    second = script("followup", path, *smtp, "--to", GRACE, "--yes",
+                    now="2026-12-16T10:05:00-05:00")
+    assert second.returncode == 0, second.stderr
+    assert "1 sent" in second.stdout
+    assert len(smtp_starttls_server.messages_to(GRACE)) == 3
+    again = script("followups", "--reopen", path, now="2026-12-16T10:06:00-05:00")
+    assert again.returncode == 0 and "was not closed; nothing to reopen" in again.stdout
+
+
+def test_the_agenda_follows_the_file_as_followup_does(sent_interview: Path, smtp: list[str],
+                                                      tmp_path: Path) -> None:
+    path = str(sent_interview)
+    text = sent_interview.read_text(encoding="utf-8")
+    assert f"follow_up_on = {FOLLOW_UP_ON}" in text and RECRUITER in text
+    sent_interview.write_text(text.replace(f"follow_up_on = {FOLLOW_UP_ON}",
+                                           "follow_up_on = 2026-12-20").replace(RECRUITER, GRACE),
+                              encoding="utf-8")
+    listing = script("followups", now=TWO_DAYS_LATE)
+    assert listing.returncode == 0, listing.stderr
+    assert "no follow-ups due today" in listing.stdout and "next:" not in listing.stdout
+    (item,) = json.loads(script("followups", "--all", "--json", now=TWO_DAYS_LATE).stdout)[
+        "interviews"]
+    assert (item["state"], item["next_on"], item["follow_up_with"]) == (
+        "waiting", "2026-12-20", GRACE)
+    refused = script("followup", path, *smtp, "--yes", now=TWO_DAYS_LATE)
+    assert refused.returncode == 3 and "the follow-up date is Sun 20 Dec 2026" in refused.stderr
+    calendar = tmp_path / "reminders.ics"
+    assert script("followups", "--ics", str(calendar), now=TWO_DAYS_LATE).returncode == 0
+    assert "DTSTART;VALUE=DATE:20261220" in calendar.read_text(encoding="utf-8")
+    on_the_day = script("followups", now="2026-12-20T09:00:00-05:00")
+    assert f"next:       thanknote followup {sent_interview.resolve()} --via smtp" in (
+        on_the_day.stdout)
+    assert f"follow up:  with {GRACE}" in on_the_day.stdout
+
+
+def test_done_and_reopen_at_once_is_bad_input(sent_interview: Path) -> None:
+    result = invoke("followups", "--done", str(sent_interview), "--reopen", str(sent_interview))
+    assert result.exit_code == 2 and "one at a time" in result.stderr
 
 
 # -- delivering it through Gmail (the fake Gmail API on loopback) ------------------------------
@@ -677,6 +757,27 @@ def test_followup_draft_on_gmail(gmail: Any, tmp_path: Path) -> None:
     again = invoke("followup", str(path), "--draft")
     assert again.exit_code == 3 and "already drafted" in again.stderr
     assert len(gmail.drafts) == 1
+
+
+def test_thank_yous_only_drafted_are_not_waiting_or_due(gmail: Any, tmp_path: Path) -> None:
+    path = interview_file(tmp_path)
+    drafted = script("draft", str(path), now=AFTER_SENDING)
+    assert drafted.returncode == 0, drafted.stderr
+    assert len(gmail.drafts) == 2 and gmail.sent == []
+    listing = script("followups", now=TWO_DAYS_LATE)
+    assert listing.returncode == 0, listing.stderr
+    assert "no follow-ups due today" in listing.stdout
+    assert "(1 drafted; --all lists them)" in listing.stdout
+    assert json.loads(script("followups", "--json", now=TWO_DAYS_LATE).stdout) == {
+        "interviews": [], "not_listed": {"drafted": 1}}
+    every = script("followups", "--all", now=TWO_DAYS_LATE)
+    assert ("state:      drafted: the thank-you notes are still Gmail drafts, none sent; send "
+            "them from Gmail (the follow-up date is Mon 07 Dec 2026, 2 days ago)") in every.stdout
+    assert "state:      due" not in every.stdout and "next:" not in every.stdout
+    (item,) = json.loads(script("followups", "--all", "--json", now=TWO_DAYS_LATE).stdout)[
+        "interviews"]
+    assert (item["state"], item["next_on"], item["next"]) == ("drafted", "2026-12-07", None)
+    assert {note["status"] for note in item["notes"]} == {"drafted"}
 
 
 def test_followup_sent_through_gmail(gmail: Any, tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -14,18 +14,11 @@ import pytest
 from tests.gmail_helpers import GRACE, prepared_notes, write_token
 from tests.gmail_server import FakeGmail, Fault
 from tests.helpers import write_interview
+from thanknote import retry
 from thanknote.message import Prepared
 from thanknote.retry import Backoff
 from thanknote.senders.base import FatalSenderError, Outgoing
 from thanknote.senders.gmail import GmailSender, check_endpoint
-
-
-@dataclass(frozen=True)
-class RecordingBackoff(Backoff):
-    sleeps: list[tuple[int, float | None]] = field(default_factory=list)
-
-    def sleep(self, attempt: int, retry_after: float | None = None) -> None:
-        self.sleeps.append((attempt, retry_after))
 
 
 @dataclass(frozen=True)
@@ -69,23 +62,23 @@ def test_the_draft_id_is_recorded_before_drafts_send(gmail: FakeGmail, grace: Pr
 
 
 def test_retry_after_is_honoured(gmail: FakeGmail, grace: Prepared) -> None:
-    backoff = RecordingBackoff()
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     gmail.script("drafts.create", Fault.status(429, "rateLimitExceeded", retry_after=7))
     gmail.script("drafts.send", Fault.status(403, "userRateLimitExceeded", retry_after=later))
-    outcome = sender(gmail, backoff=backoff).deliver(Outgoing(grace))
+    outcome = sender(gmail).deliver(Outgoing(grace))
     assert outcome.status == "sent" and outcome.attempts == 2
-    assert backoff.sleeps[0] == (1, 7.0)
-    assert backoff.sleeps[1][0] == 1 and 20 < (backoff.sleeps[1][1] or 0) <= 30
+    (first, why), (second, _) = retry.waits
+    assert first == 7.0 and why.startswith("rate limited by Gmail")
+    assert 20 < second <= 30
 
 
 def test_5xx_without_retry_after_uses_the_bounded_backoff(gmail: FakeGmail,
                                                          grace: Prepared) -> None:
-    backoff = RecordingBackoff(attempts=3)
     gmail.script("drafts.create", *[Fault.status(503)] * 3)
-    outcome = sender(gmail, "draft", backoff=backoff).deliver(Outgoing(grace))
+    outcome = sender(gmail, "draft", backoff=Backoff(attempts=3)).deliver(Outgoing(grace))
     assert outcome.status == "failed" and outcome.attempts == 3
-    assert backoff.sleeps == [(1, None), (2, None)]  # no sleep after the last attempt
+    # The real delays (jittered, doubling), and no wait after the last attempt.
+    assert len(retry.waits) == 2 and 0.5 <= retry.waits[0][0] <= 1 <= retry.waits[1][0] <= 2
 
 
 def test_resumed_draft_made_by_thanknote_draft_and_gone_is_not_sent(gmail: FakeGmail,
@@ -156,13 +149,15 @@ def test_a_401_that_a_refresh_cures_is_invisible(gmail: FakeGmail, grace: Prepar
     assert len(gmail.requests_for("token")) == 1
 
 
-def test_connection_refused_is_retried_then_failed(grace: Prepared) -> None:
+def test_connection_refused_is_retried_then_stops_the_batch(grace: Prepared) -> None:
     with FakeGmail() as fake:
         write_token(fake)
-        gmail_sender = sender(fake, backoff=RecordingBackoff(attempts=2))
-    outcome = gmail_sender.deliver(Outgoing(grace))
-    assert outcome.status == "failed"
-    assert "cannot connect" in outcome.detail
+        gmail_sender = sender(fake, backoff=Backoff(attempts=2))
+    with pytest.raises(FatalSenderError) as stop:
+        gmail_sender.deliver(Outgoing(grace))
+    assert stop.value.outcome.status == "failed"
+    assert "cannot be reached" in str(stop.value) and "cannot connect" in str(stop.value)
+    assert len(retry.waits) == 1
 
 
 def test_close_saves_a_token_refreshed_during_the_batch(gmail: FakeGmail, grace: Prepared) -> None:

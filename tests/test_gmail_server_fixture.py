@@ -444,7 +444,7 @@ def test_faults_are_consumed_in_order_only_by_matching_authenticated_calls(fake_
     service.users().messages().send(userId="me", body={"raw": b64(RAW)}).execute()
     assert fake_gmail.pending_faults("drafts.create") == [Fault.status(503)]
     with pytest.raises(ValueError):
-        fake_gmail.script("drafts.delete", Fault.drop())
+        fake_gmail.script("drafts.patch", Fault.drop())
 
 
 def test_script_is_thread_safe(fake_gmail):

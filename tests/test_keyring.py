@@ -132,6 +132,18 @@ def test_no_keyring_says_how_to_use_the_environment(smtp_starttls_server: SMTPTe
     assert sent.returncode == 0, sent.stderr
 
 
+def test_the_null_keyring_is_no_keyring(smtp_starttls_server: SMTPTestServer,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # What `keyring --disable` configures: it accepts set_password and keeps nothing.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    done = login(smtp_starttls_server)
+    assert done.returncode == 1, done.stdout
+    assert "stored" not in done.stdout
+    assert ("this machine has no system keyring for thanknote to keep the SMTP password in "
+            "(keyring is disabled: its null back end keeps nothing)") in done.stderr
+    assert "hint: set THANKNOTE_SMTP_PASSWORD in the environment of the command" in done.stderr
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_login_asks_on_a_terminal_without_echo(file_keyring: FileKeyring) -> None:
     status, transcript = run_on_terminal(

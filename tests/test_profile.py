@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tomllib
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import thanknote_executable
 from tests.helpers import interview_toml
+from tests.smtp_server import SMTPTestServer
 from thanknote.cli import app
 from thanknote.example import EXAMPLE
 
@@ -65,7 +67,7 @@ def test_show_without_a_profile_says_how_to_set_one() -> None:
     result = runner.invoke(app, ["profile", "show"])
     assert result.exit_code == 2
     assert "no profile yet" in result.stderr
-    assert "thanknote profile set --name" in result.stderr
+    assert "thanknote profile set, giving --name (your name" in result.stderr
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -103,8 +105,10 @@ def test_no_candidate_and_no_profile_is_bad_input_with_the_hint(tmp_path: Path) 
     result = thanknote("preview", str(path))
     assert result.returncode == 2
     assert f"{path}: [candidate]: missing, and there is no profile" in result.stderr
-    assert 'hint: save yours once with: thanknote profile set --name "Your Name"' in (
-        result.stderr)
+    assert ("hint: save yours once with: thanknote profile set, giving --name (your name, "
+            "as you sign notes) and --email") in result.stderr
+    # The hint shows no value to paste: a pasted example would be a placeholder name.
+    assert "Your Name" not in result.stderr and "you@example.com" not in result.stderr
 
 
 def test_a_broken_profile_is_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,3 +139,61 @@ def test_init_leaves_candidate_out_when_a_profile_exists(tmp_path: Path) -> None
 def test_init_without_a_profile_writes_the_example_unchanged(tmp_path: Path) -> None:
     assert runner.invoke(app, ["init", "plain.toml"]).exit_code == 0
     assert (tmp_path / "plain.toml").read_text(encoding="utf-8") == EXAMPLE
+
+
+@pytest.mark.parametrize("option, value, shown", [
+    ("--name", "<your name>", "'<your name>'"),
+    ("--signature", "TODO", "'TODO'"),
+    ("--signature", "...", "'...'"),
+    ("--name", "Your Name", "'Your Name'"),
+    ("--signature", "Best, [name]", "'[name]'"),
+])
+def test_set_refuses_placeholders_like_the_file_does(option: str, value: str,
+                                                      shown: str) -> None:
+    values = {"--name": "Mary Somerville", "--email": "mary@example.org", option: value}
+    result = thanknote("profile", "set", *[part for pair in values.items() for part in pair])
+    assert result.returncode == 2, result.stdout
+    assert f"thanknote: {option}: {shown} looks like a placeholder" in result.stderr
+    path = Path(os.environ["XDG_CONFIG_HOME"]) / "thanknote" / "profile.toml"
+    assert not path.exists()
+
+
+def test_placeholders_in_a_saved_profile_are_refused_by_the_loader(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    profile = tmp_path / "profile.toml"
+    profile.write_text('name = "<your name>"\nemail = "ada@example.com"\n', encoding="utf-8")
+    monkeypatch.setenv("THANKNOTE_PROFILE", str(profile))
+    path = without_candidate_table(tmp_path)
+    result = thanknote("preview", str(path))
+    assert result.returncode == 2, result.stdout
+    assert (f"thanknote: {profile}: name: '<your name>' looks like a placeholder, not the "
+            "text for this note") in result.stderr
+    profile.write_text('name = "Ada Lovelace"\nemail = "ada@example.com"\n'
+                       'signature = "TODO"\n', encoding="utf-8")
+    result = thanknote("send", str(path), "--via", "smtp", "--smtp-host", "127.0.0.1",
+                       "--smtp-port", "9", "--smtp-security", "none", "--yes")
+    assert result.returncode == 2, result.stdout
+    assert f"thanknote: {profile}: signature: 'TODO' looks like a placeholder" in (
+        result.stderr)
+
+
+def test_log_and_done_read_only_the_identity(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    path = without_candidate_table(tmp_path)
+    assert set_profile().returncode == 0
+    with SMTPTestServer("none", offer_auth=False) as server:
+        sent = thanknote("send", str(path), "--via", "smtp", "--smtp-host", server.host,
+                         "--smtp-port", str(server.port), "--smtp-security", "none", "--yes")
+        assert sent.returncode == 0, sent.stderr
+    (Path(os.environ["XDG_CONFIG_HOME"]) / "thanknote" / "profile.toml").unlink()
+    assert thanknote("preview", str(path)).returncode == 2  # a note still needs a candidate
+    shown = thanknote("log", str(path), "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert sorted(row["to"] for row in json.loads(shown.stdout)) == [
+        "alan@analytical.example", "grace@analytical.example"]
+    done = thanknote("followups", "--done", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "closed Analytical Engines Ltd / Senior Backend Engineer" in done.stdout
+    reopened = thanknote("followups", "--reopen", str(path))
+    assert reopened.returncode == 0, reopened.stderr
+    assert "reopened Analytical Engines Ltd / Senior Backend Engineer" in reopened.stdout

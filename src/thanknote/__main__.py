@@ -1,3 +1,3 @@
-from thanknote.cli import main
+from thanknote.launch import main
 
 main()

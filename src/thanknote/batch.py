@@ -23,6 +23,7 @@ from thanknote.guards import (
     Refusal,
     run_checks,
 )
+from thanknote.interrupt import Interrupted, NotStarted, Stopper
 from thanknote.message import Prepared, build
 from thanknote.model import Interview, InterviewFile
 from thanknote.names import WRONG_NAME, OtherInterview
@@ -227,6 +228,8 @@ class BatchResult:
     """The batch stopped because the login was refused."""
     stop_hint: str | None = None
     """What to change before a rerun, when the batch stopped on a problem of its own."""
+    interrupted: bool = False
+    """The user pressed Ctrl-C: the batch stopped (exit 130)."""
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -276,53 +279,86 @@ def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | No
         return result
     if sender is None:
         raise ValueError("notes to deliver and no sender to deliver them")
-    sender.open()
 
     def report(note_result: NoteResult) -> None:
         result.results.append(note_result)
         on_result(note_result)
 
-    def stop(why: str, after: int) -> None:
-        result.stopped = why
+    def stop(why: str | None, after: int, untried: str = "the batch stopped first") -> None:
+        if why is not None:
+            result.stopped = why
         # The rest were never tried (nor claimed): say so, note by note.
-        for untried in to_deliver[after + 1:]:
-            report(NoteResult(untried.prepared, NOT_TRIED, "not tried: the batch stopped first"))
+        for rest in to_deliver[after + 1:]:
+            report(NoteResult(rest.prepared, NOT_TRIED, f"not tried: {untried}"))
 
-    try:
-        for position, item in enumerate(to_deliver):
-            prepared = item.prepared
-            try:
-                claim = journal.claim(prepared, sender,
-                                      resend=prepared.recipient.casefold() in resend, now=now())
-            except ThanknoteError as error:
-                # Nothing was handed to the server: this note is as untried as the rest.
-                report(NoteResult(prepared, NOT_TRIED, "not tried: the send log could not "
-                                  "record that it was about to go"))
-                stop(f"the log could not record a note before sending it: {error}", position)
-                break
-            if isinstance(claim, Skip):
-                report(NoteResult(prepared, "skipped", claim.reason, state=claim.status))
-                continue
-            fatal: FatalSenderError | None = None
-            try:
-                outcome = _deliver_one(sender, prepared, claim, journal)
-            except FatalSenderError as error:
-                fatal, outcome = error, error.outcome
-            unrecorded = journal.record(claim.row_id, outcome, now=now())
-            if unrecorded is not None:
-                report(NoteResult(prepared, UNKNOWN, _unrecorded(outcome)))
-                stop(f"the log could not record what happened to a note: {unrecorded}",
-                     position)
-                break
-            report(NoteResult(prepared, outcome.status, outcome.detail))
-            if fatal is not None:
-                result.needs_auth = fatal.needs_auth
-                result.stop_hint = fatal.hint
-                stop(str(fatal), position)
-                break
-    finally:
-        sender.close()
+    with Stopper() as stopper:
+        try:
+            with stopper.interruptible():
+                sender.open()
+        except KeyboardInterrupt:
+            sender.close()
+            result.interrupted = True
+            stop(None, -1, "interrupted (Ctrl-C) before the first note")
+            return result
+        try:
+            for position, item in enumerate(to_deliver):
+                if stopper.requested:
+                    result.interrupted = True
+                    stop(None, position - 1, "interrupted (Ctrl-C) before this note")
+                    break
+                prepared = item.prepared
+                try:
+                    claim = journal.claim(prepared, sender,
+                                          resend=prepared.recipient.casefold() in resend,
+                                          now=now())
+                except ThanknoteError as error:
+                    # Nothing was handed to the server: this note is as untried as the rest.
+                    report(NoteResult(prepared, NOT_TRIED, "not tried: the send log could not "
+                                      "record that it was about to go"))
+                    stop(f"the log could not record a note before sending it: {error}", position)
+                    break
+                if isinstance(claim, Skip):
+                    report(NoteResult(prepared, "skipped", claim.reason, state=claim.status))
+                    continue
+                fatal: FatalSenderError | None = None
+                interrupted = False
+                try:
+                    # The sender marks where Ctrl-C may land (interrupt.interruptible).
+                    outcome = _deliver_one(sender, prepared, claim, journal)
+                except FatalSenderError as error:
+                    fatal, outcome = error, error.outcome
+                except KeyboardInterrupt as error:
+                    interrupted, outcome = True, _interrupted(error)
+                result.interrupted = result.interrupted or interrupted
+                unrecorded = journal.record(claim.row_id, outcome, now=now())
+                if unrecorded is not None:
+                    report(NoteResult(prepared, UNKNOWN, _unrecorded(outcome)))
+                    stop(f"the log could not record what happened to a note: {unrecorded}",
+                         position)
+                    break
+                report(NoteResult(prepared, outcome.status, outcome.detail))
+                if fatal is not None:
+                    result.needs_auth = fatal.needs_auth
+                    result.stop_hint = fatal.hint
+                    stop(str(fatal), position)
+                    break
+                if interrupted:
+                    stop(None, position, "interrupted (Ctrl-C) before this note")
+                    break
+        finally:
+            sender.close()
     return result
+
+
+def _interrupted(stop: KeyboardInterrupt) -> Outcome:
+    """The state of the note in hand when Ctrl-C stopped its delivery."""
+    if isinstance(stop, Interrupted):
+        return stop.outcome
+    if isinstance(stop, NotStarted):
+        return Outcome(FAILED, "interrupted (Ctrl-C) before it was sent; nothing was sent")
+    # A sender that cannot tell: the note may have gone out.
+    return Outcome(UNKNOWN, "interrupted (Ctrl-C) while it was being delivered; it may have "
+                   "gone out")
 
 
 def _unrecorded(outcome: Outcome) -> str:
@@ -379,6 +415,7 @@ class _Journal:
 def _deliver_one(sender: Sender, prepared: Prepared, claim: Claim, journal: _Journal) -> Outcome:
     outgoing = Outgoing(prepared=prepared, gmail_id=claim.gmail_id,
                         resumed_status=claim.resumed_status,
+                        stray_message_ids=claim.stray_message_ids,
                         record_gmail_id=lambda gmail_id: journal.set_gmail_id(claim.row_id,
                                                                                gmail_id))
     try:

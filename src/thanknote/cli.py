@@ -198,9 +198,11 @@ def init(
         return
     if me is not None:
         raise BadInput("--me only applies with --from INVITE")
-    from thanknote.example import EXAMPLE
+    from thanknote.example import example_for
 
-    text = EXAMPLE if profile is None else writer.without_candidate(EXAMPLE, profile_file)
+    text = example_for(str(path))
+    if profile is not None:
+        text = writer.without_candidate(text, profile_file)
     writer.write_new(path, text)
     typer.echo(f"wrote {path}; edit it, then run: thanknote preview {path}")
 
@@ -376,6 +378,10 @@ def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run
     summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
     where = f"; log: {ready.log.path}" if ready.log is not None and not dry_run else ""
     typer.echo(f"{summary or 'nothing to do'}{where}")
+    if result.interrupted:
+        typer.echo("thanknote: interrupted (Ctrl-C); the log has each note's state, and a "
+                   "rerun delivers only what is left", err=True)
+        raise typer.Exit(130)
     if result.stopped:
         typer.echo(f"thanknote: stopped: {result.stopped}", err=True)
         if result.stop_hint:
@@ -809,6 +815,9 @@ def followups(
     done: Annotated[Path | None, typer.Option(
         "--done", help="Close the interview of this file (an answer came): it is no longer "
         "listed.", show_default=False)] = None,
+    reopen: Annotated[Path | None, typer.Option(
+        "--reopen", help="Undo --done for the interview of this file: it is listed again and "
+        "'followup' may write to it.", show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
     """Interviews that need a follow-up today (--all: every open one), each with its state."""
@@ -816,9 +825,13 @@ def followups(
     from thanknote import followups as following
 
     now = clock.now()
+    if done is not None and reopen is not None:
+        raise BadInput("--done and --reopen go one at a time")
     if done is not None:
         closed = following.close(done, db, now)
         typer.echo(closed.as_text(), err=as_json)
+    if reopen is not None:
+        typer.echo(following.reopen(reopen, db).as_text(), err=as_json)
     agenda = following.load_agenda(db, now)
     if ics is not None:
         written = following.write_calendar(ics, agenda.items, now, force=force,
@@ -829,7 +842,7 @@ def followups(
         import json
 
         typer.echo(json.dumps(agenda.as_json(show_all=show_all), indent=2, ensure_ascii=False))
-    elif done is None or agenda.listed(show_all=True):
+    elif (done is None and reopen is None) or agenda.listed(show_all=True):
         typer.echo(agenda.as_text(show_all=show_all))
 
 

@@ -88,3 +88,9 @@ ready to file."""
 # An interviewer can also have their own template:
 # template = "notes/alan.txt"            # relative to this file
 '''
+
+
+def example_for(path: str) -> str:
+    """The example as ``init`` writes it at ``path``: its preview hint names that file."""
+    return EXAMPLE.replace("#     thanknote preview interview.toml",
+                           f"#     thanknote preview {path}", 1)

@@ -95,6 +95,17 @@ def _label(table: str, index: int, key: str) -> str:
 
 def load(path: Path) -> InterviewFile:
     """Read and check an interview file; raise :class:`BadInput` on any problem."""
+    return _parser(path).parse()
+
+
+def load_interview(path: Path) -> Interview:
+    """Only the file's ``[interview]`` (its identity: company, role, start; and its dates),
+    checked as :func:`load` checks it, for commands that find it in the send log
+    (``log FILE``, ``followups --done``): no ``[candidate]`` or profile is needed."""
+    return _parser(path).parse_interview()
+
+
+def _parser(path: Path) -> _Parser:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -118,7 +129,7 @@ def load(path: Path) -> InterviewFile:
                 f"{path}:{match.group(1)}: TOML syntax error: {detail} (column {match.group(2)})"
             ) from None
         raise BadInput(f"{path}: TOML syntax error: {message}") from None
-    return _Parser(_Reader(path, text), data).parse()
+    return _Parser(_Reader(path, text), data)
 
 
 class _Parser:
@@ -154,15 +165,8 @@ class _Parser:
         value = value.strip()
         if not value:
             raise self.reader.fail(label, "must not be empty", table=table, index=index, key=key)
-        if "\x00" in value:  # it would go out raw in a 7bit body, or end a C string early
-            raise self.reader.fail(label, "contains a NUL character (U+0000, often \\u0000 in "
-                                   "TOML), which an email cannot carry; remove it",
-                                   table=table, index=index, key=key)
-        # An address has its own rules: "{x}@example.com" is a real one.
-        if prose and (found := placeholder(value)) is not None:
-            raise self.reader.fail(label, f"{found!r} looks like a placeholder, not the "
-                                   "text for this note; write what you mean to send",
-                                   table=table, index=index, key=key)
+        if (problem := text_problem(value, prose=prose)) is not None:
+            raise self.reader.fail(label, problem, table=table, index=index, key=key)
         if header and (problem := header_problem(value)) is not None:
             raise self.reader.fail(label, f"{value!r} {problem}; it cannot go into an email header",
                                    table=table, index=index, key=key)
@@ -199,6 +203,10 @@ class _Parser:
                     "missing: give [interview].fit (shared by every interviewer) or this "
                     "interviewer's own fit", table="interviewers", index=number)
         return InterviewFile(self.reader.path, candidate, interview, interviewers)
+
+    def parse_interview(self) -> Interview:
+        self._unknown_keys("", 0, self.data, _TOP_KEYS)
+        return self._interview(self._interviewers())
 
     def _candidate(self) -> Candidate:
         if "candidate" not in self.data:
@@ -363,6 +371,22 @@ _TITLE_RELATIONS = (
      Relation.RECRUITER),
     (re.compile(r"hiring manager", re.IGNORECASE), Relation.HIRING_MANAGER),
 )
+
+
+def text_problem(value: str, *, prose: bool = True) -> str | None:
+    """Why ``value`` (stripped, not empty) cannot go into a note as written, or None: a NUL
+    character, or (in ``prose``, not an address) a placeholder.
+
+    The one check for every text a note carries: the file's and the profile's.
+    """
+    if "\x00" in value:  # it would go out raw in a 7bit body, or end a C string early
+        return ("contains a NUL character (U+0000, often \\u0000 in TOML), which an email "
+                "cannot carry; remove it")
+    # An address has its own rules: "{x}@example.com" is a real one.
+    if prose and (found := placeholder(value)) is not None:
+        return (f"{found!r} looks like a placeholder, not the text for this note; write what "
+                "you mean to send")
+    return None
 
 
 def relation_from_title(title: str | None) -> Relation | None:

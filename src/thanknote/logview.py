@@ -59,7 +59,7 @@ def show(file: Path | None, db: Path | None, *, as_json: bool, out: TextIO) -> N
         if file is not None:
             from thanknote import loader
 
-            interview_id = log.interview_id(loader.load(file).interview, create=False)
+            interview_id = log.interview_id(loader.load_interview(file), create=False)
         nothing = file is not None and interview_id is None
         if as_json:
             write_json(() if nothing else log.iter_records(interview_id=interview_id), out)

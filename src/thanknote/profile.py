@@ -15,10 +15,12 @@ from typing import Any
 from thanknote.addresses import header_problem, is_valid_address
 from thanknote.errors import BadInput
 from thanknote.interview_writer import toml_string
+from thanknote.loader import text_problem
 from thanknote.model import Candidate
 
 _KEYS = ("name", "email", "signature")
-SET_HINT = 'thanknote profile set --name "Your Name" --email you@example.com'
+SET_HINT = ("thanknote profile set, giving --name (your name, as you sign notes) and --email "
+            "(the address your notes come from); --signature is optional")
 
 
 def profile_path() -> Path:
@@ -99,6 +101,8 @@ def _candidate(path: Path, data: dict[str, Any], *, option: bool = False) -> Can
         if not isinstance(value, str) or not value.strip():
             raise BadInput(f"{where(key)}: must be a non-empty string", hint=SET_HINT)
         found[key] = value.strip()
+        if (problem := text_problem(found[key], prose=key != "email")) is not None:
+            raise BadInput(f"{where(key)}: {problem}", hint=SET_HINT)
     if (problem := header_problem(found["name"])) is not None:
         raise BadInput(f"{where('name')}: {found['name']!r} {problem}; it cannot go into an "
                        "email header")

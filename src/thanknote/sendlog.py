@@ -291,6 +291,8 @@ class Claim:
     resumed_status: str | None = None
     """The state of the row ``gmail_id`` came from: ``sending``/``unknown`` (an interrupted
     send handed that draft to Gmail), or ``drafted``/``failed`` (thanknote never sent it)."""
+    stray_message_ids: tuple[str, ...] = ()
+    """Message-IDs whose unsent Gmail drafts an interrupted run may have left (see Resume)."""
 
 
 @dataclass(frozen=True)
@@ -352,6 +354,8 @@ class Resume:
 
     gmail_id: str | None = None
     resumed_status: str | None = None
+    strays: bool = False
+    """Earlier Gmail attempts may have left drafts the log has no id for: look for them."""
 
 
 def decide(latest: Latest | None, note: Note, *, via: str, purpose: str,
@@ -371,6 +375,10 @@ def decide(latest: Latest | None, note: Note, *, via: str, purpose: str,
             # Gmail sends go through a draft: the draft's fate says whether it went
             # out, so this run may safely finish the job.
             return Resume(draft, status)
+        if status == SENDING and via == "gmail" == earlier_via:
+            # drafts.send runs only once the draft's id is in the log: a Gmail run that
+            # stopped before recording one did not send the note (it may have left a draft).
+            return Resume(strays=True)
         return Skip(unknown_reason(status, note.to, latest.error), UNKNOWN)
     same_text = (latest.subject, latest.body) == (note.subject, note.body)
     if status == DRAFTED and purpose == "draft":
@@ -386,7 +394,7 @@ def decide(latest: Latest | None, note: Note, *, via: str, purpose: str,
         # stray copy. The sender records it on the new row once it has seen that the
         # draft still exists; if it is gone, the user sent or deleted it.
         return Resume(draft, status)
-    return Resume()
+    return Resume(strays=status == FAILED and via == "gmail" == earlier_via and draft is None)
 
 
 def _folded(text: str) -> str:
@@ -611,6 +619,12 @@ class SendLog:
         with self._write() as db:
             db.execute("UPDATE interviews SET done_at = ? WHERE id = ?", (_iso(when), interview_id))
 
+    @_translated
+    def mark_open(self, interview_id: int) -> None:
+        """Undo :meth:`mark_done` (``followups --reopen``)."""
+        with self._write() as db:
+            db.execute("UPDATE interviews SET done_at = NULL WHERE id = ?", (interview_id,))
+
     # -- notes -----------------------------------------------------------------------------
 
     @_translated
@@ -753,6 +767,13 @@ class SendLog:
             if isinstance(decision, Skip):
                 return decision
             gmail_id, resumed_status = decision.gmail_id, decision.resumed_status
+            strays: tuple[str, ...] = ()
+            if decision.strays:
+                strays = tuple(dict.fromkeys(row[0] for row in db.execute(
+                    "SELECT message_id FROM notes WHERE interview_id = ? AND kind = ? AND "
+                    "recipient = ? AND via = 'gmail' AND gmail_id IS NULL AND status IN "
+                    "('sending', 'failed') ORDER BY id DESC LIMIT 5",
+                    (interview_id, note.kind, note.to.casefold()))))
             subject, body = note.subject, note.body
             thread_id, in_reply_to = note.thread_id, note.in_reply_to
             references = " ".join(note.references) or None
@@ -774,7 +795,7 @@ class SendLog:
                  claimed_by, started, thread_id, in_reply_to, references))
             assert cursor.lastrowid is not None
             return Claim(row_id=cursor.lastrowid, gmail_id=gmail_id,
-                         resumed_status=resumed_status)
+                         resumed_status=resumed_status, stray_message_ids=strays)
 
     @_translated
     def set_gmail_id(self, row_id: int, gmail_id: str) -> None:

@@ -4,7 +4,8 @@
 Windows Credential Locker, the Secret Service of GNOME or KDE), keyed by the SMTP host and
 the login. On a machine without a keyring (a headless server) it refuses and says how to
 use ``THANKNOTE_SMTP_PASSWORD`` instead: thanknote never writes a password to a plain file,
-and a keyring back end that would (keyrings.alt's plaintext file) counts as none.
+and a keyring back end that would (keyrings.alt's plaintext file) counts as none, as does
+keyring's null back end (``keyring --disable``), which stores nothing.
 
 No password reaches output, the log or an exception message: errors from a back end are
 reported by their type and the back end's name only.
@@ -56,18 +57,21 @@ def service_name(host: str) -> str:
 def _backend() -> Any:
     """The usable keyring back end, or NoKeyring."""
     import keyring
-    from keyring.backends import chainer, fail
+    from keyring.backends import chainer, fail, null
 
     backend = keyring.get_keyring()
     members = list(backend.backends) if isinstance(backend, chainer.ChainerBackend) else [
         backend]
-    usable = [b for b in members if not isinstance(b, fail.Keyring)
+    # The null back end (what `keyring --disable` sets) accepts a password and keeps nothing.
+    usable = [b for b in members if not isinstance(b, fail.Keyring | null.Keyring)
               and type(b).__module__ != _FILE_BACKENDS]
     if not usable:
+        why = ("keyring is disabled: its null back end keeps nothing" if any(
+            isinstance(b, null.Keyring) for b in members) else
+            "a server without a desktop session has none")
         raise NoKeyring("this machine has no system keyring for thanknote to keep the SMTP "
-                        "password in (a server without a desktop session has none), and "
-                        "thanknote does not write passwords to a plain file",
-                        hint=NO_KEYRING_HINT)
+                        f"password in ({why}), and thanknote does not write passwords to a "
+                        "plain file", hint=NO_KEYRING_HINT)
     return backend if usable == members else usable[0]
 
 
@@ -149,6 +153,12 @@ def find_password(host: str, user: str) -> tuple[str, str] | None:
     if password := lookup(host, user):
         return password, "the keyring"
     return None
+
+
+def skips_login(security: str) -> bool:
+    """True when a send does not log in: a relay on this machine (``--smtp-security none``)
+    may take mail without a login, and with no THANKNOTE_SMTP_PASSWORD none is tried."""
+    return security == "none" and not os.environ.get(PASSWORD_VARIABLE)
 
 
 def smtp_password(host: str, user: str, *, ask: Callable[[str], str]) -> str:

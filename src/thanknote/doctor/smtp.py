@@ -13,6 +13,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import replace
 
+from thanknote.accounts.passwords import skips_login
 from thanknote.doctor import Check, Subject, ok, problem, warning
 from thanknote.errors import AuthRequired, BadInput, ThanknoteError
 from thanknote.senders.smtp import TIMEOUT_SECONDS, SmtpSender, SmtpSettings, _close
@@ -89,6 +90,10 @@ def _session_and_login(settings: SmtpSettings, login: str, secret: str | None,
             version = tls.version() if isinstance(tls, ssl.SSLSocket) else None
             found.append(ok("smtp tls", f"{settings.security}: the certificate of "
                             f"{settings.host} is valid and trusted ({version or 'TLS'})"))
+        if secret is None and settings.auth != "oauth" and skips_login(settings.security):
+            found.append(_no_login(settings, connection))
+            found.append(_quit(connection))
+            return found
         source = "an OAuth token"
         if secret is None:
             try:
@@ -109,6 +114,15 @@ def _session_and_login(settings: SmtpSettings, login: str, secret: str | None,
     finally:
         connection.close()
     return found
+
+
+def _no_login(settings: SmtpSettings, connection: smtplib.SMTP) -> Check:
+    """What a send does with --smtp-security none and no password: no login at all."""
+    if not connection.has_extn("auth"):
+        return ok("smtp login", "no login (none asked)")
+    return warning("smtp login", f"no login: {settings.where} offers AUTH, but with "
+                   "--smtp-security none and no THANKNOTE_SMTP_PASSWORD a send does not log "
+                   "in", "if this server wants a login, set THANKNOTE_SMTP_PASSWORD")
 
 
 def _password(settings: SmtpSettings, login: str,

@@ -11,14 +11,14 @@ sent, with its follow-up date and who to write to.
 - :mod:`~thanknote.followups.calendar`: the ``.ics`` writer;
 - :mod:`~thanknote.followups.note`: the note, its checks and its plan;
 - :mod:`~thanknote.followups.rehearsal`: ``preview FILE --follow-up``;
-- :mod:`~thanknote.followups.closing`: ``--done``.
+- :mod:`~thanknote.followups.closing`: ``--done`` and ``--reopen``.
 """
 
 from __future__ import annotations
 
 from thanknote.followups.agenda import Agenda, FollowUp, agenda, load_agenda
 from thanknote.followups.calendar import calendar_uid, write_calendar
-from thanknote.followups.closing import Closed, close
+from thanknote.followups.closing import Closed, Reopened, close, reopen
 from thanknote.followups.note import (
     FollowUpBatch,
     FollowUpRequest,
@@ -34,6 +34,7 @@ __all__ = [
     "FollowUp",
     "FollowUpBatch",
     "FollowUpRequest",
+    "Reopened",
     "State",
     "agenda",
     "calendar_uid",
@@ -42,5 +43,6 @@ __all__ = [
     "load_agenda",
     "prepare",
     "render_follow_up",
+    "reopen",
     "write_calendar",
 ]

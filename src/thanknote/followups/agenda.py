@@ -10,8 +10,8 @@ interviews with the same states.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from thanknote.followups.states import (
@@ -20,6 +20,7 @@ from thanknote.followups.states import (
     Standing,
     State,
     delivered,
+    only_drafted,
     standing,
 )
 from thanknote.followups.thread import remembered_channel
@@ -65,7 +66,8 @@ class FollowUp:
     def standing(self) -> Standing:
         return standing(follow_up_on=self.interview.follow_up_on, today=self.today,
                         followed_up_on=[item.on for item in self.sent],
-                        done=self.interview.done_at is not None)
+                        done=self.interview.done_at is not None,
+                        only_drafted=only_drafted(self.notes))
 
     @property
     def state(self) -> State:
@@ -109,6 +111,10 @@ class FollowUp:
 
     def state_line(self) -> str:
         state, next_on, today = self.state, self.next_on, self.today
+        if state is State.DRAFTED and next_on:
+            return (f"drafted: the thank-you notes are still Gmail drafts, none sent; send them "
+                    f"from Gmail (the follow-up date is {day(next_on)}, "
+                    f"{relative(next_on, today)})")
         if state is State.WAITING and next_on:
             return f"waiting: follow up on {day(next_on)} ({relative(next_on, today)})"
         if state is State.DUE and next_on:
@@ -235,7 +241,7 @@ def agenda(log: SendLog | None, now: datetime, *, log_path: Path) -> Agenda:
     for record in records:
         by_interview.setdefault(record.interview.id, []).append(record)
     items = []
-    for interview in log.interviews():
+    for interview in map(as_filed, log.interviews()):
         rows = sorted(by_interview.get(interview.id, []), key=lambda record: record.id)
         # Each note's newest row that may have reached its recipient: a failed resend
         # does not hide the note that went out before it. Each follow-up is its own note.
@@ -254,6 +260,29 @@ def agenda(log: SendLog | None, now: datetime, *, log_path: Path) -> Agenda:
             item.interview.starts_at
 
     return Agenda(tuple(sorted(items, key=order)), log_path)
+
+
+def as_filed(interview: LoggedInterview) -> LoggedInterview:
+    """The logged interview with the follow-up date and recipient its file gives now.
+
+    ``followup FILE`` goes by the file as it is now, so the agenda (and the calendar) do
+    too: a ``follow_up_on`` moved after the notes went out moves the reminder. The logged
+    values stay when the file is gone, does not load, or now names another interview.
+    """
+    if interview.source_path is None:
+        return interview
+    from thanknote import loader
+    from thanknote.errors import ThanknoteError
+
+    try:
+        current = loader.load_interview(Path(interview.source_path))
+    except ThanknoteError:
+        return interview
+    key = (interview.company, interview.role, interview.starts_at.astimezone(UTC).isoformat())
+    if current.key != key:
+        return interview
+    return replace(interview, follow_up_on=current.follow_up_on,
+                   follow_up_with=current.follow_up_with)
 
 
 def load_agenda(db: Path | None, now: datetime) -> Agenda:

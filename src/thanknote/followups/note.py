@@ -96,6 +96,16 @@ def limit_problem(sent: Sequence[Delivered], path: Path | str = "FILE") -> str |
             f"reminders: thanknote followups --done {path}")
 
 
+def closed_problem(logged: LoggedInterview | None, path: Path | str = "FILE") -> str | None:
+    """Why no follow-up may go: the interview was closed with ``followups --done``."""
+    if logged is None or logged.done_at is None:
+        return None
+    when = f"{logged.done_at.astimezone(logged.display_timezone):%a %d %b %Y %H:%M %Z}"
+    return (f"this interview was closed on {when} (followups --done: an answer came), so "
+            "thanknote sends no follow-up for it. If you really mean to write again, reopen it "
+            f"first: thanknote followups --reopen {path}")
+
+
 def uncertain_problem(item: Delivered) -> str:
     """Why follow-up ``item``, drafted or maybe sent but never confirmed, blocks a new one."""
     latest = item.latest
@@ -189,13 +199,16 @@ def plan(interview_file: InterviewFile, history: History, request: FollowUpReque
     interview = interview_file.interview
     records = history.records
     sent = delivered(records)
-    recipient = request.to or interview.follow_up_with
+    # A second follow-up answers the first: by default it goes to whoever got that one.
+    recipient = request.to or (sent[-1].latest.to if sent else interview.follow_up_with)
     if request.to is not None and not is_valid_address(request.to):
         raise BadInput(f"--to {request.to!r} is not a valid email address")
     person = interview_file.interviewer(recipient)
     to = person.email if person else recipient
     via = request.via or remembered_channel(records, to)
     problems: list[str] = []
+    if (closed := closed_problem(history.logged, request.path)) is not None:
+        problems.append(closed)
     latest = sent[-1] if sent else None
     resume = (latest is not None and latest.latest.status in (SENDING, UNKNOWN)
               and latest.latest.via == via == "gmail" and request.purpose == "send"
@@ -220,9 +233,12 @@ def plan(interview_file: InterviewFile, history: History, request: FollowUpReque
     if problem is not None:
         problems.append(problem)
     thread = thread_for(records, sent, to=to, number=number, via=via)
-    note = render_follow_up(interview_file, to=request.to, template=request.template,
+    # "Since my note of ..." only to the person who had that note.
+    earlier = sent[0] if number > 1 and sent else None
+    note = render_follow_up(interview_file, to=to, template=request.template,
                             number=number, thread=thread,
-                            previous_on=sent[0].on if number > 1 and sent else None)
+                            previous_on=earlier.on if earlier is not None
+                            and earlier.latest.to.casefold() == to.casefold() else None)
     if redo and latest is not None:
         # The same message again: a copy that did arrive is shown once by mail clients.
         note = replace(note, message_id=latest.message_id)
@@ -291,10 +307,4 @@ def prepare(request: FollowUpRequest, now: datetime) -> FollowUpBatch:
         path=request.path, via=planned.via, purpose=request.purpose, template=request.template,
         db=request.db, resend=resend), now, notes=[note])
     ready.timing = planned.timing
-    logged = history.logged
-    if logged is not None and logged.done_at is not None:
-        ready.warnings.append(
-            f"this interview was closed (followups --done) on "
-            f"{logged.done_at.astimezone(logged.display_timezone):%a %d %b %Y}: an answer had "
-            "come")
     return FollowUpBatch(ready, planned)

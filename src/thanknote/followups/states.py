@@ -4,6 +4,8 @@ The protocol career advisers teach: follow up once on the date the employer gave
 (or about ten days after the interview), once more a week later if there is
 still no word, then stop. So an interview is
 
+- ``drafted``: the thank-you notes are Gmail drafts, none sent through thanknote yet
+  (thanknote cannot see a draft sent from Gmail), and no follow-up went out;
 - ``waiting``: the notes went out, the follow-up date has not come;
 - ``due``: the date has come and no follow-up went out;
 - ``followed-up``: one went out; a second is fair seven days later (``next_on``);
@@ -23,9 +25,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from thanknote.render import FOLLOW_UP
+from thanknote.render import FOLLOW_UP, THANK_YOU
 from thanknote.sendlog import Record
-from thanknote.status import FAILED, SENT
+from thanknote.status import DRAFTED, FAILED, SENT
 
 SECOND_AFTER_DAYS = 7
 """A second follow-up is fair this many days after the first."""
@@ -33,6 +35,7 @@ MAX_FOLLOW_UPS = 2
 
 
 class State(StrEnum):
+    DRAFTED = "drafted"
     WAITING = "waiting"
     DUE = "due"
     FOLLOWED_UP = "followed-up"
@@ -52,14 +55,26 @@ class Standing:
 
 
 def standing(*, follow_up_on: date, today: date, followed_up_on: Sequence[date],
-             done: bool) -> Standing:
-    """The state of one interview on ``today`` (a day in the interview's own timezone)."""
+             done: bool, only_drafted: bool = False) -> Standing:
+    """The state of one interview on ``today`` (a day in the interview's own timezone).
+
+    ``only_drafted``: its thank-you notes were drafted and none was sent.
+    """
     if done or len(followed_up_on) >= MAX_FOLLOW_UPS:
         return Standing(State.CLOSED, None)
     if followed_up_on:
         second_on = followed_up_on[0] + timedelta(days=SECOND_AFTER_DAYS)
         return Standing(State.SECOND_DUE if today >= second_on else State.FOLLOWED_UP, second_on)
+    if only_drafted:
+        return Standing(State.DRAFTED, follow_up_on)
     return Standing(State.DUE if today >= follow_up_on else State.WAITING, follow_up_on)
+
+
+def only_drafted(notes: Sequence[Record]) -> bool:
+    """True when every thank-you note of an interview is a draft: none was sent (or may have
+    been, as an interrupted send)."""
+    thank_yous = [note for note in notes if note.kind == THANK_YOU]
+    return bool(thank_yous) and all(note.status == DRAFTED for note in thank_yous)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -29,9 +28,9 @@ def sender_for(via: str, purpose: str, *, smtp: SmtpSettings | None, candidate: 
         if smtp is None:
             raise BadInput("no SMTP settings")
         user = smtp.user or candidate.email
-        # A relay on this machine (--smtp-security none) may take mail without a login.
-        no_login = smtp.security == "none" and not os.environ.get("THANKNOTE_SMTP_PASSWORD")
-        secret = "" if no_login else password(user)
+        from thanknote.accounts.passwords import skips_login
+
+        secret = "" if skips_login(smtp.security) else password(user)
         return SmtpSender(replace(smtp, user=user, sender=candidate.email, password=secret))
     from thanknote.senders.gmail import GmailSender
 

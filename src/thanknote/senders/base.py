@@ -30,6 +30,9 @@ class Outgoing:
     """The send-log state ``gmail_id`` came from (see :class:`thanknote.sendlog.Claim`)."""
     record_gmail_id: Callable[[str], None] = field(default=lambda _id: None)
     """Call as soon as a draft exists, before sending it: the log must know the draft's id."""
+    stray_message_ids: tuple[str, ...] = ()
+    """Message-IDs of earlier attempts that may have left an unsent Gmail draft (a run
+    stopped before the log recorded its draft's id): delete such drafts first."""
 
 
 @dataclass(frozen=True)
