@@ -157,22 +157,25 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
     start = interview.starts_at.astimezone(zone)
     end = interview.ends_at.astimezone(zone)
     channels = set(map(_VIA, attempts))
-    title = _wrap(f"{interview.company} / {interview.role}", width)
+    title = f"{interview.company} / {interview.role}"
+    lines = [title] if len(title) <= width else _wrap(title, width)
     if styled:
-        title = [f"\033[1m{line}\033[0m" for line in title]
+        lines = [f"\033[1m{line}\033[0m" for line in lines]
     ended = (f"{end.hour:02d}:{end.minute:02d}" if end.date() == start.date()
              else f"{end:%a %d %b %H:%M}")
     about = (f"interview {_WEEKDAYS[start.weekday()]} {start.day:02d} {_MONTHS[start.month]} "
              f"{start.year} {start.hour:02d}:{start.minute:02d} {start.tzname()}, ended {ended}")
-    if len(channels) == 1:
-        about += f"; via {next(iter(channels))}"
-    lines = [*title, *_wrap(about, width)]
-
     show_via = len(channels) > 1
+    if not show_via:
+        about += f"; via {next(iter(channels))}"
+    if len(about) <= width:
+        lines.append(about)
+    else:
+        lines += _wrap(about, width)
     lead = _LEAD_WITH_VIA if show_via else _LEAD
-    lines.append(f"{lead}to")
+    lines.append(_HEADER_WITH_VIA if show_via else _HEADER)
     room = width - len(lead)
-    pad = " " * len(lead)
+    pad = _PAD_WITH_VIA if show_via else _PAD
     statuses = set(map(_STATUS, attempts))
     trouble = FAILED in statuses or UNKNOWN in statuses
     newest: dict[tuple[str, str], int] = {}
@@ -187,8 +190,10 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
     month_of = _MONTH_OF
     # In a UTC interview, "when" is the stored UTC text itself (as thanknote writes it:
     # 2026-11-25T22:00:00[.ffffff]+00:00): no conversion per row.
-    utc = _is_utc(zone)
-    blank_after = " " * AFTER_WIDTH + GAP
+    utc = _utc.get(zone)
+    if utc is None:
+        utc = _utc[zone] = _is_utc(zone)
+    blank_after = _BLANK_AFTER
     append = lines.append
     labelled = False
     thank_you, on_time_hours, after_width, gap, lengths = (
@@ -240,6 +245,10 @@ _LEAD = f"{INDENT}{'status':<{STATUS_WIDTH}}{GAP}{'when':<{WHEN_WIDTH}}{GAP}" \
     f"{'after end':<{AFTER_WIDTH}}{GAP}"
 _LEAD_WITH_VIA = f"{INDENT}{'status':<{STATUS_WIDTH}}{GAP}{'via':<{VIA_WIDTH}}{GAP}" \
     f"{'when':<{WHEN_WIDTH}}{GAP}{'after end':<{AFTER_WIDTH}}{GAP}"
+_HEADER, _HEADER_WITH_VIA = f"{_LEAD}to", f"{_LEAD_WITH_VIA}to"
+_PAD, _PAD_WITH_VIA = " " * len(_LEAD), " " * len(_LEAD_WITH_VIA)
+_BLANK_AFTER = " " * AFTER_WIDTH + GAP
+_utc: dict[tzinfo, bool] = {}
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _STATUS_CELLS = {status: INDENT + status.ljust(STATUS_WIDTH) + GAP
                  for status in ("sent", "drafted", "failed", "unknown")}
