@@ -26,10 +26,21 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from thanknote.sendlog import FAILED, UNKNOWN, Attempt, AttemptRow, ListedInterview, Record
+from thanknote.sendlog import (
+    FAILED,
+    FOLLOW_UP_NOTE,
+    GMAIL,
+    STATUS_CODES,
+    UNKNOWN,
+    Attempt,
+    AttemptRow,
+    ListedInterview,
+    Record,
+)
 from thanknote.timing import ON_TIME_HOURS
 
 THANK_YOU = "thank-you"
+FOLLOW_UP = "follow-up"
 
 STATUS_WIDTH = 7    # drafted, unknown
 VIA_WIDTH = 5       # smtp, gmail
@@ -156,7 +167,8 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
     zone = interview.display_timezone
     start = interview.starts_at.astimezone(zone)
     end = interview.ends_at.astimezone(zone)
-    channels = set(map(_VIA, attempts))
+    codes = set(map(_CODE, attempts))
+    channels = {code & GMAIL for code in codes}
     title = f"{interview.company} / {interview.role}"
     lines = [title] if len(title) <= width else _wrap(title, width)
     if styled:
@@ -167,7 +179,7 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
              f"{start.year} {start.hour:02d}:{start.minute:02d} {start.tzname()}, ended {ended}")
     show_via = len(channels) > 1
     if not show_via:
-        about += f"; via {next(iter(channels))}"
+        about += f"; via {'gmail' if channels == {GMAIL} else 'smtp'}"
     if len(about) <= width:
         lines.append(about)
     else:
@@ -176,12 +188,10 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
     lines.append(_HEADER_WITH_VIA if show_via else _HEADER)
     room = width - len(lead)
     pad = _PAD_WITH_VIA if show_via else _PAD
-    statuses = set(map(_STATUS, attempts))
-    trouble = FAILED in statuses or UNKNOWN in statuses
-    newest: dict[tuple[str, str], int] = {}
-    if trouble:
-        newest = {(kind, to.casefold()): number
-                  for *_, kind, _name, to, _error, number in attempts}
+    newest: dict[tuple[int, str], int] = {}
+    if max(codes) >= _FAILED_CODE:
+        newest = {(code & FOLLOW_UP_NOTE, to.casefold()): number
+                  for _, code, _at, _name, to, _error, number in attempts}
     # The first cells of a row: status (and channel), looked up rather than padded.
     cells = _CELLS_WITH_VIA if show_via else _CELLS
     parse = datetime.fromisoformat
@@ -196,16 +206,15 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
     blank_after = _BLANK_AFTER
     append = lines.append
     labelled = False
-    thank_you, on_time_hours, after_width, gap, lengths = (
-        THANK_YOU, ON_TIME_HOURS, AFTER_WIDTH, GAP, _UTC_LENGTHS)
+    on_time_hours, after_width, gap, lengths = ON_TIME_HOURS, AFTER_WIDTH, GAP, _UTC_LENGTHS
     # Thank-you notes come first, then the follow-ups under their own line (a
     # follow-up is not judged by the 24 hours, so its "after end" stays empty).
-    for _, status, via, at, timed, kind, name, to, error, number in attempts:
-        if kind != thank_you and not labelled:
+    for _, code, at, name, to, error, number in attempts:
+        if code & 2 and not labelled:  # FOLLOW_UP_NOTE
             append(f"{INDENT}follow-up notes:")
             labelled = True
         instant = parse(at)
-        if timed:
+        if code & 1:  # TIMED
             # The same arithmetic as Record.hours_after_end and send's own line, so that
             # a figure on a rounding edge (20.25 h) reads the same everywhere.
             hours = (instant - ends).total_seconds() / 3600
@@ -214,10 +223,10 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
         else:
             after = blank_after
         if utc and at[4:17:3] == "--T::" and at.endswith("+00:00") and len(at) in lengths:
-            row = f"{cells[status, via]}{at[8:10]} {month_of[at[5:7]]} {at[11:16]}{gap}{after}"
+            row = f"{cells[code >> 2]}{at[8:10]} {month_of[at[5:7]]} {at[11:16]}{gap}{after}"
         else:
             when = instant.astimezone(zone)
-            row = (f"{cells[status, via]}{when.day:02d} {months[when.month]} "
+            row = (f"{cells[code >> 2]}{when.day:02d} {months[when.month]} "
                    f"{when.hour:02d}:{when.minute:02d}{gap}{after}")
         if len(name) + len(to) + 3 <= room:
             append(f"{row}{name} <{to}>" if name else row + to)
@@ -234,9 +243,11 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
             append(row + first)
             lines += [pad + part for part in rest]
             append(f"{pad}<{to}>")
-        if trouble and status in (FAILED, UNKNOWN):
-            latest = newest[(kind, to.casefold())] == number
-            lines += _wrap_why(_why(status, kind, to, error, latest), width)
+        if code >= 16:  # failed or unknown: why
+            latest = newest[(code & FOLLOW_UP_NOTE, to.casefold())] == number
+            lines += _wrap_why(_why(FAILED if code < _UNKNOWN_CODE else UNKNOWN,
+                                    FOLLOW_UP if code & FOLLOW_UP_NOTE else THANK_YOU,
+                                    to, error, latest), width)
     append("\n")
     return "\n".join(lines)
 
@@ -252,8 +263,7 @@ _utc: dict[tzinfo, bool] = {}
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _STATUS_CELLS = {status: INDENT + status.ljust(STATUS_WIDTH) + GAP
                  for status in ("sent", "drafted", "failed", "unknown")}
-_STATUS = itemgetter(Attempt._fields.index("status"))
-_VIA = itemgetter(Attempt._fields.index("via"))
+_CODE = itemgetter(Attempt._fields.index("code"))
 _MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
            "Dec")
 _MONTH_OF = {f"{number:02d}": name for number, name in enumerate(_MONTHS) if number}
@@ -269,21 +279,18 @@ def _is_utc(zone: tzinfo) -> bool:
     return zone is UTC or (isinstance(zone, timezone) and zone.utcoffset(None) == ZERO)
 
 
-class _Cells(dict[tuple[str, str], str]):
-    """A row's status cell (and channel cell), made once per status and channel."""
-
-    def __init__(self, *, via: bool) -> None:
-        super().__init__()
-        self.via = via
-
-    def __missing__(self, key: tuple[str, str]) -> str:
-        status, via = key
-        cell = _STATUS_CELLS.get(status) or INDENT + status.ljust(STATUS_WIDTH) + GAP
-        self[key] = cell = cell + (via.ljust(VIA_WIDTH) + GAP if self.via else "")
-        return cell
+def _cells(*, via: bool) -> tuple[str, ...]:
+    """A row's status cell (and channel cell), by ``Attempt.code >> 2``."""
+    cells = [""] * 8
+    for status, code in STATUS_CODES.items():
+        for channel, bit in (("smtp", 0), ("gmail", GMAIL)):
+            cells[(code + bit) >> 2] = _STATUS_CELLS[status] + (
+                channel.ljust(VIA_WIDTH) + GAP if via else "")
+    return tuple(cells)
 
 
-_CELLS, _CELLS_WITH_VIA = _Cells(via=False), _Cells(via=True)
+_CELLS, _CELLS_WITH_VIA = _cells(via=False), _cells(via=True)
+_FAILED_CODE, _UNKNOWN_CODE = STATUS_CODES[FAILED], STATUS_CODES[UNKNOWN]
 
 
 @functools.lru_cache(maxsize=256)

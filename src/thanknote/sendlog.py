@@ -229,21 +229,23 @@ class Attempt(NamedTuple):
     which hands over plain tuples in this order)."""
 
     interview_id: int
-    status: str
-    """As shown: a row still ``sending`` reads ``unknown``."""
-    via: str
+    code: int
+    """What the row shows, in one small number (one column instead of four): the shown
+    status (``STATUS_CODES``; a row still ``sending`` reads ``unknown``) plus ``GMAIL``,
+    ``FOLLOW_UP_NOTE`` and ``TIMED`` (a sent thank-you note: its hours are shown)."""
     at: str
     """When it was sent, or tried when it was not (ISO 8601, UTC, as stored)."""
-    timed: int
-    """1 for a thank-you note that was sent: its hours after the interview are shown."""
-    kind: str
     name: str
     to: str
     error: str | None
     id: int
 
 
-AttemptRow = tuple[int, str, str, str, int, str, str, str, str | None, int]
+AttemptRow = tuple[int, int, str, str, str, str | None, int]
+
+TIMED, FOLLOW_UP_NOTE, GMAIL = 1, 2, 4
+STATUS_CODES = {SENT: 0, DRAFTED: 8, FAILED: 16, UNKNOWN: 24}
+"""A status in ``Attempt.code`` (``code & ~7``); from FAILED up, the row needs a why-line."""
 
 
 class ListedInterview(NamedTuple):
@@ -258,14 +260,17 @@ class ListedInterview(NamedTuple):
 
 
 # What ``thanknote log`` reads: the notes with only the columns it shows (in Attempt's
-# order), thank-you notes before follow-ups; and, walked alongside,
+# order; the schema's CHECKs allow only these statuses, channels and kinds), thank-you
+# notes before follow-ups; and, walked alongside,
 # the interviews that have notes, in the same order. The whole log is read in the
 # table's own order and sorted (NOT INDEXED): walking the note index would visit the
 # rows out of order, which costs more than the sort.
 _LISTED_NOTES = (
-    "SELECT n.interview_id, CASE n.status WHEN 'sending' THEN 'unknown' ELSE n.status END, "
-    "n.via, coalesce(nullif(n.sent_at, ''), n.created_at), "
-    "n.sent_at IS NOT NULL AND n.kind = 'thank-you', n.kind, n.name, n.address, n.error, n.id "
+    "SELECT n.interview_id, "
+    "CASE n.status WHEN 'sent' THEN 0 WHEN 'drafted' THEN 8 WHEN 'failed' THEN 16 ELSE 24 END "
+    "+ (n.via = 'gmail') * 4 + (n.kind != 'thank-you') * 2 "
+    "+ (n.sent_at IS NOT NULL AND n.kind = 'thank-you'), "
+    "coalesce(nullif(n.sent_at, ''), n.created_at), n.name, n.address, n.error, n.id "
     "FROM notes n NOT INDEXED JOIN interviews i ON i.id = n.interview_id WHERE 1 "
     "ORDER BY i.starts_at, i.id, n.kind != 'thank-you', n.id")
 _LISTED_INTERVIEWS = (
