@@ -31,6 +31,7 @@ from thanknote.sendlog import (
     FOLLOW_UP_NOTE,
     GMAIL,
     STATUS_CODES,
+    TIMED,
     UNKNOWN,
     Attempt,
     AttemptRow,
@@ -207,14 +208,15 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
     append = lines.append
     labelled = False
     on_time_hours, after_width, gap, lengths = ON_TIME_HOURS, AFTER_WIDTH, GAP, _UTC_LENGTHS
+    timed, follow_up, failed = TIMED, FOLLOW_UP_NOTE, _FAILED_CODE
     # Thank-you notes come first, then the follow-ups under their own line (a
     # follow-up is not judged by the 24 hours, so its "after end" stays empty).
     for _, code, at, name, to, error, number in attempts:
-        if code & 2 and not labelled:  # FOLLOW_UP_NOTE
+        if code & follow_up and not labelled:
             append(f"{INDENT}follow-up notes:")
             labelled = True
         instant = parse(at)
-        if code & 1:  # TIMED
+        if code & timed:
             # The same arithmetic as Record.hours_after_end and send's own line, so that
             # a figure on a rounding edge (20.25 h) reads the same everywhere.
             hours = (instant - ends).total_seconds() / 3600
@@ -243,7 +245,7 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
             append(row + first)
             lines += [pad + part for part in rest]
             append(f"{pad}<{to}>")
-        if code >= 16:  # failed or unknown: why
+        if code >= failed:  # failed or unknown: why
             latest = newest[(code & FOLLOW_UP_NOTE, to.casefold())] == number
             lines += _wrap_why(_why(FAILED if code < _UNKNOWN_CODE else UNKNOWN,
                                     FOLLOW_UP if code & FOLLOW_UP_NOTE else THANK_YOU,
