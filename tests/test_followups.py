@@ -414,6 +414,19 @@ def test_bad_options_are_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert message in result.stderr
 
 
+def test_followup_to_an_idn_address_uses_its_idna_form(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THANKNOTE_NOW", TWO_DAYS_LATE)
+    result = invoke("followup", str(interview_file(tmp_path)), "--via", "smtp", "--dry-run",
+                    "--to", "talent@bücher.example")
+    assert result.exit_code == 0, result.output
+    assert "talent@xn--bcher-kva.example" in result.stdout
+    refused = invoke("followup", str(interview_file(tmp_path)), "--via", "smtp", "--dry-run",
+                     "--to", "jürgen@bücher.example")
+    assert refused.exit_code == 2
+    assert "non-ASCII part before the @" in refused.stderr
+
+
 # -- delivering it through the real SMTP server ------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from thanknote import loader, workflow
-from thanknote.addresses import is_valid_address
+from thanknote.addresses import address_problem, as_sent, is_valid_address
 from thanknote.errors import BadInput, GuardRefusal
 from thanknote.followups.agenda import day, relative
 from thanknote.followups.states import (
@@ -199,10 +199,12 @@ def plan(interview_file: InterviewFile, history: History, request: FollowUpReque
     interview = interview_file.interview
     records = history.records
     sent = delivered(records)
+    # --to as thanknote sends it: an IDN domain in its IDNA form, as the loader stores it.
+    asked = as_sent(request.to) if request.to is not None else None
+    if request.to is not None and (problem := address_problem(request.to)) is not None:
+        raise BadInput(f"--to {request.to!r} {problem}")
     # A second follow-up answers the first: by default it goes to whoever got that one.
-    recipient = request.to or (sent[-1].latest.to if sent else interview.follow_up_with)
-    if request.to is not None and not is_valid_address(request.to):
-        raise BadInput(f"--to {request.to!r} is not a valid email address")
+    recipient = asked or (sent[-1].latest.to if sent else interview.follow_up_with)
     person = interview_file.interviewer(recipient)
     to = person.email if person else recipient
     via = request.via or remembered_channel(records, to)
