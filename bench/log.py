@@ -8,9 +8,12 @@ way a user waits for them:
 
 For each size it prints the median wall time (and CPU time) of ``thanknote log`` (plain
 text, as when piped), ``thanknote log --json``, ``thanknote followups`` and
-``thanknote followups --all``, each with its peak memory (the child's maximum
-resident set size). Memory that stays flat from the smaller log to the larger
-one shows that the command streams its rows. Goals (issue 9): ``log`` over
+``thanknote followups --all`` (``--commands log`` for fewer), each with its peak memory
+(the child's maximum resident set size). First it times two quiet references in the
+same way, ``python -c pass`` and ``thanknote --help``: on a shared, loaded machine
+the wall times of one run are only comparable with the references of that run.
+Memory that stays flat from the smaller log to the larger one shows that the
+command streams its rows. Goals (issue 9): ``log`` over
 100,000 records under 1 s, ``followups`` under 0.5 s. A plain script, not a
 test: it reports figures and asserts nothing; it exits non-zero only when a
 timed command fails.
@@ -129,11 +132,29 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
+COMMANDS = {
+    "log": ["log"],
+    "log --json": ["log", "--json"],
+    "followups": ["followups"],
+    "followups --all": ["followups", "--all"],
+}
+
+
+def _report(count: str, label: str, runs: list[tuple[float, float, int]]) -> None:
+    times = [elapsed for elapsed, _, _ in runs]
+    print(f"{count:>8}  {label:<16} {statistics.median(times):>7.3f}s "
+          f"{min(times):>7.3f}s {max(times):>7.3f}s "
+          f"{statistics.median(cpu for _, cpu, _ in runs):>7.3f}s "
+          f"{max(peak for _, _, peak in runs):>6} MiB", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, nargs="+", default=[100_000, 10_000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="build the logs here and reuse them")
+    parser.add_argument("--commands", nargs="+", default=list(COMMANDS), choices=list(COMMANDS),
+                        help="which commands to time (default: all)")
     arguments = parser.parse_args()
     scratch = None
     if arguments.keep is None:
@@ -145,14 +166,11 @@ def main() -> None:
         directory = arguments.keep
         directory.mkdir(parents=True, exist_ok=True)
     thanknote = str(Path(sys.executable).parent / "thanknote")
-    commands = {
-        "log": ["log"],
-        "log --json": ["log", "--json"],
-        "followups": ["followups"],
-        "followups --all": ["followups", "--all"],
-    }
     print(f"{'records':>8}  {'command':<16} {'median':>8} {'min':>8} {'max':>8} "
           f"{'CPU med':>8} {'peak RSS':>9}")
+    for label, command in (("python -c pass", [sys.executable, "-c", "pass"]),
+                           ("--help", [thanknote, "--help"])):
+        _report("-", label, [timed(command, dict(os.environ)) for _ in range(arguments.runs)])
     for count in arguments.records:
         path = directory / f"sends-{count}.sqlite3"
         if not path.exists():
@@ -163,17 +181,10 @@ def main() -> None:
         env = {**os.environ, "THANKNOTE_DB": str(path), "THANKNOTE_NOW": NOW,
                "COLUMNS": "80"}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        for label, args in commands.items():
-            timed([thanknote, *args], env)  # warm-up: page cache and bytecode
-            times, cpus, peaks = [], [], []
-            for _ in range(arguments.runs):
-                elapsed, cpu, peak = timed([thanknote, *args], env)
-                times.append(elapsed)
-                cpus.append(cpu)
-                peaks.append(peak)
-            print(f"{count:>8,}  {label:<16} {statistics.median(times):>7.3f}s "
-                  f"{min(times):>7.3f}s {max(times):>7.3f}s {statistics.median(cpus):>7.3f}s "
-                  f"{max(peaks):>6} MiB", flush=True)
+        for label in arguments.commands:
+            command = [thanknote, *COMMANDS[label]]
+            timed(command, env)  # warm-up: page cache and bytecode
+            _report(f"{count:,}", label, [timed(command, env) for _ in range(arguments.runs)])
     if scratch is not None:
         scratch.cleanup()
 

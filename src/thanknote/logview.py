@@ -14,18 +14,34 @@ interview's heading. Bold headings only on a terminal.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import textwrap
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from json.encoder import encode_basestring as _encode
+from operator import itemgetter
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
-from thanknote.sendlog import FAILED, UNKNOWN, Attempt, LoggedInterview, Record
+from thanknote.sendlog import (
+    FAILED,
+    FOLLOW_UP_NOTE,
+    GMAIL,
+    STATUS_CODES,
+    TIMED,
+    UNKNOWN,
+    Attempt,
+    AttemptRow,
+    ListedInterview,
+    Record,
+)
 from thanknote.timing import ON_TIME_HOURS
 
 THANK_YOU = "thank-you"
+FOLLOW_UP = "follow-up"
 
 STATUS_WIDTH = 7    # drafted, unknown
 VIA_WIDTH = 5       # smtp, gmail
@@ -34,6 +50,7 @@ AFTER_WIDTH = 11    # 132.5 h late
 GAP = "  "
 INDENT = "  "
 NARROWEST = 40
+ZERO = timedelta(0)
 
 
 def show(file: Path | None, db: Path | None, *, as_json: bool, out: TextIO) -> None:
@@ -58,10 +75,12 @@ def show(file: Path | None, db: Path | None, *, as_json: bool, out: TextIO) -> N
         nothing = file is not None and interview_id is None
         if as_json:
             write_json(() if nothing else log.iter_records(interview_id=interview_id), out)
-        elif not write_table(() if nothing else log.attempts_by_interview(
-                interview_id=interview_id), out, styled=out.isatty(),
-                width=shutil.get_terminal_size().columns):
-            out.write(empty)
+            return
+        # Closed here, while the log is open, also when the output pipe closes early.
+        with contextlib.closing(log.attempts_by_interview(interview_id=interview_id)) as groups:
+            if not write_table(() if nothing else groups, out, styled=out.isatty(),
+                               width=shutil.get_terminal_size().columns):
+                out.write(empty)
 
 
 def write_json(records: Iterable[Record], out: TextIO) -> int:
@@ -100,14 +119,14 @@ def _json_value(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def write_table(groups: Iterable[tuple[LoggedInterview, list[Attempt]]], out: TextIO, *,
+def write_table(groups: Iterable[tuple[ListedInterview, list[AttemptRow]]], out: TextIO, *,
                 width: int = 80, styled: bool = False) -> int:
     """Every attempt, one block per interview; returns how many were written."""
     width = max(width, NARROWEST)
     count = 0
     with _Chunks(out) as chunks:
         for interview, attempts in groups:
-            chunks.add("\n".join(_block(interview, attempts, width, styled)) + "\n\n")
+            chunks.add(_block(interview, attempts, width, styled))
             count += len(attempts)
     return count
 
@@ -138,88 +157,149 @@ class _Chunks:
         self.flush()
 
 
-def _block(interview: LoggedInterview, attempts: list[Attempt], width: int,
-           styled: bool) -> list[str]:
+def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
+           styled: bool) -> str:
+    """One interview's block, blank line included.
+
+    The loop over its attempts runs once per row of the log, so it is written for
+    speed: the columns come as plain tuples, the cells that repeat are looked up,
+    and each row is one f-string.
+    """
     zone = interview.display_timezone
     start = interview.starts_at.astimezone(zone)
     end = interview.ends_at.astimezone(zone)
-    channels = {attempt.via for attempt in attempts}
-    title = _wrap(f"{interview.company} / {interview.role}", width)
+    codes = set(map(_CODE, attempts))
+    channels = {code & GMAIL for code in codes}
+    title = f"{interview.company} / {interview.role}"
+    lines = [title] if len(title) <= width else _wrap(title, width)
     if styled:
-        title = [f"\033[1m{line}\033[0m" for line in title]
+        lines = [f"\033[1m{line}\033[0m" for line in lines]
     ended = (f"{end.hour:02d}:{end.minute:02d}" if end.date() == start.date()
              else f"{end:%a %d %b %H:%M}")
     about = (f"interview {_WEEKDAYS[start.weekday()]} {start.day:02d} {_MONTHS[start.month]} "
              f"{start.year} {start.hour:02d}:{start.minute:02d} {start.tzname()}, ended {ended}")
-    if len(channels) == 1:
-        about += f"; via {next(iter(channels))}"
-    lines = [*title, *_wrap(about, width)]
-
     show_via = len(channels) > 1
+    if not show_via:
+        about += f"; via {'gmail' if channels == {GMAIL} else 'smtp'}"
+    if len(about) <= width:
+        lines.append(about)
+    else:
+        lines += _wrap(about, width)
     lead = _LEAD_WITH_VIA if show_via else _LEAD
-    lines.append(f"{lead}to")
+    lines.append(_HEADER_WITH_VIA if show_via else _HEADER)
     room = width - len(lead)
-    pad = " " * len(lead)
-    newest: dict[tuple[str, str], int] = {}
-    if any(attempt.status in (FAILED, UNKNOWN) for attempt in attempts):
-        newest = {(attempt.kind, attempt.to.casefold()): attempt.id for attempt in attempts}
+    pad = _PAD_WITH_VIA if show_via else _PAD
+    newest: dict[tuple[int, str], int] = {}
+    if max(codes) >= _FAILED_CODE:
+        newest = {(code & FOLLOW_UP_NOTE, to.casefold()): number
+                  for _, code, _at, _name, to, _error, number in attempts}
+    # The first cells of a row: status (and channel), looked up rather than padded.
+    cells = _CELLS_WITH_VIA if show_via else _CELLS
     parse = datetime.fromisoformat
     ends = interview.ends_at
-    blank_after = " " * AFTER_WIDTH + GAP
-    ordered = attempts
-    if any(attempt.kind != THANK_YOU for attempt in attempts):
-        # Thank-you notes first, then the follow-ups under their own line (a follow-up is
-        # not judged by the 24 hours, so its "after end" stays empty).
-        ordered = sorted(attempts, key=lambda attempt: attempt.kind != THANK_YOU)
+    months = _MONTHS
+    month_of = _MONTH_OF
+    # In a UTC interview, "when" is the stored UTC text itself (as thanknote writes it:
+    # 2026-11-25T22:00:00[.ffffff]+00:00): no conversion per row.
+    utc = _utc.get(zone)
+    if utc is None:
+        utc = _utc[zone] = _is_utc(zone)
+    blank_after = _BLANK_AFTER
+    append = lines.append
     labelled = False
-    for attempt in ordered:
-        kind, status, sent_at = attempt.kind, attempt.status, attempt.sent_at
-        if kind != THANK_YOU and not labelled:
-            lines.append(f"{INDENT}follow-up notes:")
+    on_time_hours, after_width, gap, lengths = ON_TIME_HOURS, AFTER_WIDTH, GAP, _UTC_LENGTHS
+    timed, follow_up, failed = TIMED, FOLLOW_UP_NOTE, _FAILED_CODE
+    # Thank-you notes come first, then the follow-ups under their own line (a
+    # follow-up is not judged by the 24 hours, so its "after end" stays empty).
+    for _, code, at, name, to, error, number in attempts:
+        if code & follow_up and not labelled:
+            append(f"{INDENT}follow-up notes:")
             labelled = True
-        instant = parse(sent_at or attempt.created_at)
-        when = instant.astimezone(zone)
-        if sent_at is None or kind != THANK_YOU:
-            after = blank_after
-        else:
+        instant = parse(at)
+        if code & timed:
             # The same arithmetic as Record.hours_after_end and send's own line, so that
             # a figure on a rounding edge (20.25 h) reads the same everywhere.
             hours = (instant - ends).total_seconds() / 3600
-            after = (f"{hours:.1f} h late" if hours > ON_TIME_HOURS
-                     else f"{hours:.1f} h").ljust(AFTER_WIDTH) + GAP
-        row = (_STATUS_CELLS.get(status) or INDENT + status.ljust(STATUS_WIDTH) + GAP) + (
-            attempt.via.ljust(VIA_WIDTH) + GAP if show_via else "") + (
-            f"{when.day:02d} {_MONTHS[when.month]} {when.hour:02d}:{when.minute:02d}{GAP}"
-            ) + after
-        name, to = attempt.name, attempt.to
-        if len(name) + len(to) + 3 <= room:
-            lines.append(f"{row}{name} <{to}>" if name else row + to)
-        elif name:
-            # The address on a line of its own, the name wrapped at spaces: nothing is
-            # ever cut, and an address is never broken.
-            first, *rest = _wrap(name, room)
-            lines.append(row + first)
-            lines += [pad + part for part in rest]
-            lines.append(f"{pad}<{to}>")
+            after = (f"{hours:.1f} h late" if hours > on_time_hours
+                     else f"{hours:.1f} h").ljust(after_width) + gap
         else:
-            lines.append(row + to)
-        if status in (FAILED, UNKNOWN):
-            latest = newest[(kind, to.casefold())] == attempt.id
-            lines += textwrap.wrap(_why(attempt, latest), width,
-                                   initial_indent=INDENT * 2, subsequent_indent=INDENT * 3,
-                                   break_long_words=False, break_on_hyphens=False)
-    return lines
+            after = blank_after
+        if utc and at[4:17:3] == "--T::" and at.endswith("+00:00") and len(at) in lengths:
+            row = f"{cells[code >> 2]}{at[8:10]} {month_of[at[5:7]]} {at[11:16]}{gap}{after}"
+        else:
+            when = instant.astimezone(zone)
+            row = (f"{cells[code >> 2]}{when.day:02d} {months[when.month]} "
+                   f"{when.hour:02d}:{when.minute:02d}{gap}{after}")
+        if len(name) + len(to) + 3 <= room:
+            append(f"{row}{name} <{to}>" if name else row + to)
+        elif not name:
+            append(row + to)
+        elif len(name) <= room:
+            # The address on a line of its own: nothing is ever cut, and an address
+            # is never broken.
+            append(row + name)
+            append(f"{pad}<{to}>")
+        else:
+            # The name wrapped at spaces (a word at a time when there is no room at all).
+            first, *rest = _wrap(name, max(room, 1))
+            append(row + first)
+            lines += [pad + part for part in rest]
+            append(f"{pad}<{to}>")
+        if code >= failed:  # failed or unknown: why
+            latest = newest[(code & FOLLOW_UP_NOTE, to.casefold())] == number
+            lines += _wrap_why(_why(FAILED if code < _UNKNOWN_CODE else UNKNOWN,
+                                    FOLLOW_UP if code & FOLLOW_UP_NOTE else THANK_YOU,
+                                    to, error, latest), width)
+    append("\n")
+    return "\n".join(lines)
 
 
 _LEAD = f"{INDENT}{'status':<{STATUS_WIDTH}}{GAP}{'when':<{WHEN_WIDTH}}{GAP}" \
     f"{'after end':<{AFTER_WIDTH}}{GAP}"
 _LEAD_WITH_VIA = f"{INDENT}{'status':<{STATUS_WIDTH}}{GAP}{'via':<{VIA_WIDTH}}{GAP}" \
     f"{'when':<{WHEN_WIDTH}}{GAP}{'after end':<{AFTER_WIDTH}}{GAP}"
+_HEADER, _HEADER_WITH_VIA = f"{_LEAD}to", f"{_LEAD_WITH_VIA}to"
+_PAD, _PAD_WITH_VIA = " " * len(_LEAD), " " * len(_LEAD_WITH_VIA)
+_BLANK_AFTER = " " * AFTER_WIDTH + GAP
+_utc: dict[tzinfo, bool] = {}
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _STATUS_CELLS = {status: INDENT + status.ljust(STATUS_WIDTH) + GAP
                  for status in ("sent", "drafted", "failed", "unknown")}
+_CODE = itemgetter(Attempt._fields.index("code"))
 _MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
            "Dec")
+_MONTH_OF = {f"{number:02d}": name for number, name in enumerate(_MONTHS) if number}
+_UTC_LENGTHS = (25, 32)  # 2026-11-25T22:00:00+00:00, with .ffffff
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/UCT", "UCT", "Etc/Universal",
+                        "Universal", "Etc/Zulu", "Zulu"})
+
+
+def _is_utc(zone: tzinfo) -> bool:
+    """Whether ``zone`` is UTC all year: ``timezone.utc`` or an IANA name for it."""
+    if isinstance(zone, ZoneInfo):
+        return zone.key in _UTC_NAMES
+    return zone is UTC or (isinstance(zone, timezone) and zone.utcoffset(None) == ZERO)
+
+
+def _cells(*, via: bool) -> tuple[str, ...]:
+    """A row's status cell (and channel cell), by ``Attempt.code >> 2``."""
+    cells = [""] * 8
+    for status, code in STATUS_CODES.items():
+        for channel, bit in (("smtp", 0), ("gmail", GMAIL)):
+            cells[(code + bit) >> 2] = _STATUS_CELLS[status] + (
+                channel.ljust(VIA_WIDTH) + GAP if via else "")
+    return tuple(cells)
+
+
+_CELLS, _CELLS_WITH_VIA = _cells(via=False), _cells(via=True)
+_FAILED_CODE, _UNKNOWN_CODE = STATUS_CODES[FAILED], STATUS_CODES[UNKNOWN]
+
+
+@functools.lru_cache(maxsize=256)
+def _wrap_why(text: str, width: int) -> list[str]:
+    """The why line wrapped under its row (many failures share one text: made once each)."""
+    return textwrap.wrap(text, width, initial_indent=INDENT * 2, subsequent_indent=INDENT * 3,
+                         break_long_words=False, break_on_hyphens=False)
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -228,14 +308,14 @@ def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
 
 
-def _why(attempt: Attempt, latest: bool) -> str:
+def _why(status: str, kind: str, to: str, error: str | None, latest: bool) -> str:
     """Why a note failed or may have gone out, and (for its newest attempt) what to do."""
-    if attempt.status == FAILED:
-        detail = attempt.error or "the server refused it"
+    if status == FAILED:
+        detail = error or "the server refused it"
         return f"why: {detail.rstrip('.')}" + ("; the next run sends it again" if latest else "")
-    detail = attempt.error or ("an earlier run stopped while sending it (or another run is "
-                               "sending it now), so it may have gone out")
+    detail = error or ("an earlier run stopped while sending it (or another run is sending it "
+                       "now), so it may have gone out")
     advice = ""
-    if latest and attempt.kind == THANK_YOU:
-        advice = f"; check your Sent folder, then --resend {attempt.to} if it is not there"
+    if latest and kind == THANK_YOU:
+        advice = f"; check your Sent folder, then --resend {to} if it is not there"
     return f"why: {detail.rstrip('.')}{advice}"
