@@ -138,7 +138,9 @@ def test_init_leaves_candidate_out_when_a_profile_exists(tmp_path: Path) -> None
 
 def test_init_without_a_profile_writes_the_example_unchanged(tmp_path: Path) -> None:
     assert runner.invoke(app, ["init", "plain.toml"]).exit_code == 0
-    assert (tmp_path / "plain.toml").read_text(encoding="utf-8") == EXAMPLE
+    # The example as it is, but for the file name in its preview hint.
+    assert (tmp_path / "plain.toml").read_text(encoding="utf-8") == EXAMPLE.replace(
+        "thanknote preview interview.toml", "thanknote preview plain.toml", 1)
 
 
 @pytest.mark.parametrize("option, value, shown", [
