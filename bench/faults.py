@@ -56,6 +56,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+# The invented names and words of the SMTP benchmark (bench/smtp.py, beside this script).
+from smtp import _word  # noqa: E402
 from tests.gmail_server import GMAIL_COMPOSE_SCOPE, FakeGmail  # noqa: E402
 from tests.smtp_server import DEFAULT_PASSWORD, SMTPTestServer, start_server  # noqa: E402
 
@@ -66,18 +68,6 @@ INTERRUPT_LIMIT = 5.0  # seconds from Ctrl-C to exit
 SETTLED = ("sent", "unknown")
 OWN_FRAME = re.compile(r'File "[^"]*[/\\]thanknote[/\\][^"]+\.py"')
 """A traceback frame in thanknote's own package (not the installer's ``thanknote`` script)."""
-
-_ONSETS = "bdfgklmnprstvz"
-_VOWELS = "aeiou"
-
-
-def _word(number: int) -> str:
-    syllables = []
-    for _ in range(3):
-        number, onset = divmod(number, len(_ONSETS))
-        number, vowel = divmod(number, len(_VOWELS))
-        syllables.append(_ONSETS[onset] + _VOWELS[vowel])
-    return "".join(syllables)
 
 
 def write_interview(directory: Path, round_number: int) -> tuple[Path, list[str]]:
