@@ -73,9 +73,15 @@ OWN_FRAME = re.compile(r'File "[^"]*[/\\]thanknote[/\\][^"]+\.py"')
 def write_interview(directory: Path, round_number: int) -> tuple[Path, list[str]]:
     """An interview with NOTES interviewers at addresses used in this round only."""
     lines = [
-        "[candidate]", 'name = "Ada Example"', 'email = "ada@example.com"', "",
-        "[interview]", 'company = "Analytical Engines Ltd"', 'role = "Backend Engineer"',
-        "starts_at = 2026-11-25T14:00:00-05:00", "duration_minutes = 90",
+        "[candidate]",
+        'name = "Ada Example"',
+        'email = "ada@example.com"',
+        "",
+        "[interview]",
+        'company = "Analytical Engines Ltd"',
+        'role = "Backend Engineer"',
+        "starts_at = 2026-11-25T14:00:00-05:00",
+        "duration_minutes = 90",
         'fit = "Five years running Postgres for a payments company map onto your ledger work."',
         'new_information = "I also maintain an open-source library for idempotent webhooks."',
     ]
@@ -84,9 +90,13 @@ def write_interview(directory: Path, round_number: int) -> tuple[Path, list[str]
         words = " ".join(_word(index * 8 + k + 1) for k in range(8))
         address = f"p{index}.r{round_number}@analytical.example"
         addresses.append(address)
-        lines += ["", "[[interviewers]]",
-                  f'name = "{_word(10_000 + index).title()} {_word(20_000 + index).title()}"',
-                  f'email = "{address}"', f'conversation_point = "the {words} project"']
+        lines += [
+            "",
+            "[[interviewers]]",
+            f'name = "{_word(10_000 + index).title()} {_word(20_000 + index).title()}"',
+            f'email = "{address}"',
+            f'conversation_point = "the {words} project"',
+        ]
     path = directory / "interview.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path, addresses
@@ -128,9 +138,21 @@ class SmtpChannel(Channel):
         self.server: SMTPTestServer = start_server("starttls", work / "cert")
 
     def command(self, interview: Path) -> list[str]:
-        return ["send", str(interview), "--via", "smtp", "--smtp-host", self.server.host,
-                "--smtp-port", str(self.server.port), "--smtp-security", "starttls",
-                "--smtp-cafile", str(self.server.cert), "--yes"]
+        return [
+            "send",
+            str(interview),
+            "--via",
+            "smtp",
+            "--smtp-host",
+            self.server.host,
+            "--smtp-port",
+            str(self.server.port),
+            "--smtp-security",
+            "starttls",
+            "--smtp-cafile",
+            str(self.server.cert),
+            "--yes",
+        ]
 
     def environment(self) -> dict[str, str]:
         return {"THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD}
@@ -140,8 +162,9 @@ class SmtpChannel(Channel):
 
     def received(self, addresses: list[str]) -> Counter[str]:
         wanted = set(addresses)
-        return Counter(r.casefold() for m in self.server.messages for r in m.rcpt_tos
-                       if r.casefold() in wanted)
+        return Counter(
+            r.casefold() for m in self.server.messages for r in m.rcpt_tos if r.casefold() in wanted
+        )
 
     def close(self) -> None:
         self.server.stop()
@@ -162,10 +185,14 @@ class GmailChannel(Channel):
         from google.oauth2.credentials import Credentials
 
         credentials = Credentials(  # the fake's own test credentials
-            token="access-1", refresh_token="refresh-1",  # noqa: S106
-            token_uri=f"{self.fake.url}/token", client_id="cid",
-            client_secret="csecret", scopes=[GMAIL_COMPOSE_SCOPE],  # noqa: S106
-            expiry=(datetime.now(UTC) + timedelta(hours=6)).replace(tzinfo=None))
+            token="access-1",
+            refresh_token="refresh-1",  # noqa: S106
+            token_uri=f"{self.fake.url}/token",
+            client_id="cid",
+            client_secret="csecret",
+            scopes=[GMAIL_COMPOSE_SCOPE],  # noqa: S106
+            expiry=(datetime.now(UTC) + timedelta(hours=6)).replace(tzinfo=None),
+        )
         self.token.write_text(credentials.to_json(), encoding="utf-8")
         self.token.chmod(0o600)
 
@@ -229,12 +256,17 @@ class Campaign:
     def env(self, round_dir: Path) -> dict[str, str]:
         home = round_dir / "home"
         home.mkdir(exist_ok=True)
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith("THANKNOTE_")}
-        env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"),
-                   XDG_CONFIG_HOME=str(home / "config"), XDG_CACHE_HOME=str(home / "cache"),
-                   THANKNOTE_DB=str(round_dir / "sends.sqlite3"), THANKNOTE_NOW=NOW,
-                   THANKNOTE_NO_BACKOFF="1", **self.channel.environment())
+        env = {key: value for key, value in os.environ.items() if not key.startswith("THANKNOTE_")}
+        env.update(
+            HOME=str(home),
+            XDG_DATA_HOME=str(home / "data"),
+            XDG_CONFIG_HOME=str(home / "config"),
+            XDG_CACHE_HOME=str(home / "cache"),
+            THANKNOTE_DB=str(round_dir / "sends.sqlite3"),
+            THANKNOTE_NOW=NOW,
+            THANKNOTE_NO_BACKOFF="1",
+            **self.channel.environment(),
+        )
         return env
 
     def calibrate(self) -> None:
@@ -243,9 +275,14 @@ class Campaign:
         interview, addresses = write_interview(round_dir, 10_000)
         before = self.channel.activity()
         started = time.monotonic()
-        process = subprocess.Popen([self.executable, *self.channel.command(interview)],
-                                   env=self.env(round_dir), stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [self.executable, *self.channel.command(interview)],
+            env=self.env(round_dir),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         first = None
         while process.poll() is None:
             if first is None and self.channel.activity() != before:
@@ -253,8 +290,10 @@ class Campaign:
             time.sleep(0.002)
         ended = time.monotonic()
         if process.returncode != 0 or sum(self.channel.received(addresses).values()) != NOTES:
-            raise SystemExit(f"calibration run failed ({process.returncode}): "
-                             f"{process.stderr.read() if process.stderr else ''}")
+            raise SystemExit(
+                f"calibration run failed ({process.returncode}): "
+                f"{process.stderr.read() if process.stderr else ''}"
+            )
         first = first or ended
         self.startup = first - started
         self.window = max(ended - first, 0.05) * 1.2
@@ -264,9 +303,14 @@ class Campaign:
         use_sigint = self.rng.random() < 0.3
         before = self.channel.activity()
         started = time.monotonic()
-        process = subprocess.Popen([self.executable, *self.channel.command(interview)], env=env,
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [self.executable, *self.channel.command(interview)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         if self.rng.random() < 0.15:
             moment = "starting"
             due = started + self.rng.uniform(0, self.startup)
@@ -299,12 +343,14 @@ class Campaign:
                 # thanknote's code: Python's own report, which thanknote cannot catch.
                 tally.wrapper_tracebacks += 1
             elif "Traceback" in err:
-                tally.problems.append(f"{self.channel.name}: Ctrl-C ({moment}) printed a "
-                                      f"traceback:\n{err}")
+                tally.problems.append(
+                    f"{self.channel.name}: Ctrl-C ({moment}) printed a traceback:\n{err}"
+                )
             # -SIGINT: the signal came before Python set up its handler (a shell shows 130).
             if not finished_first and process.returncode not in (130, -signal.SIGINT, 0, 1):
-                tally.problems.append(f"{self.channel.name}: Ctrl-C exit {process.returncode}: "
-                                      f"{err.strip()[-300:]}")
+                tally.problems.append(
+                    f"{self.channel.name}: Ctrl-C exit {process.returncode}: {err.strip()[-300:]}"
+                )
             if not finished_first and took > INTERRUPT_LIMIT:
                 tally.problems.append(f"{self.channel.name}: Ctrl-C took {took:.1f} s to end it")
 
@@ -315,8 +361,10 @@ class Campaign:
             return states
         with sqlite3.connect(path, timeout=30) as db:
             try:
-                rows = db.execute("SELECT recipient, status FROM notes n WHERE id = (SELECT "
-                                  "max(id) FROM notes m WHERE m.recipient = n.recipient)")
+                rows = db.execute(
+                    "SELECT recipient, status FROM notes n WHERE id = (SELECT "
+                    "max(id) FROM notes m WHERE m.recipient = n.recipient)"
+                )
             except sqlite3.OperationalError:  # killed before the first migration committed
                 return states
             for recipient, status in rows:
@@ -338,9 +386,15 @@ class Campaign:
             states = self.latest(round_dir, addresses)
             if rerun and all(state in SETTLED for state in states.values()):
                 break
-            subprocess.run([self.executable, *self.channel.command(interview)], env=env,
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=BOUND, check=False)
+            subprocess.run(
+                [self.executable, *self.channel.command(interview)],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=BOUND,
+                check=False,
+            )
         self.judge(round_dir, addresses, tally)
         tally.rounds += 1
 
@@ -358,8 +412,7 @@ class Campaign:
                 tally.problems.append(f"{where}: {address} logged sent, never received")
             if state not in SETTLED:
                 tally.lost += 1
-                tally.problems.append(f"{where}: {address} ends {state} "
-                                      f"(received {copies} times)")
+                tally.problems.append(f"{where}: {address} ends {state} (received {copies} times)")
             if state == "unknown":
                 if copies:
                     tally.unknown_delivered += 1
@@ -376,13 +429,19 @@ class Campaign:
     def history(round_dir: Path) -> str:
         """Every row of the round's log, for the report of a problem."""
         with sqlite3.connect(round_dir / "sends.sqlite3", timeout=30) as db:
-            rows = db.execute("SELECT id, recipient, status, gmail_id, message_id, error "
-                              "FROM notes ORDER BY id").fetchall()
+            rows = db.execute(
+                "SELECT id, recipient, status, gmail_id, message_id, error FROM notes ORDER BY id"
+            ).fetchall()
         return "\n".join(f"    {row}" for row in rows)
 
 
-def campaign(channel_factory: Callable[[Path], Channel], kills: int, work: Path,
-             rng: random.Random, deadline: float) -> Tally:
+def campaign(
+    channel_factory: Callable[[Path], Channel],
+    kills: int,
+    work: Path,
+    rng: random.Random,
+    deadline: float,
+) -> Tally:
     channel = channel_factory(work)
     tally = Tally()
     try:
@@ -390,8 +449,11 @@ def campaign(channel_factory: Callable[[Path], Channel], kills: int, work: Path,
             channel.write_token()
         runner = Campaign(channel, work, rng)
         runner.calibrate()
-        print(f"{channel.name}: start {runner.startup * 1000:.0f} ms, delivery window "
-              f"{runner.window * 1000:.0f} ms", file=sys.stderr)
+        print(
+            f"{channel.name}: start {runner.startup * 1000:.0f} ms, delivery window "
+            f"{runner.window * 1000:.0f} ms",
+            file=sys.stderr,
+        )
         number = 0
         while tally.kills < kills and time.monotonic() < deadline:
             runner.round(number, tally)
@@ -406,13 +468,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=200, help="signals per channel")
     parser.add_argument("--channels", default="smtp,gmail")
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--max-seconds", type=float, default=3600.0,
-                        help="stop starting rounds after this long (all channels)")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=3600.0,
+        help="stop starting rounds after this long (all channels)",
+    )
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
-    factories: dict[str, Callable[[Path], Channel]] = {"smtp": SmtpChannel,
-                                                       "gmail": GmailChannel}
+    factories: dict[str, Callable[[Path], Channel]] = {"smtp": SmtpChannel, "gmail": GmailChannel}
     started = time.monotonic()
     deadline = started + args.max_seconds
     total = Tally()
@@ -422,27 +487,33 @@ def main(argv: list[str] | None = None) -> int:
             channel_dir = Path(work) / name
             channel_dir.mkdir()
             tally = campaign(factories[name], args.kills, channel_dir, rng, deadline)
-            print(f"{name}: {tally.kills} kills ({tally.sigints} Ctrl-C; "
-                  f"{dict(sorted(tally.moments.items()))}) over {tally.rounds} rounds of "
-                  f"{NOTES} notes in {time.monotonic() - channel_started:.0f} s: "
-                  f"duplicates={tally.duplicates} lost={tally.lost} "
-                  f"sent_not_delivered={tally.sent_not_delivered}; unknown and delivered "
-                  f"{tally.unknown_delivered}, unknown and not delivered "
-                  f"{tally.unknown_not_delivered}; stray drafts {tally.strays}; Ctrl-C "
-                  f"tracebacks from the installer's script {tally.wrapper_tracebacks}",
-                  file=sys.stderr)
+            print(
+                f"{name}: {tally.kills} kills ({tally.sigints} Ctrl-C; "
+                f"{dict(sorted(tally.moments.items()))}) over {tally.rounds} rounds of "
+                f"{NOTES} notes in {time.monotonic() - channel_started:.0f} s: "
+                f"duplicates={tally.duplicates} lost={tally.lost} "
+                f"sent_not_delivered={tally.sent_not_delivered}; unknown and delivered "
+                f"{tally.unknown_delivered}, unknown and not delivered "
+                f"{tally.unknown_not_delivered}; stray drafts {tally.strays}; Ctrl-C "
+                f"tracebacks from the installer's script {tally.wrapper_tracebacks}",
+                file=sys.stderr,
+            )
             if tally.kills < args.kills:
-                print(f"{name}: stopped at --max-seconds after {tally.kills} kills",
-                      file=sys.stderr)
+                print(
+                    f"{name}: stopped at --max-seconds after {tally.kills} kills", file=sys.stderr
+                )
             for field_name in ("duplicates", "lost", "sent_not_delivered", "strays", "kills"):
                 setattr(total, field_name, getattr(total, field_name) + getattr(tally, field_name))
             total.problems += tally.problems
     for problem in total.problems:
         print(f"problem: {problem}", file=sys.stderr)
-    print(f"seed {seed}; {total.kills} kills in {time.monotonic() - started:.0f} s",
-          file=sys.stderr)
-    print(f"duplicates={total.duplicates} lost={total.lost} "
-          f"sent_not_delivered={total.sent_not_delivered}")
+    print(
+        f"seed {seed}; {total.kills} kills in {time.monotonic() - started:.0f} s", file=sys.stderr
+    )
+    print(
+        f"duplicates={total.duplicates} lost={total.lost} "
+        f"sent_not_delivered={total.sent_not_delivered}"
+    )
     return 1 if total.problems else 0
 
 

@@ -32,15 +32,19 @@ def build(path: Path, notes: int) -> None:
             "INSERT INTO interviews (company, role, starts_at, starts_at_local, ends_at, "
             "follow_up_on, follow_up_with) VALUES ('Example Co', 'Engineer', "
             "'2026-01-01T15:00:00+00:00', '2026-01-01T10:00:00-05:00', "
-            "'2026-01-01T16:00:00+00:00', '2026-01-11', 'pat@example.com')")
+            "'2026-01-01T16:00:00+00:00', '2026-01-11', 'pat@example.com')"
+        )
         db.executemany(
             "INSERT INTO notes (interview_id, kind, recipient, address, name, subject, body, "
             "status, via, message_id, created_at, updated_at, sent_at) VALUES (1, 'thank-you', "
             "?, ?, 'Pat Example', 'Thank you', ?, 'sent', 'smtp', ?, "
             "'2026-01-01T17:00:00+00:00', '2026-01-01T17:00:00+00:00', "
             "'2026-01-01T17:00:00+00:00')",
-            [(f"p{i}@example.com", f"p{i}@example.com", BODY, f"<{i}@example.com>")
-             for i in range(notes)])
+            [
+                (f"p{i}@example.com", f"p{i}@example.com", BODY, f"<{i}@example.com>")
+                for i in range(notes)
+            ],
+        )
     db.close()
 
 
@@ -66,8 +70,10 @@ def main() -> None:
             path = Path(directory) / f"sends-{notes}.sqlite3"
             build(path, notes)
             best = min(check(path) for _ in range(options.runs))
-            print(f"notes={notes:>7} size={path.stat().st_size // 1024:>6} KiB "
-                  f"integrity_check best of {options.runs}: {best * 1000:7.1f} ms")
+            print(
+                f"notes={notes:>7} size={path.stat().st_size // 1024:>6} KiB "
+                f"integrity_check best of {options.runs}: {best * 1000:7.1f} ms"
+            )
 
 
 if __name__ == "__main__":

@@ -48,8 +48,16 @@ from thanknote.sendlog import SendLog  # noqa: E402
 NOTES_PER_INTERVIEW = 4
 NOW = "2026-12-01T09:00:00+00:00"
 FIRST = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
-NAMES = ["Grace Hopper", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov", "Frances Allen",
-         "Zoë Müller-Lüdenscheidt", "Ken Thompson", "Radia Perlman"]
+NAMES = [
+    "Grace Hopper",
+    "Alan Turing",
+    "Edsger Dijkstra",
+    "Barbara Liskov",
+    "Frances Allen",
+    "Zoë Müller-Lüdenscheidt",
+    "Ken Thompson",
+    "Radia Perlman",
+]
 
 
 def build(path: Path, records: int) -> None:
@@ -61,10 +69,17 @@ def build(path: Path, records: int) -> None:
         while written < records:
             starts = FIRST - timedelta(hours=6 * number)
             interview = Interview(
-                company=f"Company {number:06d} Analytical Engines", role="Senior Backend Engineer",
-                starts_at=starts, display_timezone=UTC, timezone_name="UTC",
-                duration_minutes=60, follow_up_on=(starts + timedelta(days=10)).date(),
-                follow_up_with=f"recruiter{number}@example.com", fit=None, new_information=None)
+                company=f"Company {number:06d} Analytical Engines",
+                role="Senior Backend Engineer",
+                starts_at=starts,
+                display_timezone=UTC,
+                timezone_name="UTC",
+                duration_minutes=60,
+                follow_up_on=(starts + timedelta(days=10)).date(),
+                follow_up_with=f"recruiter{number}@example.com",
+                fit=None,
+                new_information=None,
+            )
             interview_id = log.interview_id(interview, ROOT / "interview.toml")
             assert interview_id is not None
             for seat in range(NOTES_PER_INTERVIEW):
@@ -72,16 +87,27 @@ def build(path: Path, records: int) -> None:
                     break
                 name = NAMES[(number + seat) % len(NAMES)]
                 to = f"{name.split()[0].lower()}.{number}@company{number}.example"
-                note = Note(kind=THANK_YOU, to=to, name=name, title=None,
-                            subject=f"Thank you, {name.split()[0]}",
-                            body=f"Dear {name.split()[0]},\n\nThank you for note {written}.\n",
-                            template="thank-you.txt")
+                note = Note(
+                    kind=THANK_YOU,
+                    to=to,
+                    name=name,
+                    title=None,
+                    subject=f"Thank you, {name.split()[0]}",
+                    body=f"Dear {name.split()[0]},\n\nThank you for note {written}.\n",
+                    template="thank-you.txt",
+                )
                 _deliver(log, interview_id, note, starts, written)
                 written += 1
             if number % 5 == 0 and written < records:
-                note = Note(kind=FOLLOW_UP, to=interview.follow_up_with, name="",
-                            title=None, subject="Re: Thank you", template="follow-up.txt",
-                            body=f"Hello,\n\nFollowing up on interview {number}.\n")
+                note = Note(
+                    kind=FOLLOW_UP,
+                    to=interview.follow_up_with,
+                    name="",
+                    title=None,
+                    subject="Re: Thank you",
+                    template="follow-up.txt",
+                    body=f"Hello,\n\nFollowing up on interview {number}.\n",
+                )
                 _deliver(log, interview_id, note, starts + timedelta(days=10), written)
                 written += 1
             number += 1
@@ -92,25 +118,41 @@ def build(path: Path, records: int) -> None:
 def _deliver(log: SendLog, interview_id: int, note: Note, starts: datetime, written: int) -> None:
     late = written % 17 == 0
     when = starts + timedelta(hours=50 if late else 3, minutes=written % 60)
-    claim = log.claim(interview_id, note, via="gmail" if written % 7 == 0 else "smtp",
-                      purpose="send", message_id=f"<{written}@bench.example>", resend=False,
-                      now=when)
+    claim = log.claim(
+        interview_id,
+        note,
+        via="gmail" if written % 7 == 0 else "smtp",
+        purpose="send",
+        message_id=f"<{written}@bench.example>",
+        resend=False,
+        now=when,
+    )
     assert not hasattr(claim, "reason"), claim
     outcome = written % 97
     if outcome == 1:
-        log.finish(claim.row_id, "failed", now=when, error="smtp.example.com answered 550 5.1.1 "
-                   "mailbox unavailable: no such user here")
+        log.finish(
+            claim.row_id,
+            "failed",
+            now=when,
+            error="smtp.example.com answered 550 5.1.1 mailbox unavailable: no such user here",
+        )
     elif outcome == 2:
-        log.finish(claim.row_id, "unknown", now=when, error="the connection to "
-                   "smtp.example.com:465 was lost after the message was sent but before the "
-                   "server confirmed it")
+        log.finish(
+            claim.row_id,
+            "unknown",
+            now=when,
+            error="the connection to "
+            "smtp.example.com:465 was lost after the message was sent but before the "
+            "server confirmed it",
+        )
     elif outcome == 3:
         pass  # left 'sending': a run that was killed
     elif outcome == 4 and written % 7 == 0:
         log.finish(claim.row_id, "drafted", now=when, gmail_id=f"r{written}")
     else:
-        log.finish(claim.row_id, "sent", now=when, gmail_id=f"m{written}"
-                   if written % 7 == 0 else None)
+        log.finish(
+            claim.row_id, "sent", now=when, gmail_id=f"m{written}" if written % 7 == 0 else None
+        )
 
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
@@ -120,15 +162,22 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     what the command itself costs.
     """
     start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                             stdin=subprocess.DEVNULL, env=env)
+    child = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         assert child.stderr is not None
-        sys.exit(f"{' '.join(command)} failed ({child.returncode}): "
-                 f"{child.stderr.read().decode(errors='replace')}")
+        sys.exit(
+            f"{' '.join(command)} failed ({child.returncode}): "
+            f"{child.stderr.read().decode(errors='replace')}"
+        )
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
@@ -142,10 +191,13 @@ COMMANDS = {
 
 def _report(count: str, label: str, runs: list[tuple[float, float, int]]) -> None:
     times = [elapsed for elapsed, _, _ in runs]
-    print(f"{count:>8}  {label:<16} {statistics.median(times):>7.3f}s "
-          f"{min(times):>7.3f}s {max(times):>7.3f}s "
-          f"{statistics.median(cpu for _, cpu, _ in runs):>7.3f}s "
-          f"{max(peak for _, _, peak in runs):>6} MiB", flush=True)
+    print(
+        f"{count:>8}  {label:<16} {statistics.median(times):>7.3f}s "
+        f"{min(times):>7.3f}s {max(times):>7.3f}s "
+        f"{statistics.median(cpu for _, cpu, _ in runs):>7.3f}s "
+        f"{max(peak for _, _, peak in runs):>6} MiB",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -153,33 +205,44 @@ def main() -> None:
     parser.add_argument("--records", type=int, nargs="+", default=[100_000, 10_000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="build the logs here and reuse them")
-    parser.add_argument("--commands", nargs="+", default=list(COMMANDS), choices=list(COMMANDS),
-                        help="which commands to time (default: all)")
+    parser.add_argument(
+        "--commands",
+        nargs="+",
+        default=list(COMMANDS),
+        choices=list(COMMANDS),
+        help="which commands to time (default: all)",
+    )
     arguments = parser.parse_args()
     scratch = None
     if arguments.keep is None:
         ram_disk = Path("/dev/shm")  # noqa: S108 - mkdtemp makes a private directory in it
-        scratch = tempfile.TemporaryDirectory(prefix="thanknote-bench-log-",
-                                              dir=ram_disk if ram_disk.is_dir() else None)
+        scratch = tempfile.TemporaryDirectory(
+            prefix="thanknote-bench-log-", dir=ram_disk if ram_disk.is_dir() else None
+        )
         directory = Path(scratch.name)
     else:
         directory = arguments.keep
         directory.mkdir(parents=True, exist_ok=True)
     thanknote = str(Path(sys.executable).parent / "thanknote")
-    print(f"{'records':>8}  {'command':<16} {'median':>8} {'min':>8} {'max':>8} "
-          f"{'CPU med':>8} {'peak RSS':>9}")
-    for label, command in (("python -c pass", [sys.executable, "-c", "pass"]),
-                           ("--help", [thanknote, "--help"])):
+    print(
+        f"{'records':>8}  {'command':<16} {'median':>8} {'min':>8} {'max':>8} "
+        f"{'CPU med':>8} {'peak RSS':>9}"
+    )
+    for label, command in (
+        ("python -c pass", [sys.executable, "-c", "pass"]),
+        ("--help", [thanknote, "--help"]),
+    ):
         _report("-", label, [timed(command, dict(os.environ)) for _ in range(arguments.runs)])
     for count in arguments.records:
         path = directory / f"sends-{count}.sqlite3"
         if not path.exists():
             began = time.perf_counter()
             build(path, count)
-            print(f"# built {path.name}: {count:,} records in "
-                  f"{time.perf_counter() - began:.1f} s", flush=True)
-        env = {**os.environ, "THANKNOTE_DB": str(path), "THANKNOTE_NOW": NOW,
-               "COLUMNS": "80"}
+            print(
+                f"# built {path.name}: {count:,} records in {time.perf_counter() - began:.1f} s",
+                flush=True,
+            )
+        env = {**os.environ, "THANKNOTE_DB": str(path), "THANKNOTE_NOW": NOW, "COLUMNS": "80"}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         for label in arguments.commands:
             command = [thanknote, *COMMANDS[label]]

@@ -66,16 +66,20 @@ def people(count: int) -> list[dict[str, str]]:
     result = []
     for index in range(count):
         words = " ".join(_word(index * 8 + k + 1) for k in range(8))
-        result.append({
-            "name": f"{_word(10_000 + index).title()} {_word(20_000 + index).title()}",
-            "email": f"interviewer{index:03d}@analytical.example",
-            "point": f"the {words} project",
-        })
+        result.append(
+            {
+                "name": f"{_word(10_000 + index).title()} {_word(20_000 + index).title()}",
+                "email": f"interviewer{index:03d}@analytical.example",
+                "point": f"the {words} project",
+            }
+        )
     return result
 
 
-FIT = ("My five years running Postgres for a payments company map closely onto what you "
-       "described: last year I led the move of our ledger to logical replication.")
+FIT = (
+    "My five years running Postgres for a payments company map closely onto what you "
+    "described: last year I led the move of our ledger to logical replication."
+)
 NEW_INFORMATION = "I also maintain an open-source library for idempotent webhooks."
 
 
@@ -97,7 +101,8 @@ class LatencyRelay:
     def __enter__(self) -> LatencyRelay:
         self._thread.start()
         server = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self._handle, "127.0.0.1", 0), self.loop).result()
+            asyncio.start_server(self._handle, "127.0.0.1", 0), self.loop
+        ).result()
         self.port = server.sockets[0].getsockname()[1]
         return self
 
@@ -105,11 +110,13 @@ class LatencyRelay:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
 
-    async def _handle(self, client_reader: asyncio.StreamReader,
-                      client_writer: asyncio.StreamWriter) -> None:
+    async def _handle(
+        self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
+    ) -> None:
         server_reader, server_writer = await asyncio.open_connection(*self.target)
-        await asyncio.gather(self._pump(client_reader, server_writer),
-                             self._pump(server_reader, client_writer))
+        await asyncio.gather(
+            self._pump(client_reader, server_writer), self._pump(server_reader, client_writer)
+        )
 
     async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
@@ -138,14 +145,26 @@ class LatencyRelay:
 
 def write_thanknote_input(directory: Path, persons: list[dict[str, str]]) -> Path:
     lines = [
-        "[candidate]", 'name = "Ada Lovelace"', f'email = "{SENDER}"', "",
-        "[interview]", 'company = "Analytical Engines Ltd"', 'role = "Senior Backend Engineer"',
-        "starts_at = 2026-11-25T14:00:00-05:00", "duration_minutes = 90",
-        f'fit = "{FIT}"', f'new_information = "{NEW_INFORMATION}"',
+        "[candidate]",
+        'name = "Ada Lovelace"',
+        f'email = "{SENDER}"',
+        "",
+        "[interview]",
+        'company = "Analytical Engines Ltd"',
+        'role = "Senior Backend Engineer"',
+        "starts_at = 2026-11-25T14:00:00-05:00",
+        "duration_minutes = 90",
+        f'fit = "{FIT}"',
+        f'new_information = "{NEW_INFORMATION}"',
     ]
     for person in persons:
-        lines += ["", "[[interviewers]]", f'name = "{person["name"]}"',
-                  f'email = "{person["email"]}"', f'conversation_point = "{person["point"]}"']
+        lines += [
+            "",
+            "[[interviewers]]",
+            f'name = "{person["name"]}"',
+            f'email = "{person["email"]}"',
+            f'conversation_point = "{person["point"]}"',
+        ]
     path = directory / "interview.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -179,21 +198,25 @@ Ada Lovelace
 """
 
 
-def write_mailmerge_input(directory: Path, persons: list[dict[str, str]],
-                          address: tuple[str, int]) -> None:
+def write_mailmerge_input(
+    directory: Path, persons: list[dict[str, str]], address: tuple[str, int]
+) -> None:
     (directory / "mailmerge_template.txt").write_text(MAILMERGE_TEMPLATE, encoding="utf-8")
     with (directory / "mailmerge_database.csv").open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(["email", "name", "first_name", "point"])
         for person in persons:
-            writer.writerow([person["email"], person["name"], person["name"].split()[0],
-                             person["point"]])
+            writer.writerow(
+                [person["email"], person["name"], person["name"].split()[0], person["point"]]
+            )
     (directory / "mailmerge_server.conf").write_text(
         "[smtp_server]\n"
         f"host = {address[0]}\n"
         f"port = {address[1]}\n"
         "security = STARTTLS\n"
-        f"username = {DEFAULT_USERNAME}\n", encoding="utf-8")
+        f"username = {DEFAULT_USERNAME}\n",
+        encoding="utf-8",
+    )
 
 
 def executable(name: str) -> str:
@@ -204,16 +227,41 @@ def executable(name: str) -> str:
     return found
 
 
-def run_thanknote(work: Path, server: SMTPTestServer, address: tuple[str, int], interview: Path,
-                  run: int) -> float:
-    env = {**os.environ, "THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD, "THANKNOTE_NOW": NOW,
-           "THANKNOTE_DB": str(work / f"sends-{run}.sqlite3")}
-    command = [executable("thanknote"), "send", str(interview), "--via", "smtp", "--yes",
-               "--smtp-host", address[0], "--smtp-port", str(address[1]),
-               "--smtp-security", "starttls", "--smtp-cafile", str(server.cert)]
+def run_thanknote(
+    work: Path, server: SMTPTestServer, address: tuple[str, int], interview: Path, run: int
+) -> float:
+    env = {
+        **os.environ,
+        "THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD,
+        "THANKNOTE_NOW": NOW,
+        "THANKNOTE_DB": str(work / f"sends-{run}.sqlite3"),
+    }
+    command = [
+        executable("thanknote"),
+        "send",
+        str(interview),
+        "--via",
+        "smtp",
+        "--yes",
+        "--smtp-host",
+        address[0],
+        "--smtp-port",
+        str(address[1]),
+        "--smtp-security",
+        "starttls",
+        "--smtp-cafile",
+        str(server.cert),
+    ]
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, cwd=work, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, check=False)
+    done = subprocess.run(
+        command,
+        env=env,
+        cwd=work,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"thanknote failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -228,17 +276,27 @@ def run_mailmerge(work: Path, server: SMTPTestServer) -> float:
     env = {**os.environ, "SSL_CERT_FILE": str(server.cert)}
     command = [executable("mailmerge"), "--no-dry-run", "--no-limit", "--output-format", "raw"]
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, cwd=work, input=DEFAULT_PASSWORD + "\n",
-                          capture_output=True, text=True, start_new_session=True, check=False)
+    done = subprocess.run(
+        command,
+        env=env,
+        cwd=work,
+        input=DEFAULT_PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        start_new_session=True,
+        check=False,
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
-        sys.exit(f"mailmerge failed ({done.returncode}):\n{done.stdout[-2000:]}\n"
-                 f"{done.stderr[-2000:]}")
+        sys.exit(
+            f"mailmerge failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        )
     return elapsed
 
 
-def measure(server: SMTPTestServer, base: Path, persons: list[dict[str, str]], runs: int,
-            rtt_ms: float) -> dict[str, tuple[list[float], tuple[int, int, int]]]:
+def measure(
+    server: SMTPTestServer, base: Path, persons: list[dict[str, str]], runs: int, rtt_ms: float
+) -> dict[str, tuple[list[float], tuple[int, int, int]]]:
     """Time both tools ``runs`` times each; return each tool's timings and what the server saw."""
     with contextlib.ExitStack() as stack:
         address = server.address
@@ -272,18 +330,27 @@ def measure(server: SMTPTestServer, base: Path, persons: list[dict[str, str]], r
     return {tool: (timings[tool], seen[tool]) for tool in timings}
 
 
-def report(notes: int, runs: int, rtt_ms: float,
-           results: dict[str, tuple[list[float], tuple[int, int, int]]]) -> None:
+def report(
+    notes: int,
+    runs: int,
+    rtt_ms: float,
+    results: dict[str, tuple[list[float], tuple[int, int, int]]],
+) -> None:
     where = "loopback" if rtt_ms == 0 else f"{rtt_ms:g} ms simulated round trip"
-    print(f"\n{notes} notes to a local aiosmtpd (STARTTLS + AUTH), {where}; {runs} runs each, "
-          "a fresh process (and, for thanknote, a fresh send log) per run")
-    print(f"{'tool':<12}{'median s':>10}{'min s':>9}{'max s':>9}{'msgs':>6}{'conns':>7}"
-          f"{'logins':>8}")
+    print(
+        f"\n{notes} notes to a local aiosmtpd (STARTTLS + AUTH), {where}; {runs} runs each, "
+        "a fresh process (and, for thanknote, a fresh send log) per run"
+    )
+    print(
+        f"{'tool':<12}{'median s':>10}{'min s':>9}{'max s':>9}{'msgs':>6}{'conns':>7}{'logins':>8}"
+    )
     medians = {}
     for tool, (values, (messages, connections, logins)) in results.items():
         medians[tool] = statistics.median(values)
-        print(f"{tool:<12}{medians[tool]:>10.3f}{min(values):>9.3f}{max(values):>9.3f}"
-              f"{messages:>6}{connections:>7}{logins:>8}")
+        print(
+            f"{tool:<12}{medians[tool]:>10.3f}{min(values):>9.3f}{max(values):>9.3f}"
+            f"{messages:>6}{connections:>7}{logins:>8}"
+        )
     ratio = medians["mailmerge"] / medians["thanknote"]
     verdict = "meets" if ratio >= GOAL else "misses"
     print(f"thanknote is {ratio:.2f}x faster than mailmerge (median); goal {GOAL}x: {verdict}")
@@ -293,8 +360,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--notes", type=int, default=50)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--rtt-ms", type=float, nargs="+", default=[0.0],
-                        help="round-trip times to simulate, in ms (0: plain loopback)")
+    parser.add_argument(
+        "--rtt-ms",
+        type=float,
+        nargs="+",
+        default=[0.0],
+        help="round-trip times to simulate, in ms (0: plain loopback)",
+    )
     arguments = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="thanknote-bench-") as temporary:

@@ -18,8 +18,12 @@ import pytest
 
 from thanknote import retry
 
-pytest_plugins = ["tests.smtp_server", "tests.gmail_server", "tests.microsoft_server",
-                  "tests.xoauth2_server"]
+pytest_plugins = [
+    "tests.smtp_server",
+    "tests.gmail_server",
+    "tests.microsoft_server",
+    "tests.xoauth2_server",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "interview.toml"

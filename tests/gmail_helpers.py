@@ -28,17 +28,27 @@ def token_path() -> Path:
     return Path(os.environ["THANKNOTE_GMAIL_TOKEN"])
 
 
-def write_token(fake: FakeGmail, *, expires_in: timedelta = timedelta(hours=1),
-                token: str | None = "access-1", refresh_token: str | None = "refresh-1",
-                scopes: list[str] | None = None, mode: int = 0o600) -> Path:
+def write_token(
+    fake: FakeGmail,
+    *,
+    expires_in: timedelta = timedelta(hours=1),
+    token: str | None = "access-1",
+    refresh_token: str | None = "refresh-1",
+    scopes: list[str] | None = None,
+    mode: int = 0o600,
+) -> Path:
     """A token file in ``Credentials.to_json()`` form whose token_uri is the fake's /token."""
     from google.oauth2.credentials import Credentials
 
     credentials = Credentials(
-        token=token, refresh_token=refresh_token, token_uri=f"{fake.url}/token",
-        client_id="cid", client_secret="csecret",
+        token=token,
+        refresh_token=refresh_token,
+        token_uri=f"{fake.url}/token",
+        client_id="cid",
+        client_secret="csecret",
         scopes=scopes if scopes is not None else [GMAIL_COMPOSE_SCOPE],
-        expiry=(datetime.now(UTC) + expires_in).replace(tzinfo=None))
+        expiry=(datetime.now(UTC) + expires_in).replace(tzinfo=None),
+    )
     path = token_path()
     path.write_text(credentials.to_json(), encoding="utf-8")
     path.chmod(mode)
@@ -91,6 +101,9 @@ def prepared_notes(interview: Path) -> dict[str, Any]:
 
     interview_file = loader.load(interview)
     candidate = interview_file.candidate
-    return {note.to: build(note, sender_name=candidate.name, sender_address=candidate.email,
-                           date=clock.now())
-            for note in render_notes(interview_file)}
+    return {
+        note.to: build(
+            note, sender_name=candidate.name, sender_address=candidate.email, date=clock.now()
+        )
+        for note in render_notes(interview_file)
+    }

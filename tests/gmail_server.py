@@ -64,8 +64,18 @@ import pytest
 GMAIL_COMPOSE_SCOPE = "https://www.googleapis.com/auth/gmail.compose"
 
 #: Names accepted by :meth:`FakeGmail.script`.
-SCRIPTABLE = frozenset({"drafts.create", "drafts.send", "drafts.get", "drafts.list",
-                        "drafts.delete", "messages.send", "token", "users.getProfile"})
+SCRIPTABLE = frozenset(
+    {
+        "drafts.create",
+        "drafts.send",
+        "drafts.get",
+        "drafts.list",
+        "drafts.delete",
+        "messages.send",
+        "token",
+        "users.getProfile",
+    }
+)
 
 _STATUS_TEXT = {
     400: "FAILED_PRECONDITION",
@@ -543,9 +553,16 @@ class FakeGmail:
             query = rec.query.get("q", "")
             with self.lock:
                 matching = [d for d, raw in self.drafts.items() if _matches(query, raw)]
-                listed = [{"id": d, "message": {"id": self._draft_meta[d]["message_id"],
-                                                "threadId": self._draft_meta[d]["thread_id"]}}
-                          for d in matching]
+                listed = [
+                    {
+                        "id": d,
+                        "message": {
+                            "id": self._draft_meta[d]["message_id"],
+                            "threadId": self._draft_meta[d]["thread_id"],
+                        },
+                    }
+                    for d in matching
+                ]
             answer: dict[str, Any] = {"resultSizeEstimate": len(listed)}
             if listed:
                 answer["drafts"] = listed
@@ -570,8 +587,12 @@ class FakeGmail:
         if endpoint == "token":
             return self._token(rec)
         if endpoint == "users.getProfile":
-            return 200, {"emailAddress": self.email_address, "messagesTotal": 3,
-                         "threadsTotal": 3, "historyId": "1"}
+            return 200, {
+                "emailAddress": self.email_address,
+                "messagesTotal": 3,
+                "threadsTotal": 3,
+                "historyId": "1",
+            }
         raise AssertionError(endpoint)
 
     def _mint(self, scope: str | None, with_refresh: bool) -> dict:

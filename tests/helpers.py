@@ -20,9 +20,13 @@ def toml_value(value: Any) -> str:
     return str(value)
 
 
-def interview_toml(*, interviewers: list[dict[str, Any]] | None = None,
-                   candidate: dict[str, Any] | None = None,
-                   interview: dict[str, Any] | None = None, extra: str = "") -> str:
+def interview_toml(
+    *,
+    interviewers: list[dict[str, Any]] | None = None,
+    candidate: dict[str, Any] | None = None,
+    interview: dict[str, Any] | None = None,
+    extra: str = "",
+) -> str:
     candidate = {"name": "Ada Lovelace", "email": "ada@example.com", **(candidate or {})}
     interview_fields: dict[str, Any] = {
         "company": "Analytical Engines Ltd",
@@ -30,16 +34,24 @@ def interview_toml(*, interviewers: list[dict[str, Any]] | None = None,
         "starts_at": "2026-11-25T14:00:00-05:00",
         "duration_minutes": 90,
         "fit": "My five years running Postgres for a payments company map closely onto "
-               "what you described.",
+        "what you described.",
         "new_information": "I also maintain an open-source library for idempotent webhooks.",
         **(interview or {}),
     }
     if interviewers is None:
         interviewers = [
-            {"name": "Grace Hopper", "email": "grace@analytical.example",
-             "title": "Engineering Manager", "conversation_point": CONVERSATION_POINTS[0]},
-            {"name": "Alan Turing", "email": "alan@analytical.example",
-             "title": "Staff Engineer", "conversation_point": CONVERSATION_POINTS[1]},
+            {
+                "name": "Grace Hopper",
+                "email": "grace@analytical.example",
+                "title": "Engineering Manager",
+                "conversation_point": CONVERSATION_POINTS[0],
+            },
+            {
+                "name": "Alan Turing",
+                "email": "alan@analytical.example",
+                "title": "Staff Engineer",
+                "conversation_point": CONVERSATION_POINTS[1],
+            },
         ]
     lines = ["[candidate]"]
     lines += [f"{k} = {toml_value(v)}" for k, v in candidate.items() if v is not None]

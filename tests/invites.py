@@ -55,9 +55,12 @@ def _address_line(kind: str, person: Person, style: str) -> str:
     cn = person.email if person.name == "=" else person.name
     parts = [kind]
     if style == "google" and kind == "ATTENDEE":
-        parts += [f"CUTYPE={params.pop('CUTYPE', 'INDIVIDUAL')}",
-                  f"ROLE={params.pop('ROLE', 'REQ-PARTICIPANT')}",
-                  f"PARTSTAT={params.pop('PARTSTAT', 'NEEDS-ACTION')}", "RSVP=TRUE"]
+        parts += [
+            f"CUTYPE={params.pop('CUTYPE', 'INDIVIDUAL')}",
+            f"ROLE={params.pop('ROLE', 'REQ-PARTICIPANT')}",
+            f"PARTSTAT={params.pop('PARTSTAT', 'NEEDS-ACTION')}",
+            "RSVP=TRUE",
+        ]
     if cn is not None:
         parts.append(f'CN="{cn}"' if style == "apple" or "," in cn else f"CN={cn}")
     if style == "apple":
@@ -72,87 +75,162 @@ def _address_line(kind: str, person: Person, style: str) -> str:
 
 
 EASTERN_VTIMEZONE = [
-    "BEGIN:VTIMEZONE", "TZID:Eastern Standard Time",
-    "BEGIN:STANDARD", "DTSTART:16010101T020000", "TZOFFSETFROM:-0400", "TZOFFSETTO:-0500",
-    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=1SU;BYMONTH=11", "END:STANDARD",
-    "BEGIN:DAYLIGHT", "DTSTART:16010101T020000", "TZOFFSETFROM:-0500", "TZOFFSETTO:-0400",
-    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=2SU;BYMONTH=3", "END:DAYLIGHT", "END:VTIMEZONE",
+    "BEGIN:VTIMEZONE",
+    "TZID:Eastern Standard Time",
+    "BEGIN:STANDARD",
+    "DTSTART:16010101T020000",
+    "TZOFFSETFROM:-0400",
+    "TZOFFSETTO:-0500",
+    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=1SU;BYMONTH=11",
+    "END:STANDARD",
+    "BEGIN:DAYLIGHT",
+    "DTSTART:16010101T020000",
+    "TZOFFSETFROM:-0500",
+    "TZOFFSETTO:-0400",
+    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=2SU;BYMONTH=3",
+    "END:DAYLIGHT",
+    "END:VTIMEZONE",
 ]
 W_EUROPE_VTIMEZONE = [
-    "BEGIN:VTIMEZONE", "TZID:W. Europe Standard Time",
-    "BEGIN:STANDARD", "DTSTART:16010101T030000", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100",
-    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10", "END:STANDARD",
-    "BEGIN:DAYLIGHT", "DTSTART:16010101T020000", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200",
-    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3", "END:DAYLIGHT", "END:VTIMEZONE",
+    "BEGIN:VTIMEZONE",
+    "TZID:W. Europe Standard Time",
+    "BEGIN:STANDARD",
+    "DTSTART:16010101T030000",
+    "TZOFFSETFROM:+0200",
+    "TZOFFSETTO:+0100",
+    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10",
+    "END:STANDARD",
+    "BEGIN:DAYLIGHT",
+    "DTSTART:16010101T020000",
+    "TZOFFSETFROM:+0100",
+    "TZOFFSETTO:+0200",
+    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3",
+    "END:DAYLIGHT",
+    "END:VTIMEZONE",
 ]
 LONDON_VTIMEZONE = [
-    "BEGIN:VTIMEZONE", "TZID:Europe/London",
-    "BEGIN:DAYLIGHT", "TZOFFSETFROM:+0000", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
-    "DTSTART:19810329T010000", "TZNAME:BST", "TZOFFSETTO:+0100", "END:DAYLIGHT",
-    "BEGIN:STANDARD", "TZOFFSETFROM:+0100", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
-    "DTSTART:19961027T020000", "TZNAME:GMT", "TZOFFSETTO:+0000", "END:STANDARD",
+    "BEGIN:VTIMEZONE",
+    "TZID:Europe/London",
+    "BEGIN:DAYLIGHT",
+    "TZOFFSETFROM:+0000",
+    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+    "DTSTART:19810329T010000",
+    "TZNAME:BST",
+    "TZOFFSETTO:+0100",
+    "END:DAYLIGHT",
+    "BEGIN:STANDARD",
+    "TZOFFSETFROM:+0100",
+    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+    "DTSTART:19961027T020000",
+    "TZNAME:GMT",
+    "TZOFFSETTO:+0000",
+    "END:STANDARD",
     "END:VTIMEZONE",
 ]
 
 
 def google(*sessions: Session, method: str = "REQUEST", zone: str | None = None) -> str:
     """Google Calendar: UTC times; an export names the calendar's zone in X-WR-TIMEZONE."""
-    head = ["BEGIN:VCALENDAR", "PRODID:-//Google Inc//Google Calendar 70.9054//EN",
-            "VERSION:2.0", "CALSCALE:GREGORIAN", f"METHOD:{method}"]
+    head = [
+        "BEGIN:VCALENDAR",
+        "PRODID:-//Google Inc//Google Calendar 70.9054//EN",
+        "VERSION:2.0",
+        "CALSCALE:GREGORIAN",
+        f"METHOD:{method}",
+    ]
     if zone:
         head.append(f"X-WR-TIMEZONE:{zone}")
     body = []
     for number, session in enumerate(sessions):
-        body += ["BEGIN:VEVENT", f"DTSTART:{session.start}", f"DTEND:{session.end}",
-                 "DTSTAMP:20261118T120000Z",
-                 _address_line("ORGANIZER", session.organizer, "google"),
-                 f"UID:{session.uid or f'g{number}x7kq2@google.com'}",
-                 *[_address_line("ATTENDEE", p, "google") for p in session.attendees],
-                 "CREATED:20261118T120000Z", "DESCRIPTION:-::~:~::~:~:~:~:~:~:~:~:~:~:~:~:-",
-                 "LOCATION:", "SEQUENCE:0", f"STATUS:{session.status}",
-                 f"SUMMARY:{session.summary}", "TRANSP:OPAQUE", *session.extra, "END:VEVENT"]
+        body += [
+            "BEGIN:VEVENT",
+            f"DTSTART:{session.start}",
+            f"DTEND:{session.end}",
+            "DTSTAMP:20261118T120000Z",
+            _address_line("ORGANIZER", session.organizer, "google"),
+            f"UID:{session.uid or f'g{number}x7kq2@google.com'}",
+            *[_address_line("ATTENDEE", p, "google") for p in session.attendees],
+            "CREATED:20261118T120000Z",
+            "DESCRIPTION:-::~:~::~:~:~:~:~:~:~:~:~:~:~:~:-",
+            "LOCATION:",
+            "SEQUENCE:0",
+            f"STATUS:{session.status}",
+            f"SUMMARY:{session.summary}",
+            "TRANSP:OPAQUE",
+            *session.extra,
+            "END:VEVENT",
+        ]
     return CRLF.join([*head, *body, "END:VCALENDAR"]) + CRLF
 
 
-def outlook(*sessions: Session, method: str = "REQUEST",
-            zone: str = "Eastern Standard Time") -> str:
+def outlook(
+    *sessions: Session, method: str = "REQUEST", zone: str = "Eastern Standard Time"
+) -> str:
     """Outlook/Exchange: a Windows zone name with its own VTIMEZONE, lines folded at 75."""
     vtimezone = EASTERN_VTIMEZONE if zone == "Eastern Standard Time" else W_EUROPE_VTIMEZONE
-    lines = ["BEGIN:VCALENDAR", f"METHOD:{method}",
-             "PRODID:Microsoft Exchange Server 2010", "VERSION:2.0", *vtimezone]
+    lines = [
+        "BEGIN:VCALENDAR",
+        f"METHOD:{method}",
+        "PRODID:Microsoft Exchange Server 2010",
+        "VERSION:2.0",
+        *vtimezone,
+    ]
     for number, session in enumerate(sessions):
-        lines += ["BEGIN:VEVENT",
-                  _address_line("ORGANIZER", session.organizer, "outlook"),
-                  *[_address_line("ATTENDEE", p, "outlook") for p in session.attendees],
-                  "DESCRIPTION;LANGUAGE=en-US:Please join us for a conversation with the team."
-                  " A Teams link follows below this line of text.\\n",
-                  f"UID:{session.uid or f'040000008200E00074C5B7101A82E00800000000{number}'}",
-                  f"SUMMARY;LANGUAGE=en-US:{session.summary}",
-                  f"DTSTART;TZID={zone}:{session.start}", f"DTEND;TZID={zone}:{session.end}",
-                  "CLASS:PUBLIC", "PRIORITY:5", "DTSTAMP:20261118T120000Z", "TRANSP:OPAQUE",
-                  f"STATUS:{session.status}", "SEQUENCE:0",
-                  "LOCATION;LANGUAGE=en-US:Microsoft Teams Meeting",
-                  "X-MICROSOFT-CDO-APPT-SEQUENCE:0", "X-MICROSOFT-CDO-BUSYSTATUS:TENTATIVE",
-                  "X-MICROSOFT-CDO-INTENDEDSTATUS:BUSY", "X-MICROSOFT-CDO-ALLDAYEVENT:FALSE",
-                  *session.extra, "END:VEVENT"]
+        lines += [
+            "BEGIN:VEVENT",
+            _address_line("ORGANIZER", session.organizer, "outlook"),
+            *[_address_line("ATTENDEE", p, "outlook") for p in session.attendees],
+            "DESCRIPTION;LANGUAGE=en-US:Please join us for a conversation with the team."
+            " A Teams link follows below this line of text.\\n",
+            f"UID:{session.uid or f'040000008200E00074C5B7101A82E00800000000{number}'}",
+            f"SUMMARY;LANGUAGE=en-US:{session.summary}",
+            f"DTSTART;TZID={zone}:{session.start}",
+            f"DTEND;TZID={zone}:{session.end}",
+            "CLASS:PUBLIC",
+            "PRIORITY:5",
+            "DTSTAMP:20261118T120000Z",
+            "TRANSP:OPAQUE",
+            f"STATUS:{session.status}",
+            "SEQUENCE:0",
+            "LOCATION;LANGUAGE=en-US:Microsoft Teams Meeting",
+            "X-MICROSOFT-CDO-APPT-SEQUENCE:0",
+            "X-MICROSOFT-CDO-BUSYSTATUS:TENTATIVE",
+            "X-MICROSOFT-CDO-INTENDEDSTATUS:BUSY",
+            "X-MICROSOFT-CDO-ALLDAYEVENT:FALSE",
+            *session.extra,
+            "END:VEVENT",
+        ]
     lines.append("END:VCALENDAR")
     return CRLF.join(fold(line) for line in lines) + CRLF
 
 
 def apple(*sessions: Session, method: str = "REQUEST", zone: str = "Europe/London") -> str:
     """Apple Calendar: IANA TZID with a VTIMEZONE, quoted CN, EMAIL parameters."""
-    lines = ["BEGIN:VCALENDAR", f"METHOD:{method}", "VERSION:2.0",
-             "PRODID:-//Apple Inc.//macOS 15.1//EN", "CALSCALE:GREGORIAN", *LONDON_VTIMEZONE]
+    lines = [
+        "BEGIN:VCALENDAR",
+        f"METHOD:{method}",
+        "VERSION:2.0",
+        "PRODID:-//Apple Inc.//macOS 15.1//EN",
+        "CALSCALE:GREGORIAN",
+        *LONDON_VTIMEZONE,
+    ]
     for number, session in enumerate(sessions):
-        lines += ["BEGIN:VEVENT",
-                  *[_address_line("ATTENDEE", p, "apple") for p in session.attendees],
-                  "CREATED:20261118T120000Z", f"DTEND;TZID={zone}:{session.end}",
-                  f"UID:{session.uid or f'5E1A9C3B-0D2F-4B7A-9E1C-00000000000{number}'}",
-                  "DTSTAMP:20261118T120000Z", "LOCATION:Initech HQ, 1 Example Street",
-                  "SEQUENCE:0", f"SUMMARY:{session.summary}",
-                  f"DTSTART;TZID={zone}:{session.start}", f"STATUS:{session.status}",
-                  _address_line("ORGANIZER", session.organizer, "apple"),
-                  *session.extra, "END:VEVENT"]
+        lines += [
+            "BEGIN:VEVENT",
+            *[_address_line("ATTENDEE", p, "apple") for p in session.attendees],
+            "CREATED:20261118T120000Z",
+            f"DTEND;TZID={zone}:{session.end}",
+            f"UID:{session.uid or f'5E1A9C3B-0D2F-4B7A-9E1C-00000000000{number}'}",
+            "DTSTAMP:20261118T120000Z",
+            "LOCATION:Initech HQ, 1 Example Street",
+            "SEQUENCE:0",
+            f"SUMMARY:{session.summary}",
+            f"DTSTART;TZID={zone}:{session.start}",
+            f"STATUS:{session.status}",
+            _address_line("ORGANIZER", session.organizer, "apple"),
+            *session.extra,
+            "END:VEVENT",
+        ]
     lines.append("END:VCALENDAR")
     return CRLF.join(lines) + CRLF
 

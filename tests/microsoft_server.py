@@ -63,8 +63,9 @@ class _DeviceCode:
 class FakeMicrosoft:
     """State is public; mutate it under ``with fake.lock`` while a client runs."""
 
-    def __init__(self, cert: Path, key: Path, *, client_id: str = CLIENT_ID,
-                 username: str = USERNAME) -> None:
+    def __init__(
+        self, cert: Path, key: Path, *, client_id: str = CLIENT_ID, username: str = USERNAME
+    ) -> None:
         self.lock = threading.RLock()
         self.client_id = client_id
         self.username = username
@@ -98,8 +99,12 @@ class FakeMicrosoft:
         server.handle_error = lambda request, address: None  # type: ignore[method-assign]
         self._server = server
         self.url = f"https://127.0.0.1:{server.server_address[1]}"
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                         name="FakeMicrosoft", daemon=True).start()
+        threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="FakeMicrosoft",
+            daemon=True,
+        ).start()
         return self
 
     def close(self) -> None:
@@ -130,41 +135,59 @@ class FakeMicrosoft:
 
     def grants(self, grant_type: str) -> int:
         with self.lock:
-            return sum(1 for _, path, form in self.requests
-                       if path.endswith("/token") and form.get("grant_type") == grant_type)
+            return sum(
+                1
+                for _, path, form in self.requests
+                if path.endswith("/token") and form.get("grant_type") == grant_type
+            )
 
     # -- endpoints -----------------------------------------------------------------------
 
     def _configuration(self, tenant: str) -> dict[str, Any]:
         base = f"{self.url}/{tenant}"
-        return {"issuer": f"{self.url}/{TENANT_ID}/v2.0",
-                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
-                "token_endpoint": f"{base}/oauth2/v2.0/token",
-                "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
-                "response_types_supported": ["code", "id_token", "code id_token"],
-                "scopes_supported": ["openid", "profile", "email", "offline_access"]}
+        return {
+            "issuer": f"{self.url}/{TENANT_ID}/v2.0",
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+            "response_types_supported": ["code", "id_token", "code id_token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        }
 
     def _device_code(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if form.get("client_id") != self.client_id:
-            return 400, {"error": "unauthorized_client",
-                         "error_description": "AADSTS700016: Application with identifier "
-                         f"'{form.get('client_id')}' was not found in the directory."}
+            return 400, {
+                "error": "unauthorized_client",
+                "error_description": "AADSTS700016: Application with identifier "
+                f"'{form.get('client_id')}' was not found in the directory.",
+            }
         number = next(self._numbers)
         user_code, device_code = f"CODE{number:04d}", f"device-{number}"
         with self.lock:
             self._devices[device_code] = _DeviceCode(user_code, form.get("scope", ""))
         page = f"{self.url}/devicelogin"
-        return 200, {"user_code": user_code, "device_code": device_code,
-                     "verification_uri": page, "expires_in": 900, "interval": 1,
-                     "message": f"To sign in, use a web browser to open the page {page} and "
-                     f"enter the code {user_code} to authenticate."}
+        return 200, {
+            "user_code": user_code,
+            "device_code": device_code,
+            "verification_uri": page,
+            "expires_in": 900,
+            "interval": 1,
+            "message": f"To sign in, use a web browser to open the page {page} and "
+            f"enter the code {user_code} to authenticate.",
+        }
 
     def _authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], str]:
         """Consent at once; answer (as with response_mode=form_post) with the fields the
         browser posts to the redirect URI, and that URI."""
         if query.get("client_id") != self.client_id or not query.get("redirect_uri"):
-            return 400, {"error": "unauthorized_client", "error_description":
-                         "AADSTS700016: Application not found."}, ""
+            return (
+                400,
+                {
+                    "error": "unauthorized_client",
+                    "error_description": "AADSTS700016: Application not found.",
+                },
+                "",
+            )
         code = f"auth-code-{next(self._numbers)}"
         with self.lock:
             self._codes[code] = query
@@ -172,24 +195,32 @@ class FakeMicrosoft:
 
     def _token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if form.get("client_id") != self.client_id:
-            return 400, {"error": "unauthorized_client",
-                         "error_description": "AADSTS700016: Application not found."}
+            return 400, {
+                "error": "unauthorized_client",
+                "error_description": "AADSTS700016: Application not found.",
+            }
         grant = form.get("grant_type", "")
         if grant == "urn:ietf:params:oauth:grant-type:device_code":
             if not self.public_client:
-                return 401, {"error": "invalid_client", "error_description":
-                             "AADSTS7000218: The request body must contain the following "
-                             "parameter: 'client_assertion' or 'client_secret'."}
+                return 401, {
+                    "error": "invalid_client",
+                    "error_description": "AADSTS7000218: The request body must contain "
+                    "the following parameter: 'client_assertion' or 'client_secret'.",
+                }
             with self.lock:
                 device = self._devices.get(form.get("device_code", ""))
             if device is None:
                 return 400, {"error": "expired_token", "error_description": "AADSTS70020"}
             if device.declined:
-                return 400, {"error": "authorization_declined",
-                             "error_description": "AADSTS70000: The user declined."}
+                return 400, {
+                    "error": "authorization_declined",
+                    "error_description": "AADSTS70000: The user declined.",
+                }
             if not device.approved:
-                return 400, {"error": "authorization_pending",
-                             "error_description": "AADSTS70016: Pending end-user action."}
+                return 400, {
+                    "error": "authorization_pending",
+                    "error_description": "AADSTS70016: Pending end-user action.",
+                }
             with self.lock:
                 del self._devices[form["device_code"]]
             return 200, self._mint(device.scope)
@@ -197,20 +228,28 @@ class FakeMicrosoft:
             with self.lock:
                 asked = self._codes.pop(form.get("code", ""), None)
             verifier = form.get("code_verifier", "").encode()
-            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(
-                b"=").decode()
-            if asked is None or asked.get("redirect_uri") != form.get("redirect_uri") or \
-                    asked.get("code_challenge") != challenge:
-                return 400, {"error": "invalid_grant",
-                             "error_description": "AADSTS70008: bad code or verifier."}
+            challenge = (
+                base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=").decode()
+            )
+            if (
+                asked is None
+                or asked.get("redirect_uri") != form.get("redirect_uri")
+                or asked.get("code_challenge") != challenge
+            ):
+                return 400, {
+                    "error": "invalid_grant",
+                    "error_description": "AADSTS70008: bad code or verifier.",
+                }
             return 200, self._mint(asked.get("scope", ""), nonce=asked.get("nonce"))
         if grant == "refresh_token":
             with self.lock:
                 token = form.get("refresh_token", "")
                 if token not in self.valid_refresh_tokens:
-                    return 400, {"error": "invalid_grant", "error_description":
-                                 "AADSTS70000: The provided value for the 'refresh_token' "
-                                 "is not valid; it has been revoked.\r\nTrace ID: 0000"}
+                    return 400, {
+                        "error": "invalid_grant",
+                        "error_description": "AADSTS70000: The provided value for the "
+                        "'refresh_token' is not valid; it has been revoked.\r\nTrace ID: 0000",
+                    }
                 self.valid_refresh_tokens.discard(token)  # Microsoft rotates them
             return 200, self._mint(form.get("scope", ""))
         return 400, {"error": "unsupported_grant_type", "error_description": grant}
@@ -221,18 +260,35 @@ class FakeMicrosoft:
         with self.lock:
             self.valid_access_tokens.add(access)
             self.valid_refresh_tokens.add(refresh)
-        scope = self.granted_scope if self.granted_scope is not None else " ".join(
-            s for s in requested.split() if s not in _RESERVED)
+        scope = (
+            self.granted_scope
+            if self.granted_scope is not None
+            else " ".join(s for s in requested.split() if s not in _RESERVED)
+        )
         now = int(time.time())
-        claims = {"aud": self.client_id, "iss": f"{self.url}/{TENANT_ID}/v2.0", "iat": now,
-                  "nbf": now, "exp": now + 3600, "sub": "subject-1", "tid": TENANT_ID,
-                  "oid": "object-1", "name": "Ada Lovelace",
-                  "preferred_username": self.username, **({"nonce": nonce} if nonce else {})}
-        return {"token_type": "Bearer", "scope": scope, "expires_in": self.token_lifetime,
-                "ext_expires_in": self.token_lifetime, "access_token": access,
-                "refresh_token": refresh,
-                "id_token": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}.sig",
-                "client_info": _b64({"uid": "object-1", "utid": TENANT_ID})}
+        claims = {
+            "aud": self.client_id,
+            "iss": f"{self.url}/{TENANT_ID}/v2.0",
+            "iat": now,
+            "nbf": now,
+            "exp": now + 3600,
+            "sub": "subject-1",
+            "tid": TENANT_ID,
+            "oid": "object-1",
+            "name": "Ada Lovelace",
+            "preferred_username": self.username,
+            **({"nonce": nonce} if nonce else {}),
+        }
+        return {
+            "token_type": "Bearer",
+            "scope": scope,
+            "expires_in": self.token_lifetime,
+            "ext_expires_in": self.token_lifetime,
+            "access_token": access,
+            "refresh_token": refresh,
+            "id_token": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}.sig",
+            "client_info": _b64({"uid": "object-1", "utid": TENANT_ID}),
+        }
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -273,10 +329,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif self.command == "GET" and rest == "oauth2/v2.0/authorize":
             status, fields, target = owner._authorize(query)
             if target:  # the page that makes the browser post the code back
-                inputs = "".join(f'<input type="hidden" name="{html.escape(k)}" '
-                                 f'value="{html.escape(v)}">' for k, v in fields.items())
-                page = (f'<html><body onload="document.forms[0].submit()"><form method="post" '
-                        f'action="{html.escape(target)}">{inputs}</form></body></html>').encode()
+                inputs = "".join(
+                    f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                    for k, v in fields.items()
+                )
+                page = (
+                    f'<html><body onload="document.forms[0].submit()"><form method="post" '
+                    f'action="{html.escape(target)}">{inputs}</form></body></html>'
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(page)))
@@ -295,8 +355,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def fake_microsoft(smtp_certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
-                   ) -> Iterator[FakeMicrosoft]:
+def fake_microsoft(
+    smtp_certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FakeMicrosoft]:
     """A started fake, with this process and its children pointed at it and trusting it."""
     cert, key = smtp_certificate
     with FakeMicrosoft(cert, key) as fake:

@@ -26,15 +26,32 @@ import socket
 import threading
 from typing import Any
 
-BEHAVIOURS = frozenset({"normal", "garbage_after_data", "slow_data", "slow_mail", "drop_mail",
-                        "stream_ehlo", "stream_after_data", "no_greeting"})
+BEHAVIOURS = frozenset(
+    {
+        "normal",
+        "garbage_after_data",
+        "slow_data",
+        "slow_mail",
+        "drop_mail",
+        "stream_ehlo",
+        "stream_after_data",
+        "no_greeting",
+    }
+)
 
 
 class RawSmtpServer:
     """``with RawSmtpServer("slow_data") as server:`` ... ``server.port`` ..."""
 
-    def __init__(self, behaviour: str = "normal", *, host: str = "127.0.0.1", port: int = 0,
-                 stream_limit: int = 64 * 1024 * 1024, close_after: int | None = None) -> None:
+    def __init__(
+        self,
+        behaviour: str = "normal",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        stream_limit: int = 64 * 1024 * 1024,
+        close_after: int | None = None,
+    ) -> None:
         if behaviour not in BEHAVIOURS:
             raise ValueError(f"unknown behaviour {behaviour!r}")
         self.behaviour = behaviour

@@ -40,15 +40,18 @@ from thanknote.message import verify
 SPECIALS = "!#$%&'*+-/=?^_`.{|}~@example.tld"  # every atext special; valid RFC 5322
 
 
-@pytest.mark.parametrize(("written", "sent"), [
-    ("lena@bücher.example", "lena@xn--bcher-kva.example"),
-    ("wen@臺網中心.example", "wen@xn--fiqq24b10vi0d.example"),
-    ("Lena@Bücher.Example", "Lena@xn--bcher-kva.example"),  # the local part is left alone
-    ("ada@faß.example", "ada@xn--fa-hia.example"),  # IDNA 2008: ß is a letter, not "ss"
-    ("wen@臺網中心。example", "wen@xn--fiqq24b10vi0d.example"),  # an ideographic full stop
-    ("grace@analytical.example", "grace@analytical.example"),
-    (SPECIALS, SPECIALS),
-])
+@pytest.mark.parametrize(
+    ("written", "sent"),
+    [
+        ("lena@bücher.example", "lena@xn--bcher-kva.example"),
+        ("wen@臺網中心.example", "wen@xn--fiqq24b10vi0d.example"),
+        ("Lena@Bücher.Example", "Lena@xn--bcher-kva.example"),  # the local part is left alone
+        ("ada@faß.example", "ada@xn--fa-hia.example"),  # IDNA 2008: ß is a letter, not "ss"
+        ("wen@臺網中心。example", "wen@xn--fiqq24b10vi0d.example"),  # an ideographic full stop
+        ("grace@analytical.example", "grace@analytical.example"),
+        (SPECIALS, SPECIALS),
+    ],
+)
 def test_an_accepted_address_goes_out_in_ascii(written: str, sent: str) -> None:
     assert address_problem(written) is None
     assert ascii_address(written) == sent == as_sent(written)
@@ -57,25 +60,29 @@ def test_an_accepted_address_goes_out_in_ascii(written: str, sent: str) -> None:
     if written.isascii():
         assert unicode_form(sent) is None
     else:
-        assert unicode_form(sent) == written.split("@")[0] + "@" + \
-            written.split("@")[1].lower().replace("。", ".")
+        assert unicode_form(sent) == written.split("@")[0] + "@" + written.split("@")[
+            1
+        ].lower().replace("。", ".")
 
 
-@pytest.mark.parametrize(("address", "why"), [
-    ("jürgen@example.com", "SMTPUTF8"),
-    ("用户@例子.example", "SMTPUTF8"),
-    ("lena@bü_cher.example", "not a valid internationalised domain name"),
-    ("lena@-bücher.example", "not a valid internationalised domain name"),
-    ("=?utf-8?q?x?=@x.example", "encoded word"),
-    ("=?utf-8?q?x=0D=0ABcc=3A_all=40x.example?=@x.example", "encoded word"),
-    ("a=?x?B?eA==?=@x.example", "encoded word"),
-    ("a=??q?x?=@x.example", "encoded word"),
-    ("grace@", "not a valid email address"),
-    ("grace@localhost", "not a valid email address"),
-    ("a b@x.example", "not a valid email address"),
-    ("@x.example", "not a valid email address"),
-    ("x" * 65 + "@x.example", "not a valid email address"),
-])
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("jürgen@example.com", "SMTPUTF8"),
+        ("用户@例子.example", "SMTPUTF8"),
+        ("lena@bü_cher.example", "not a valid internationalised domain name"),
+        ("lena@-bücher.example", "not a valid internationalised domain name"),
+        ("=?utf-8?q?x?=@x.example", "encoded word"),
+        ("=?utf-8?q?x=0D=0ABcc=3A_all=40x.example?=@x.example", "encoded word"),
+        ("a=?x?B?eA==?=@x.example", "encoded word"),
+        ("a=??q?x?=@x.example", "encoded word"),
+        ("grace@", "not a valid email address"),
+        ("grace@localhost", "not a valid email address"),
+        ("a b@x.example", "not a valid email address"),
+        ("@x.example", "not a valid email address"),
+        ("x" * 65 + "@x.example", "not a valid email address"),
+    ],
+)
 def test_a_refused_address_says_why(address: str, why: str) -> None:
     problem = address_problem(address)
     assert problem is not None and why in problem
@@ -91,25 +98,33 @@ def test_a_non_ascii_local_part_is_refused_saying_smtputf8_is_not_everywhere() -
 
 def interviewers(*addresses: str) -> list[dict[str, str]]:
     names = ["Lena Vogt", "Wen Liang", "Grace Hopper"]
-    return [{"name": name, "email": address, "conversation_point": point}
-            for name, address, point in zip(names, addresses, CONVERSATION_POINTS, strict=False)]
+    return [
+        {"name": name, "email": address, "conversation_point": point}
+        for name, address, point in zip(names, addresses, CONVERSATION_POINTS, strict=False)
+    ]
 
 
 def test_the_loader_keeps_every_address_in_the_form_it_is_sent(tmp_path: Path) -> None:
-    path = write_interview(tmp_path, candidate={"email": "ada@faß.example"},
-                           interview={"follow_up_with": "wen@臺網中心.example"},
-                           interviewers=interviewers("lena@bücher.example",
-                                                     "wen@臺網中心.example", SPECIALS))
+    path = write_interview(
+        tmp_path,
+        candidate={"email": "ada@faß.example"},
+        interview={"follow_up_with": "wen@臺網中心.example"},
+        interviewers=interviewers("lena@bücher.example", "wen@臺網中心.example", SPECIALS),
+    )
     loaded = load(path)
     assert loaded.candidate.email == "ada@xn--fa-hia.example"
     assert [i.email for i in loaded.interviewers] == [
-        "lena@xn--bcher-kva.example", "wen@xn--fiqq24b10vi0d.example", SPECIALS]
+        "lena@xn--bcher-kva.example",
+        "wen@xn--fiqq24b10vi0d.example",
+        SPECIALS,
+    ]
     assert loaded.interview.follow_up_with == "wen@xn--fiqq24b10vi0d.example"
 
 
 def test_the_loader_refuses_a_non_ascii_local_part_naming_the_field(tmp_path: Path) -> None:
-    path = write_interview(tmp_path, interviewers=interviewers("grace@analytical.example",
-                                                               "jürgen@example.com"))
+    path = write_interview(
+        tmp_path, interviewers=interviewers("grace@analytical.example", "jürgen@example.com")
+    )
     with pytest.raises(BadInput) as caught:
         load(path)
     message = caught.value.message
@@ -118,10 +133,10 @@ def test_the_loader_refuses_a_non_ascii_local_part_naming_the_field(tmp_path: Pa
     assert "[[interviewers]] #2 email" in message and "SMTPUTF8" in message
 
 
-def test_two_spellings_of_one_internationalised_address_are_one_interviewer(
-        tmp_path: Path) -> None:
-    path = write_interview(tmp_path, interviewers=interviewers("lena@bücher.example",
-                                                               "lena@xn--bcher-kva.example"))
+def test_two_spellings_of_one_internationalised_address_are_one_interviewer(tmp_path: Path) -> None:
+    path = write_interview(
+        tmp_path, interviewers=interviewers("lena@bücher.example", "lena@xn--bcher-kva.example")
+    )
     with pytest.raises(BadInput, match="also interviewer #1's address"):
         load(path)
 
@@ -136,16 +151,19 @@ def test_an_address_with_equals_question_mark_is_one_recipient() -> None:
     assert prepared.recipient == SPECIALS
 
 
-atext_pieces = st.sampled_from([*"Aa0!#$%&'*+/=?^_`{|}~-", "=?", "?=", "=?utf-8?q?", "?q?",
-                                "?b?", "=0D=0A", "Bcc=3A"])
-local_parts = st.lists(st.lists(atext_pieces, min_size=1, max_size=10).map("".join),
-                       min_size=1, max_size=3).map(".".join)
+atext_pieces = st.sampled_from(
+    [*"Aa0!#$%&'*+/=?^_`{|}~-", "=?", "?=", "=?utf-8?q?", "?q?", "?b?", "=0D=0A", "Bcc=3A"]
+)
+local_parts = st.lists(
+    st.lists(atext_pieces, min_size=1, max_size=10).map("".join), min_size=1, max_size=3
+).map(".".join)
 header_text = st.text(st.characters(codec="utf-8"), min_size=1, max_size=120)
 
 
 @given(local=local_parts, name=header_text)
 def test_no_generated_address_yields_a_second_recipient_or_a_changed_one(
-        local: str, name: str) -> None:
+    local: str, name: str
+) -> None:
     address = f"{local}@analytical.example"
     problem = address_problem(address)
     if problem is not None:  # refused only for an encoded word, or a local part too long
@@ -178,8 +196,7 @@ def test_an_encoded_word_smuggled_in_an_address_is_caught_by_the_read_back() -> 
     decoded = str(make_header(decode_header(email.message_from_bytes(raw)["To"])))
     assert "\r\nBcc: all@analytical.example" in decoded  # the hole
     with pytest.raises(BadInput, match="holds an RFC 2047 encoded word"):
-        verify(raw, note=make(to=smuggled, subject="Thank you"),
-               sender_address="ada@example.com")
+        verify(raw, note=make(to=smuggled, subject="Thank you"), sender_address="ada@example.com")
     with pytest.raises(BadInput, match="encoded word"):
         built(make(to=smuggled))
 
@@ -195,9 +212,15 @@ def test_build_wants_the_sent_form_of_an_address() -> None:
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([thanknote_executable(), *args], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=60, check=False,
-                          env={**os.environ, "THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD})
+    return subprocess.run(
+        [thanknote_executable(), *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+        env={**os.environ, "THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD},
+    )
 
 
 LONG_WORD = "Vogt" * 250  # one ASCII word of 1,000 characters
@@ -206,18 +229,23 @@ LONG_NAME = "Zoë Ångström-Østergaard " * 34  # 816 UTF-8 bytes
 
 @pytest.mark.slow
 def test_preview_says_an_internationalised_domain_goes_out_in_idna_form(tmp_path: Path) -> None:
-    path = write_interview(tmp_path, interviewers=interviewers("lena@bücher.example",
-                                                               "wen@臺網中心.example"))
+    path = write_interview(
+        tmp_path, interviewers=interviewers("lena@bücher.example", "wen@臺網中心.example")
+    )
     done = run("preview", str(path))
     assert done.returncode == 0, done.stderr
-    assert ("To:      Lena Vogt <lena@xn--bcher-kva.example>\n"
-            "         (the IDNA form of lena@bücher.example: mail servers route domains in "
-            "ASCII)\n") in done.stdout
+    assert (
+        "To:      Lena Vogt <lena@xn--bcher-kva.example>\n"
+        "         (the IDNA form of lena@bücher.example: mail servers route domains in "
+        "ASCII)\n"
+    ) in done.stdout
     assert "(the IDNA form of wen@臺網中心.example:" in done.stdout
     assert "ok       header safety" in done.stdout
     notes = json.loads(run("preview", str(path), "--json").stdout)["notes"]
-    assert [n["to"] for n in notes] == ["lena@xn--bcher-kva.example",
-                                        "wen@xn--fiqq24b10vi0d.example"]
+    assert [n["to"] for n in notes] == [
+        "lena@xn--bcher-kva.example",
+        "wen@xn--fiqq24b10vi0d.example",
+    ]
 
 
 @pytest.mark.slow
@@ -230,16 +258,26 @@ def test_preview_refuses_a_non_ascii_local_part(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_long_names_and_idn_addresses_are_sent_and_accepted(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     """Before: "500 Line too long" from the server for the 1,000-character name."""
     server = smtp_starttls_server
     people = interviewers("lena@bücher.example", "wen@臺網中心.example", SPECIALS)
     people[0]["name"] = LONG_WORD
     people[1]["name"] = LONG_NAME.strip()
-    path = write_interview(tmp_path, interviewers=people,
-                           candidate={"name": LONG_NAME.strip()})
-    smtp = ["--via", "smtp", "--smtp-host", server.host, "--smtp-port", str(server.port),
-            "--smtp-security", "starttls", "--smtp-cafile", str(server.cert)]
+    path = write_interview(tmp_path, interviewers=people, candidate={"name": LONG_NAME.strip()})
+    smtp = [
+        "--via",
+        "smtp",
+        "--smtp-host",
+        server.host,
+        "--smtp-port",
+        str(server.port),
+        "--smtp-security",
+        "starttls",
+        "--smtp-cafile",
+        str(server.cert),
+    ]
     preview = run("preview", str(path))
     assert preview.returncode == 0, preview.stderr
     dry = run("send", str(path), *smtp, "--dry-run", "--only", "lena@BÜCHER.example")
@@ -247,11 +285,14 @@ def test_long_names_and_idn_addresses_are_sent_and_accepted(
     done = run("send", str(path), *smtp, "--yes")
     assert done.returncode == 0, done.stdout + done.stderr
     received = {m.rcpt_tos[0]: m for m in server.messages}
-    assert sorted(received) == sorted(["lena@xn--bcher-kva.example",
-                                       "wen@xn--fiqq24b10vi0d.example", SPECIALS])
-    for address, name in (("lena@xn--bcher-kva.example", LONG_WORD),
-                          ("wen@xn--fiqq24b10vi0d.example", LONG_NAME.strip()),
-                          (SPECIALS, "Grace Hopper")):
+    assert sorted(received) == sorted(
+        ["lena@xn--bcher-kva.example", "wen@xn--fiqq24b10vi0d.example", SPECIALS]
+    )
+    for address, name in (
+        ("lena@xn--bcher-kva.example", LONG_WORD),
+        ("wen@xn--fiqq24b10vi0d.example", LONG_NAME.strip()),
+        (SPECIALS, "Grace Hopper"),
+    ):
         message = received[address]
         assert message.rcpt_tos == [address]
         assert max(len(line) for line in message.data.split(b"\r\n")) <= 78
@@ -261,11 +302,13 @@ def test_long_names_and_idn_addresses_are_sent_and_accepted(
         assert [a.addr_spec for a in parsed["to"].addresses] == [address]
     log = json.loads(run("log", "--json").stdout)
     assert sorted((r["to"], r["status"]) for r in log) == sorted(
-        (address, "sent") for address in received)
+        (address, "sent") for address in received
+    )
 
 
-def test_long_names_and_idn_addresses_go_through_gmail(fake_gmail: FakeGmail,
-                                                       tmp_path: Path) -> None:
+def test_long_names_and_idn_addresses_go_through_gmail(
+    fake_gmail: FakeGmail, tmp_path: Path
+) -> None:
     write_token(fake_gmail)
     people = interviewers("lena@bücher.example", "wen@臺網中心.example")
     people[0]["name"] = LONG_WORD

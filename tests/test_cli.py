@@ -35,8 +35,9 @@ def test_init_writes_an_example_that_previews(tmp_path: Path) -> None:
 
 
 def test_init_at_another_path_names_that_file_in_its_preview_hint(tmp_path: Path) -> None:
-    result = subprocess.run([thanknote_executable(), "init", "plain.toml"], capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [thanknote_executable(), "init", "plain.toml"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     written = (tmp_path / "plain.toml").read_text()
     assert "#     thanknote preview plain.toml\n" in written
@@ -58,8 +59,13 @@ def test_preview_shows_each_note_and_each_check() -> None:
     out = result.stdout
     assert "To:      Grace Hopper <grace@analytical.example>" in out
     assert "To:      Alan Turing <alan@analytical.example>" in out
-    for check in ("header safety", "identical bodies", "name-swapped bodies",
-                  "near-identical bodies", "send log"):
+    for check in (
+        "header safety",
+        "identical bodies",
+        "name-swapped bodies",
+        "near-identical bodies",
+        "send log",
+    ):
         assert f"ok       {check}" in out
 
 
@@ -67,17 +73,17 @@ def test_preview_json_shape() -> None:
     result = invoke("preview", str(EXAMPLE), "--json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert [n["to"] for n in data["notes"]] == ["grace@analytical.example",
-                                                "alan@analytical.example",
-                                                "tomas@analytical.example"]
+    assert [n["to"] for n in data["notes"]] == [
+        "grace@analytical.example",
+        "alan@analytical.example",
+        "tomas@analytical.example",
+    ]
     for item in data["notes"]:
-        assert set(item) == {"to", "name", "subject", "body", "relation", "words",
-                             "personal_share"}
+        assert set(item) == {"to", "name", "subject", "body", "relation", "words", "personal_share"}
         assert item["body"].startswith(f"Dear {item['name'].split()[0]},")
         assert item["words"] == len(re.findall(r"\w+(?:['’-]\w+)*", item["body"]))
         assert 0.35 <= item["personal_share"] <= 1
-    assert [n["relation"] for n in data["notes"]] == ["hiring-manager", "interviewer",
-                                                      "recruiter"]
+    assert [n["relation"] for n in data["notes"]] == ["hiring-manager", "interviewer", "recruiter"]
 
 
 def test_preview_out_writes_strictly_parseable_eml(tmp_path: Path) -> None:
@@ -104,23 +110,42 @@ def test_bad_input_is_exit_2_with_one_clear_line(tmp_path: Path) -> None:
 
 def test_guard_refusal_is_exit_3_and_writes_nothing(tmp_path: Path) -> None:
     same = CONVERSATION_POINTS[0]
-    path = write_interview(tmp_path, interviewers=[
-        {"name": "Grace Hopper", "email": "grace@analytical.example", "conversation_point": same},
-        {"name": "Alan Turing", "email": "alan@analytical.example", "conversation_point": same}])
+    path = write_interview(
+        tmp_path,
+        interviewers=[
+            {
+                "name": "Grace Hopper",
+                "email": "grace@analytical.example",
+                "conversation_point": same,
+            },
+            {"name": "Alan Turing", "email": "alan@analytical.example", "conversation_point": same},
+        ],
+    )
     out = tmp_path / "out"
     result = invoke("preview", str(path), "--out", str(out))
     assert result.exit_code == 3
     assert "name-swapped bodies: Grace Hopper <grace@analytical.example> and Alan Turing" in (
-        result.stderr)
+        result.stderr
+    )
     assert not out.exists()
 
 
 def test_near_identical_refused_unless_allowed(tmp_path: Path) -> None:
-    path = write_interview(tmp_path, interviewers=[
-        {"name": "Grace Hopper", "email": "grace@analytical.example",
-         "conversation_point": "your plan to move billing onto an event log"},
-        {"name": "Alan Turing", "email": "alan@analytical.example",
-         "conversation_point": "your plan to move payments onto an event log"}])
+    path = write_interview(
+        tmp_path,
+        interviewers=[
+            {
+                "name": "Grace Hopper",
+                "email": "grace@analytical.example",
+                "conversation_point": "your plan to move billing onto an event log",
+            },
+            {
+                "name": "Alan Turing",
+                "email": "alan@analytical.example",
+                "conversation_point": "your plan to move payments onto an event log",
+            },
+        ],
+    )
     refused = invoke("preview", str(path))
     assert refused.exit_code == 3 and "near-identical bodies" in refused.stderr
     assert "similarity 0.90" in refused.stderr
@@ -163,8 +188,14 @@ def test_unknown_option_is_usage_error() -> None:
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([thanknote_executable(), *args], capture_output=True, text=True,
-                          cwd=cwd, env=os.environ.copy(), timeout=60)
+    return subprocess.run(
+        [thanknote_executable(), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=os.environ.copy(),
+        timeout=60,
+    )
 
 
 def test_installed_script_previews_the_example() -> None:
@@ -185,8 +216,12 @@ def test_installed_script_exit_codes(tmp_path: Path) -> None:
 
 
 def test_python_dash_m() -> None:
-    result = subprocess.run([sys.executable, "-m", "thanknote", "preview", str(EXAMPLE), "--json"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "thanknote", "preview", str(EXAMPLE), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0 and json.loads(result.stdout)["notes"]
 
 
@@ -204,14 +239,26 @@ print('HEAVY:' + ','.join(heavy))
 """
 
 
-@pytest.mark.parametrize("args", [["--help"], ["preview", str(EXAMPLE)], ["send", "--help"],
-                                  ["preview", str(EXAMPLE), "--json"], ["init", "--help"],
-                                  ["init", "plain.toml"], ["profile", "show"],
-                                  ["preview", str(EXAMPLE), "--follow-up"], ["auth", "--help"],
-                                  ["login", "--help"], ["doctor", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["preview", str(EXAMPLE)],
+        ["send", "--help"],
+        ["preview", str(EXAMPLE), "--json"],
+        ["init", "--help"],
+        ["init", "plain.toml"],
+        ["profile", "show"],
+        ["preview", str(EXAMPLE), "--follow-up"],
+        ["auth", "--help"],
+        ["login", "--help"],
+        ["doctor", "--help"],
+    ],
+)
 def test_preview_and_help_do_not_import_google(args: list[str]) -> None:
-    result = subprocess.run([sys.executable, "-c", LAZY_CHECK, *args], capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", LAZY_CHECK, *args], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "HEAVY:"
 
@@ -220,20 +267,62 @@ def test_preview_and_help_do_not_import_google(args: list[str]) -> None:
 def test_templates_ship_in_the_wheel(tmp_path: Path) -> None:
     """Install the built wheel (not the editable checkout) and preview from it."""
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(wheels), str(ROOT)], check=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheels),
+            str(ROOT),
+        ],
+        check=True,
+        timeout=300,
+    )
     (wheel,) = wheels.glob("thanknote-*.whl")
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
-                    str(target), str(wheel)], check=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        timeout=300,
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = dict(os.environ, PYTHONPATH=str(target))
-    code = ("import thanknote, thanknote.render as r; print(thanknote.__file__); "
-            "print(r.default_template()); print(r.default_template('follow-up'))")
-    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           cwd=elsewhere, env=env, timeout=60, check=True).stdout.splitlines()
+    code = (
+        "import thanknote, thanknote.render as r; print(thanknote.__file__); "
+        "print(r.default_template()); print(r.default_template('follow-up'))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        env=env,
+        timeout=60,
+        check=True,
+    ).stdout.splitlines()
     assert all(line.startswith(str(target)) for line in shown), shown
-    result = subprocess.run([sys.executable, "-m", "thanknote", "preview", str(EXAMPLE)],
-                            capture_output=True, text=True, cwd=elsewhere, env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "thanknote", "preview", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr

@@ -33,8 +33,9 @@ def at(day: str) -> str:
 def two(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     """Two open interviews, thank-you notes sent; the clock on the first one's date."""
     first = interview_file(tmp_path, "first.toml", company="First Ltd")
-    second = interview_file(tmp_path, "second.toml", company="Second Ltd",
-                            follow_up_on="2026-12-20")
+    second = interview_file(
+        tmp_path, "second.toml", company="Second Ltd", follow_up_on="2026-12-20"
+    )
     log_note(first, GRACE)
     log_note(second, GRACE)
     monkeypatch.setenv("THANKNOTE_NOW", at("2026-12-07"))
@@ -46,7 +47,8 @@ def uid(path: Path) -> str:
 
 
 def test_an_event_per_open_interview_then_a_cancellation_when_closed(
-        two: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    two: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "reminders.ics"
     result = invoke("followups", "--ics", str(target))
     assert result.exit_code == 0, result.output
@@ -86,7 +88,8 @@ def test_an_event_per_open_interview_then_a_cancellation_when_closed(
 
 
 def test_a_follow_up_moves_the_event_to_the_second_date(
-        two: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    two: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "reminders.ics"
     assert invoke("followups", "--ics", str(target)).exit_code == 0
     first_write = events(target)[uid(two["first"])]
@@ -104,13 +107,17 @@ def test_a_follow_up_moves_the_event_to_the_second_date(
     assert status(closed) == "CANCELLED" and int(closed["SEQUENCE"]) > int(moved["SEQUENCE"])
 
 
-@pytest.mark.parametrize("content", [
-    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Someone else//Work//EN\r\nEND:VCALENDAR\r\n",
-    b"my notes for the week\n",
-    b"",
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Someone else//Work//EN\r\nEND:VCALENDAR\r\n",
+        b"my notes for the week\n",
+        b"",
+    ],
+)
 def test_a_file_thanknote_did_not_write_is_not_replaced(
-        two: dict[str, Path], tmp_path: Path, content: bytes) -> None:
+    two: dict[str, Path], tmp_path: Path, content: bytes
+) -> None:
     target = tmp_path / "calendar.ics"
     target.write_bytes(content)
     refused = invoke("followups", "--ics", str(target))
@@ -125,7 +132,8 @@ def test_a_file_thanknote_did_not_write_is_not_replaced(
 
 
 def test_text_json_and_calendar_name_the_same_open_interviews(
-        two: dict[str, Path], tmp_path: Path) -> None:
+    two: dict[str, Path], tmp_path: Path
+) -> None:
     import json
 
     target = tmp_path / "reminders.ics"
@@ -136,7 +144,8 @@ def test_text_json_and_calendar_name_the_same_open_interviews(
 
 
 def test_reminders_from_another_send_log_are_not_dropped_silently(
-        two: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    two: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "reminders.ics"
     assert invoke("followups", "--ics", str(target)).exit_code == 0
     written = target.read_bytes()

@@ -68,48 +68,85 @@ def no_24_hour_alarm(text: str) -> None:
 FOLLOW_UP_ON = date(2026, 12, 7)
 
 
-@pytest.mark.parametrize("today, followed_up_on, done, expected", [
-    (date(2026, 12, 1), [], False, Standing(State.WAITING, FOLLOW_UP_ON)),
-    (date(2026, 12, 6), [], False, Standing(State.WAITING, FOLLOW_UP_ON)),
-    (date(2026, 12, 7), [], False, Standing(State.DUE, FOLLOW_UP_ON)),
-    (date(2026, 12, 30), [], False, Standing(State.DUE, FOLLOW_UP_ON)),
-    # Followed up early (--early): the second is still a week after the first.
-    (date(2026, 12, 3), [date(2026, 12, 2)], False,
-     Standing(State.FOLLOWED_UP, date(2026, 12, 9))),
-    (date(2026, 12, 9), [date(2026, 12, 9)], False,
-     Standing(State.FOLLOWED_UP, date(2026, 12, 16))),
-    (date(2026, 12, 15), [date(2026, 12, 9)], False,
-     Standing(State.FOLLOWED_UP, date(2026, 12, 16))),
-    (date(2026, 12, 16), [date(2026, 12, 9)], False,
-     Standing(State.SECOND_DUE, date(2026, 12, 16))),
-    (date(2027, 1, 20), [date(2026, 12, 9)], False,
-     Standing(State.SECOND_DUE, date(2026, 12, 16))),
-    (date(2026, 12, 16), [date(2026, 12, 9), date(2026, 12, 16)], False,
-     Standing(State.CLOSED, None)),
-    (date(2026, 12, 1), [], True, Standing(State.CLOSED, None)),
-    (date(2026, 12, 20), [date(2026, 12, 9)], True, Standing(State.CLOSED, None)),
-])
-def test_standing_table(today: date, followed_up_on: list[date], done: bool,
-                        expected: Standing) -> None:
-    assert standing(follow_up_on=FOLLOW_UP_ON, today=today, followed_up_on=followed_up_on,
-                    done=done) == expected
+@pytest.mark.parametrize(
+    "today, followed_up_on, done, expected",
+    [
+        (date(2026, 12, 1), [], False, Standing(State.WAITING, FOLLOW_UP_ON)),
+        (date(2026, 12, 6), [], False, Standing(State.WAITING, FOLLOW_UP_ON)),
+        (date(2026, 12, 7), [], False, Standing(State.DUE, FOLLOW_UP_ON)),
+        (date(2026, 12, 30), [], False, Standing(State.DUE, FOLLOW_UP_ON)),
+        # Followed up early (--early): the second is still a week after the first.
+        (
+            date(2026, 12, 3),
+            [date(2026, 12, 2)],
+            False,
+            Standing(State.FOLLOWED_UP, date(2026, 12, 9)),
+        ),
+        (
+            date(2026, 12, 9),
+            [date(2026, 12, 9)],
+            False,
+            Standing(State.FOLLOWED_UP, date(2026, 12, 16)),
+        ),
+        (
+            date(2026, 12, 15),
+            [date(2026, 12, 9)],
+            False,
+            Standing(State.FOLLOWED_UP, date(2026, 12, 16)),
+        ),
+        (
+            date(2026, 12, 16),
+            [date(2026, 12, 9)],
+            False,
+            Standing(State.SECOND_DUE, date(2026, 12, 16)),
+        ),
+        (
+            date(2027, 1, 20),
+            [date(2026, 12, 9)],
+            False,
+            Standing(State.SECOND_DUE, date(2026, 12, 16)),
+        ),
+        (
+            date(2026, 12, 16),
+            [date(2026, 12, 9), date(2026, 12, 16)],
+            False,
+            Standing(State.CLOSED, None),
+        ),
+        (date(2026, 12, 1), [], True, Standing(State.CLOSED, None)),
+        (date(2026, 12, 20), [date(2026, 12, 9)], True, Standing(State.CLOSED, None)),
+    ],
+)
+def test_standing_table(
+    today: date, followed_up_on: list[date], done: bool, expected: Standing
+) -> None:
+    assert (
+        standing(follow_up_on=FOLLOW_UP_ON, today=today, followed_up_on=followed_up_on, done=done)
+        == expected
+    )
 
 
-@given(today=st.dates(date(2026, 1, 1), date(2028, 1, 1)),
-       follow_up_on=st.dates(date(2026, 1, 1), date(2028, 1, 1)),
-       followed_up_on=st.lists(st.dates(date(2026, 1, 1), date(2028, 1, 1)), max_size=3),
-       done=st.booleans())
-def test_standing_properties(today: date, follow_up_on: date, followed_up_on: list[date],
-                             done: bool) -> None:
-    result = standing(follow_up_on=follow_up_on, today=today, followed_up_on=followed_up_on,
-                      done=done)
+@given(
+    today=st.dates(date(2026, 1, 1), date(2028, 1, 1)),
+    follow_up_on=st.dates(date(2026, 1, 1), date(2028, 1, 1)),
+    followed_up_on=st.lists(st.dates(date(2026, 1, 1), date(2028, 1, 1)), max_size=3),
+    done=st.booleans(),
+)
+def test_standing_properties(
+    today: date, follow_up_on: date, followed_up_on: list[date], done: bool
+) -> None:
+    result = standing(
+        follow_up_on=follow_up_on, today=today, followed_up_on=followed_up_on, done=done
+    )
     assert (result.state is State.CLOSED) == (done or len(followed_up_on) >= 2)
     assert (result.next_on is None) == (result.state is State.CLOSED)
     if result.next_on is not None:
         # Something to do today exactly when its date has come.
         assert (result.state in NEEDS_ACTION) == (today >= result.next_on)
-        expected = (followed_up_on[0] + timedelta(days=SECOND_AFTER_DAYS) if followed_up_on
-                    else follow_up_on)
+        expected = (
+            followed_up_on[0] + timedelta(days=SECOND_AFTER_DAYS)
+            if followed_up_on
+            else follow_up_on
+        )
         assert result.next_on == expected
 
 
@@ -117,15 +154,26 @@ def test_standing_properties(today: date, follow_up_on: date, followed_up_on: li
 
 
 @pytest.fixture
-def smtp_options(smtp_starttls_server: SMTPTestServer, smtp_certificate: tuple[Path, Path],
-                 monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def smtp_options(
+    smtp_starttls_server: SMTPTestServer,
+    smtp_certificate: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> list[str]:
     """The SMTP options that reach the test server, without --via."""
     from tests.smtp_server import DEFAULT_PASSWORD
 
     monkeypatch.setenv("THANKNOTE_SMTP_PASSWORD", DEFAULT_PASSWORD)
     server = smtp_starttls_server
-    return ["--smtp-host", server.host, "--smtp-port", str(server.port),
-            "--smtp-security", "starttls", "--smtp-cafile", str(smtp_certificate[0])]
+    return [
+        "--smtp-host",
+        server.host,
+        "--smtp-port",
+        str(server.port),
+        "--smtp-security",
+        "starttls",
+        "--smtp-cafile",
+        str(smtp_certificate[0]),
+    ]
 
 
 @pytest.fixture
@@ -143,8 +191,9 @@ def state_of(monkeypatch: pytest.MonkeyPatch, when: str) -> tuple[str, str | Non
     return item["state"], item["next_on"]
 
 
-def test_each_state_by_the_clock(thanked: Path, smtp_options: list[str],
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_state_by_the_clock(
+    thanked: Path, smtp_options: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert state_of(monkeypatch, at("2026-12-06", "23:59")) == ("waiting", "2026-12-07")
     assert state_of(monkeypatch, at("2026-12-07", "00:00")) == ("due", "2026-12-07")
     assert invoke("followup", str(thanked), *smtp_options, "--yes").exit_code == 0
@@ -157,11 +206,14 @@ def test_each_state_by_the_clock(thanked: Path, smtp_options: list[str],
     assert invoke("followups", "--done", str(thanked)).exit_code == 0
     monkeypatch.setenv("THANKNOTE_NOW", at("2026-12-20"))
     assert json.loads(invoke("followups", "--json", "--all").stdout) == {
-        "interviews": [], "not_listed": {}}
+        "interviews": [],
+        "not_listed": {},
+    }
 
 
 def test_the_default_listing_is_what_needs_action_today(
-        thanked: Path, smtp_options: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    thanked: Path, smtp_options: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("THANKNOTE_NOW", at("2026-12-08"))
     assert "needs a follow-up today (1):" in invoke("followups").stdout
     assert invoke("followup", str(thanked), *smtp_options, "--yes").exit_code == 0
@@ -175,8 +227,11 @@ def test_the_default_listing_is_what_needs_action_today(
 
 
 def test_a_reply_to_the_thank_you_as_received(
-        thanked: Path, smtp_options: list[str], smtp_starttls_server: SMTPTestServer,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    thanked: Path,
+    smtp_options: list[str],
+    smtp_starttls_server: SMTPTestServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("THANKNOTE_NOW", at("2026-12-08"))
     result = invoke("followup", str(thanked), *smtp_options, "--yes")
     assert result.exit_code == 0, result.output
@@ -199,9 +254,12 @@ def test_a_reply_to_the_thank_you_as_received(
     assert all("In-Reply-To" not in m.parsed() for m in smtp_starttls_server.messages_to(ALAN))
 
 
-def test_the_channel_is_remembered(thanked: Path, smtp_options: list[str],
-                                   smtp_starttls_server: SMTPTestServer,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_channel_is_remembered(
+    thanked: Path,
+    smtp_options: list[str],
+    smtp_starttls_server: SMTPTestServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("THANKNOTE_NOW", at("2026-12-08"))
     # No --via and no Gmail token: the thank-you notes went by SMTP, so this one does too.
     result = invoke("followup", str(thanked), *smtp_options, "--yes")
@@ -212,7 +270,8 @@ def test_the_channel_is_remembered(thanked: Path, smtp_options: list[str],
 
 
 def test_without_a_logged_thank_you_the_channel_must_be_named(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("THANKNOTE_NOW", at("2026-12-08"))
     result = invoke("followup", str(interview_file(tmp_path)), "--dry-run")
     assert result.exit_code == 2
@@ -220,7 +279,8 @@ def test_without_a_logged_thank_you_the_channel_must_be_named(
 
 
 def test_no_24_hour_alarm_in_any_follow_up_output(
-        thanked: Path, smtp_options: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    thanked: Path, smtp_options: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("THANKNOTE_NOW", at("2026-12-20"))  # 25 days after the interview
     dry = invoke("followup", str(thanked), *smtp_options, "--dry-run")
     assert dry.exit_code == 0, dry.output
@@ -243,28 +303,36 @@ def test_no_24_hour_alarm_in_any_follow_up_output(
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_the_whole_note_before_the_question_on_a_terminal(
-        thanked: Path, smtp_options: list[str], smtp_starttls_server: SMTPTestServer,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    thanked: Path,
+    smtp_options: list[str],
+    smtp_starttls_server: SMTPTestServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("THANKNOTE_NOW", at("2026-12-20"))
     command = [thanknote_executable(), "followup", str(thanked), *smtp_options]
     status, transcript = run_on_terminal(command, [(b"[y/N]", b"y\n")], dict(os.environ))
     text = transcript.decode("utf-8", "replace").replace("\r\n", "\n")
     assert status == 0, text
     question = text.index("Send this follow-up via smtp? [y/N]")
-    for part in (f"To:      Grace Hopper <{GRACE}>",
-                 "Subject: Re: Senior Backend Engineer interview: thank you, Grace",
-                 "Replies: to your thank-you note of Wed 25 Nov 2026",
-                 "Dear Grace,\n\nI am following up on my note below",
-                 "what the timeline looks like from here?",
-                 "Best regards,\nAda Lovelace"):
+    for part in (
+        f"To:      Grace Hopper <{GRACE}>",
+        "Subject: Re: Senior Backend Engineer interview: thank you, Grace",
+        "Replies: to your thank-you note of Wed 25 Nov 2026",
+        "Dear Grace,\n\nI am following up on my note below",
+        "what the timeline looks like from here?",
+        "Best regards,\nAda Lovelace",
+    ):
         assert -1 < text.find(part) < question, part
     no_24_hour_alarm(text)
     assert len(smtp_starttls_server.messages_to(GRACE)) == 2
 
 
 def test_a_third_follow_up_is_refused_even_with_resend(
-        thanked: Path, smtp_options: list[str], smtp_starttls_server: SMTPTestServer,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    thanked: Path,
+    smtp_options: list[str],
+    smtp_starttls_server: SMTPTestServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("THANKNOTE_NOW", at("2026-12-08"))
     assert invoke("followup", str(thanked), *smtp_options, "--yes").exit_code == 0
     monkeypatch.setenv("THANKNOTE_NOW", at("2026-12-15"))
@@ -273,16 +341,21 @@ def test_a_third_follow_up_is_refused_even_with_resend(
     for extra in ([], ["--resend"], ["--dry-run"], ["--draft"]):
         refused = invoke("followup", str(thanked), *smtp_options, "--yes", *extra)
         assert refused.exit_code == 3, (extra, refused.output)
-        assert ("two follow-ups went out already (Tue 08 Dec 2026 and Tue 15 Dec 2026)"
-                in refused.stderr)
+        assert (
+            "two follow-ups went out already (Tue 08 Dec 2026 and Tue 15 Dec 2026)"
+            in refused.stderr
+        )
     assert len(smtp_starttls_server.messages_to(GRACE)) == 3  # a thank-you and two follow-ups
     preview = invoke("preview", str(thanked), "--follow-up")
     assert "followup would refuse now: two follow-ups went out already" in preview.stdout
 
 
 def test_a_resend_of_an_uncertain_follow_up_is_the_same_message(
-        tmp_path: Path, smtp_options: list[str], smtp_starttls_server: SMTPTestServer,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path,
+    smtp_options: list[str],
+    smtp_starttls_server: SMTPTestServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     path = interview_file(tmp_path, follow_up_with=GRACE)
     log_note(path, GRACE)
     log_note(path, GRACE, kind=FOLLOW_UP, status="unknown", when=at("2026-12-08"))
@@ -302,7 +375,8 @@ def test_a_resend_of_an_uncertain_follow_up_is_the_same_message(
 
 
 def test_preview_follow_up_shows_the_reply_and_its_checks(
-        thanked: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    thanked: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("THANKNOTE_NOW", at("2026-12-01"))  # before its date: a warning only
     result = invoke("preview", str(thanked), "--follow-up", "--out", str(tmp_path / "eml"))
     assert result.exit_code == 0, result.output
@@ -345,7 +419,8 @@ def gmail(fake_gmail: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> A
 
 
 def test_gmail_follow_up_joins_the_thank_you_thread(
-        gmail: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gmail: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = interview_file(tmp_path, follow_up_with=GRACE)
     assert invoke("send", str(path), "--via", "gmail", "--yes").exit_code == 0
     thank_yous = {row["to"]: row for row in json.loads(invoke("log", "--json").stdout)}
@@ -365,15 +440,20 @@ def test_gmail_follow_up_joins_the_thank_you_thread(
     assert message["Subject"] == f"Re: {thank_yous[GRACE]['subject']}"
     (row,) = follow_up_rows()
     assert (row["via"], row["thread_id"], row["in_reply_to"]) == (
-        "gmail", thread, thank_yous[GRACE]["message_id"])
+        "gmail",
+        thread,
+        thank_yous[GRACE]["message_id"],
+    )
 
 
 def test_gmail_follow_up_draft_carries_the_thread(
-        gmail: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gmail: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = interview_file(tmp_path, follow_up_with=GRACE)
     assert invoke("send", str(path), "--via", "gmail", "--yes").exit_code == 0
     thread = {row["to"]: row for row in json.loads(invoke("log", "--json").stdout)}[GRACE][
-        "thread_id"]
+        "thread_id"
+    ]
     monkeypatch.setenv("THANKNOTE_NOW", at("2026-12-08"))
     result = invoke("followup", str(path), "--draft")
     assert result.exit_code == 0, result.output
@@ -385,7 +465,8 @@ def test_gmail_follow_up_draft_carries_the_thread(
 
 
 def test_a_recruiter_outside_the_panel_gets_a_new_thread(
-        gmail: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gmail: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = interview_file(tmp_path)  # follow_up_with: the recruiter
     assert invoke("send", str(path), "--via", "gmail", "--yes").exit_code == 0
     monkeypatch.setenv("THANKNOTE_NOW", at("2026-12-08"))
@@ -403,11 +484,13 @@ def test_a_recruiter_outside_the_panel_gets_a_new_thread(
 # -- text and JSON agree ------------------------------------------------------------------------
 
 
-def test_text_and_json_list_the_same_interviews(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_text_and_json_list_the_same_interviews(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def interview(company: str, follow_up_on: str, *follow_ups: str) -> Path:
-        path = interview_file(tmp_path, f"{company}.toml", company=company,
-                              follow_up_on=follow_up_on)
+        path = interview_file(
+            tmp_path, f"{company}.toml", company=company, follow_up_on=follow_up_on
+        )
         log_note(path, GRACE)
         for number, when in enumerate(follow_ups):
             log_note(path, RECRUITER, kind=FOLLOW_UP, when=at(when), message_number=number)
@@ -430,18 +513,30 @@ def test_text_and_json_list_the_same_interviews(tmp_path: Path,
         shown = ", ".join(f"{n} {state}" for state, n in data["not_listed"].items())
         assert (left_out.group(1) if left_out else "") == shown
     assert {company for company, _ in in_text} == {
-        "Waiting Ltd", "Due Ltd", "Followed Ltd", "Second Ltd", "Closed Ltd"}
-    assert dict(in_text) == {"Waiting Ltd": "waiting", "Due Ltd": "due",
-                             "Followed Ltd": "followed-up", "Second Ltd": "second-due",
-                             "Closed Ltd": "closed"}
+        "Waiting Ltd",
+        "Due Ltd",
+        "Followed Ltd",
+        "Second Ltd",
+        "Closed Ltd",
+    }
+    assert dict(in_text) == {
+        "Waiting Ltd": "waiting",
+        "Due Ltd": "due",
+        "Followed Ltd": "followed-up",
+        "Second Ltd": "second-due",
+        "Closed Ltd": "closed",
+    }
 
 
 # -- the send log of the current release upgrades in place -------------------------------------
 
 
 def test_a_log_written_by_release_0_1_0_upgrades_in_place(
-        tmp_path: Path, smtp_options: list[str], smtp_starttls_server: SMTPTestServer,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path,
+    smtp_options: list[str],
+    smtp_starttls_server: SMTPTestServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Written by thanknote 0.1.0 (send --via smtp, then followup --via smtp on Dec 8),
     # dumped with sqlite3's iterdump.
     with sqlite3.connect(db_path()) as db:
@@ -472,11 +567,13 @@ def test_a_log_written_by_release_0_1_0_upgrades_in_place(
 
 
 def test_a_log_with_a_later_migration_but_not_003_gets_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A log written by a build that had 004 but not yet 003 (the two landed apart).
     path = tmp_path / "sends.sqlite3"
-    monkeypatch.setattr(sendlog, "MIGRATIONS",
-                        [m for m in sendlog.MIGRATIONS if m[0] != "003_threads"])
+    monkeypatch.setattr(
+        sendlog, "MIGRATIONS", [m for m in sendlog.MIGRATIONS if m[0] != "003_threads"]
+    )
     SendLog(path).close()
     monkeypatch.undo()
     with SendLog(path) as log:

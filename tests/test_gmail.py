@@ -156,8 +156,9 @@ def test_send_after_draft_sends_the_existing_drafts(gmail: FakeGmail, interview:
     assert len(gmail.sent) == 2
 
 
-def test_send_after_draft_logs_exactly_what_the_draft_holds(gmail: FakeGmail,
-                                                            interview: Path) -> None:
+def test_send_after_draft_logs_exactly_what_the_draft_holds(
+    gmail: FakeGmail, interview: Path
+) -> None:
     assert invoke("draft", str(interview), fake=gmail).exit_code == 0
     drafted_ids = {to: r["message_id"] for to, r in latest_by_recipient().items()}
     assert invoke("send", str(interview), "--via", "gmail", "--yes", fake=gmail).exit_code == 0
@@ -171,16 +172,18 @@ def test_a_draft_made_from_an_older_file_is_not_sent(gmail: FakeGmail, interview
     """Draft, then change the file: the stale draft is not sent behind the user's back."""
     assert invoke("draft", str(interview), fake=gmail).exit_code == 0
     old_draft = draft_ids_by_recipient(gmail)[GRACE]
-    interview.write_text(interview.read_text().replace(
-        "replay a month of invoices", "replay a quarter of invoices on a staging copy"))
+    interview.write_text(
+        interview.read_text().replace(
+            "replay a month of invoices", "replay a quarter of invoices on a staging copy"
+        )
+    )
     redraft = invoke("draft", str(interview), fake=gmail)
     assert "the file has changed since: --resend grace@analytical.example" in redraft.stdout
     result = invoke("send", str(interview), "--via", "gmail", "--yes", fake=gmail)
     assert "was made from an earlier version of the file" in result.stdout
     assert sent_to(gmail) == [ALAN]
     assert latest_by_recipient()[GRACE]["status"] == "drafted"
-    fresh = invoke("send", str(interview), "--via", "gmail", "--yes", "--resend", GRACE,
-                   fake=gmail)
+    fresh = invoke("send", str(interview), "--via", "gmail", "--yes", "--resend", GRACE, fake=gmail)
     assert fresh.exit_code == 0, fresh.output
     assert f"Gmail draft {old_draft} still holds an earlier note to {GRACE}" in fresh.stderr
     (grace_sent,) = [s for s in gmail.sent if recipients(s["raw"]) == [GRACE]]
@@ -189,14 +192,27 @@ def test_a_draft_made_from_an_older_file_is_not_sent(gmail: FakeGmail, interview
 
 
 def test_sending_by_smtp_after_drafting_says_to_delete_the_draft(
-        gmail: FakeGmail, interview: Path, smtp_starttls_server: SMTPTestServer) -> None:
+    gmail: FakeGmail, interview: Path, smtp_starttls_server: SMTPTestServer
+) -> None:
     assert invoke("draft", str(interview), fake=gmail).exit_code == 0
     server = smtp_starttls_server
     assert server.cert is not None
-    result = invoke("send", str(interview), "--via", "smtp", "--yes", "--smtp-host", server.host,
-                    "--smtp-port", str(server.port), "--smtp-security", "starttls",
-                    "--smtp-cafile", str(server.cert),
-                    env={"THANKNOTE_SMTP_PASSWORD": "s3cret-app-pass"})
+    result = invoke(
+        "send",
+        str(interview),
+        "--via",
+        "smtp",
+        "--yes",
+        "--smtp-host",
+        server.host,
+        "--smtp-port",
+        str(server.port),
+        "--smtp-security",
+        "starttls",
+        "--smtp-cafile",
+        str(server.cert),
+        env={"THANKNOTE_SMTP_PASSWORD": "s3cret-app-pass"},
+    )
     assert result.exit_code == 0, result.output
     drafts = draft_ids_by_recipient(gmail)
     assert f"Gmail draft {drafts[GRACE]} still holds an earlier note to {GRACE}" in result.stderr
@@ -250,10 +266,10 @@ def test_5xx_on_drafts_create_is_retried(gmail: FakeGmail, interview: Path) -> N
 
 
 def test_a_lost_create_answer_may_leave_a_stray_draft_but_one_send(
-        gmail: FakeGmail, interview: Path) -> None:
+    gmail: FakeGmail, interview: Path
+) -> None:
     gmail.script("drafts.create", Fault.after_effect(503))
-    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
-                    fake=gmail)
+    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert result.exit_code == 0, result.output
     assert sent_to(gmail) == [GRACE]
     assert len(gmail.drafts) == 1  # the first attempt's draft: unsent, and the user is told
@@ -261,7 +277,8 @@ def test_a_lost_create_answer_may_leave_a_stray_draft_but_one_send(
 
 
 def test_single_dropped_create_is_retried_by_thanknote_not_httplib2(
-        gmail: FakeGmail, interview: Path) -> None:
+    gmail: FakeGmail, interview: Path
+) -> None:
     gmail.script("drafts.create", Fault.drop_after_effect())
     result = invoke("draft", str(interview), "--only", GRACE, fake=gmail)
     assert result.exit_code == 0, result.output
@@ -274,19 +291,28 @@ def test_single_dropped_create_is_retried_by_thanknote_not_httplib2(
 # -- the outcome of drafts.send is unclear: drafts.get decides ----------------------------------
 
 
-@pytest.mark.parametrize("faults", [
-    [Fault.after_effect(503)],
-    [Fault.after_effect(500)],
-    [Fault.drop_after_effect()],
-    [Fault.drop_after_effect(), Fault.drop_after_effect()],
-    [Fault.after_effect(404)],
-], ids=["503-after-sending", "500-after-sending", "answer-lost", "answer-lost-twice",
-        "404-after-sending"])
+@pytest.mark.parametrize(
+    "faults",
+    [
+        [Fault.after_effect(503)],
+        [Fault.after_effect(500)],
+        [Fault.drop_after_effect()],
+        [Fault.drop_after_effect(), Fault.drop_after_effect()],
+        [Fault.after_effect(404)],
+    ],
+    ids=[
+        "503-after-sending",
+        "500-after-sending",
+        "answer-lost",
+        "answer-lost-twice",
+        "404-after-sending",
+    ],
+)
 def test_send_whose_answer_is_lost_is_resolved_without_a_second_send(
-        gmail: FakeGmail, interview: Path, faults: list[Fault]) -> None:
+    gmail: FakeGmail, interview: Path, faults: list[Fault]
+) -> None:
     gmail.script("drafts.send", *faults)
-    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
-                    fake=gmail)
+    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert result.exit_code == 0, result.output
     assert len(gmail.sent) == 1
     assert len(gmail.requests_for("drafts.send")) == 1  # never re-sent, by anyone
@@ -296,18 +322,22 @@ def test_send_whose_answer_is_lost_is_resolved_without_a_second_send(
     assert record["gmail_id"] == gmail.sent[0]["draft_id"]
 
 
-@pytest.mark.parametrize("faults", [
-    [Fault.status(503)],
-    [Fault.status(500), Fault.status(502)],
-    [Fault.drop()],
-    [Fault.drop(), Fault.drop()],
-    [Fault.status(404)],
-], ids=["503", "500-then-502", "dropped", "dropped-twice", "404-but-draft-exists"])
+@pytest.mark.parametrize(
+    "faults",
+    [
+        [Fault.status(503)],
+        [Fault.status(500), Fault.status(502)],
+        [Fault.drop()],
+        [Fault.drop(), Fault.drop()],
+        [Fault.status(404)],
+    ],
+    ids=["503", "500-then-502", "dropped", "dropped-twice", "404-but-draft-exists"],
+)
 def test_send_that_failed_before_sending_is_retried_and_sent_once(
-        gmail: FakeGmail, interview: Path, faults: list[Fault]) -> None:
+    gmail: FakeGmail, interview: Path, faults: list[Fault]
+) -> None:
     gmail.script("drafts.send", *faults)
-    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
-                    fake=gmail)
+    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert result.exit_code == 0, result.output
     assert len(gmail.sent) == 1
     assert len(gmail.requests_for("drafts.send")) == len(faults) + 1
@@ -315,20 +345,28 @@ def test_send_that_failed_before_sending_is_retried_and_sent_once(
     assert latest_by_recipient()[GRACE]["status"] == "sent"
 
 
-def test_send_that_times_out_is_resolved_by_drafts_get(fake_gmail: FakeGmail,
-                                                       interview: Path) -> None:
+def test_send_that_times_out_is_resolved_by_drafts_get(
+    fake_gmail: FakeGmail, interview: Path
+) -> None:
     from thanknote import batch, workflow
     from thanknote.senders.gmail import GmailSender
 
     write_token(fake_gmail)
     fake_gmail.script("drafts.send", Fault.stall(5))
     ready = workflow.prepare_request(
-        workflow.Request(path=interview, via="gmail", purpose="send",
-                         only=frozenset({GRACE})), _now())
+        workflow.Request(path=interview, via="gmail", purpose="send", only=frozenset({GRACE})),
+        _now(),
+    )
     sender = GmailSender("send", endpoint=fake_gmail.url, timeout=0.3)
     try:
-        result = batch.deliver(ready.planned, sender, ready.open_log(),
-                               ready.interview_file.interview, resend=frozenset(), now=_now)
+        result = batch.deliver(
+            ready.planned,
+            sender,
+            ready.open_log(),
+            ready.interview_file.interview,
+            resend=frozenset(),
+            now=_now,
+        )
     finally:
         assert ready.log is not None
         ready.log.close()
@@ -344,17 +382,16 @@ def _now():  # type: ignore[no-untyped-def]
 
 
 def test_unclear_send_and_unanswered_get_leave_unknown_then_rerun_finishes(
-        gmail: FakeGmail, interview: Path) -> None:
+    gmail: FakeGmail, interview: Path
+) -> None:
     gmail.script("drafts.send", Fault.after_effect(503))
     gmail.script("drafts.get", *[Fault.status(503)] * 4)
-    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
-                    fake=gmail)
+    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert result.exit_code == 1
     record = latest_by_recipient()[GRACE]
     assert record["status"] == "unknown"
     assert record["gmail_id"] == gmail.sent[0]["draft_id"]
-    rerun = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
-                   fake=gmail)
+    rerun = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert rerun.exit_code == 0, rerun.output
     assert len(gmail.sent) == 1  # the rerun found the draft gone: it had been sent
     assert latest_by_recipient()[GRACE]["status"] == "sent"
@@ -379,19 +416,18 @@ def test_400_fails_one_note_and_the_others_go(gmail: FakeGmail, interview: Path)
     assert sorted(sent_to(gmail)) == sorted([GRACE, ALAN])
 
 
-def test_400_on_drafts_send_keeps_the_draft_and_fails_the_note(gmail: FakeGmail,
-                                                               interview: Path) -> None:
+def test_400_on_drafts_send_keeps_the_draft_and_fails_the_note(
+    gmail: FakeGmail, interview: Path
+) -> None:
     gmail.script("drafts.send", Fault.status(400, "failedPrecondition"))
-    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
-                    fake=gmail)
+    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert result.exit_code == 1
     record = latest_by_recipient()[GRACE]
     (draft_id,) = gmail.drafts
     assert (record["status"], record["gmail_id"]) == ("failed", draft_id)
     assert "still in your Gmail drafts" in record["error"]
     assert gmail.sent == []
-    rerun = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
-                   fake=gmail)
+    rerun = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert rerun.exit_code == 0, rerun.output
     assert len(gmail.sent) == 1
     # The rerun sends the draft the failed run left, rather than a new copy of it.
@@ -399,8 +435,9 @@ def test_400_on_drafts_send_keeps_the_draft_and_fails_the_note(gmail: FakeGmail,
     assert len(gmail.requests_for("drafts.create")) == 1 and gmail.drafts == {}
 
 
-def test_403_insufficient_permissions_is_reported_in_words(gmail: FakeGmail,
-                                                           interview: Path) -> None:
+def test_403_insufficient_permissions_is_reported_in_words(
+    gmail: FakeGmail, interview: Path
+) -> None:
     gmail.script("drafts.create", Fault.status(403, "insufficientPermissions"))
     result = invoke("draft", str(interview), fake=gmail)
     assert result.exit_code == 1
@@ -409,11 +446,9 @@ def test_403_insufficient_permissions_is_reported_in_words(gmail: FakeGmail,
     assert len(gmail.drafts) == 1
 
 
-def test_persistent_5xx_gives_up_after_bounded_attempts(gmail: FakeGmail,
-                                                        interview: Path) -> None:
+def test_persistent_5xx_gives_up_after_bounded_attempts(gmail: FakeGmail, interview: Path) -> None:
     gmail.script("drafts.create", *[Fault.status(503)] * 4)
-    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
-                    fake=gmail)
+    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert result.exit_code == 1
     assert len(gmail.requests_for("drafts.create")) == 4
     record = latest_by_recipient()[GRACE]
@@ -424,7 +459,8 @@ def test_persistent_5xx_gives_up_after_bounded_attempts(gmail: FakeGmail,
 
 
 def test_expired_token_without_usable_refresh_exits_2_with_the_auth_hint(
-        fake_gmail: FakeGmail, interview: Path) -> None:
+    fake_gmail: FakeGmail, interview: Path
+) -> None:
     write_token(fake_gmail, expires_in=-timedelta(hours=1))
     fake_gmail.valid_refresh_tokens.clear()
     result = invoke("send", str(interview), "--via", "gmail", "--yes", fake=fake_gmail)
@@ -438,23 +474,24 @@ def test_expired_token_without_usable_refresh_exits_2_with_the_auth_hint(
     assert log_records() == []  # nothing was claimed
 
 
-def test_missing_token_exits_2_before_anything_is_logged(fake_gmail: FakeGmail,
-                                                         interview: Path) -> None:
+def test_missing_token_exits_2_before_anything_is_logged(
+    fake_gmail: FakeGmail, interview: Path
+) -> None:
     result = invoke("draft", str(interview), fake=fake_gmail)
     assert result.exit_code == 2
     assert "no Gmail token" in result.stderr and "thanknote auth" in result.stderr
     assert fake_gmail.requests == [] and log_records() == []
 
 
-def test_expired_token_is_refreshed_and_saved_0600(fake_gmail: FakeGmail,
-                                                   interview: Path) -> None:
+def test_expired_token_is_refreshed_and_saved_0600(fake_gmail: FakeGmail, interview: Path) -> None:
     path = write_token(fake_gmail, expires_in=-timedelta(hours=1))
     fake_gmail.valid_tokens.discard("access-1")
     result = invoke("draft", str(interview), fake=fake_gmail)
     assert result.exit_code == 0, result.output
     assert endpoints(fake_gmail)[0] == "token"
     assert {r.headers["authorization"] for r in fake_gmail.requests_for("drafts.create")} == {
-        "Bearer access-2"}
+        "Bearer access-2"
+    }
     import json
 
     saved = json.loads(path.read_text())
@@ -489,10 +526,10 @@ def test_token_revoked_mid_batch_stops_the_batch(fake_gmail: FakeGmail, intervie
     assert fake_gmail.drafts == {} and fake_gmail.sent == []
 
 
-def test_plain_http_endpoint_off_this_machine_is_refused(gmail: FakeGmail,
-                                                         interview: Path) -> None:
-    result = invoke("draft", str(interview), env={"THANKNOTE_GMAIL_ENDPOINT":
-                                                  "http://gmail.example.com"})
+def test_plain_http_endpoint_off_this_machine_is_refused(gmail: FakeGmail, interview: Path) -> None:
+    result = invoke(
+        "draft", str(interview), env={"THANKNOTE_GMAIL_ENDPOINT": "http://gmail.example.com"}
+    )
     assert result.exit_code == 2
     assert "unencrypted" in result.stderr
 
@@ -505,8 +542,20 @@ def _crash_during_drafts_send(fake: FakeGmail, interview: Path) -> str:
     fake.script("drafts.send", Fault.stall(30))
     env = dict(os.environ, THANKNOTE_GMAIL_ENDPOINT=fake.url)
     process = subprocess.Popen(
-        [thanknote_executable(), "send", str(interview), "--via", "gmail", "--yes",
-         "--only", GRACE], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            thanknote_executable(),
+            "send",
+            str(interview),
+            "--via",
+            "gmail",
+            "--yes",
+            "--only",
+            GRACE,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while not fake.requests_for("drafts.send"):
@@ -522,12 +571,12 @@ def _crash_during_drafts_send(fake: FakeGmail, interview: Path) -> str:
     return str(record["gmail_id"])
 
 
-def test_crash_during_send_then_rerun_sends_the_draft_once(gmail: FakeGmail,
-                                                          interview: Path) -> None:
+def test_crash_during_send_then_rerun_sends_the_draft_once(
+    gmail: FakeGmail, interview: Path
+) -> None:
     draft_id = _crash_during_drafts_send(gmail, interview)
     assert gmail.sent == []
-    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
-                    fake=gmail)
+    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert result.exit_code == 0, result.output
     assert [s["draft_id"] for s in gmail.sent] == [draft_id]
     assert len(gmail.requests_for("drafts.create")) == 1
@@ -538,8 +587,7 @@ def test_crash_during_send_then_rerun_sends_the_draft_once(gmail: FakeGmail,
 def test_crash_during_send_then_rerun_finds_it_sent(gmail: FakeGmail, interview: Path) -> None:
     draft_id = _crash_during_drafts_send(gmail, interview)
     gmail.drafts.pop(draft_id)  # Gmail had sent it before the process died
-    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
-                    fake=gmail)
+    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert result.exit_code == 0, result.output
     assert gmail.sent == []  # nothing sent again
     assert gmail.requests_for("drafts.send")[-1].fault is not None  # only the crashed one
@@ -554,8 +602,13 @@ def test_interrupted_send_row_resumes_from_the_log(gmail: FakeGmail, interview: 
     from thanknote.render import render_notes
     from thanknote.sendlog import SendLog
 
-    existing = gmail.build_service().users().drafts().create(
-        userId="me", body={"message": {"raw": base64.urlsafe_b64encode(b"x").decode()}}).execute()
+    existing = (
+        gmail.build_service()
+        .users()
+        .drafts()
+        .create(userId="me", body={"message": {"raw": base64.urlsafe_b64encode(b"x").decode()}})
+        .execute()
+    )
     gone_id = "r-404"
     interview_file = loader.load(interview)
     notes = {n.to: n for n in render_notes(interview_file)}
@@ -563,8 +616,15 @@ def test_interrupted_send_row_resumes_from_the_log(gmail: FakeGmail, interview: 
         interview_id = log.interview_id(interview_file.interview, interview)
         assert interview_id is not None
         for to, draft_id in ((GRACE, existing["id"]), (ALAN, gone_id)):
-            claim = log.claim(interview_id, notes[to], via="gmail", purpose="send",
-                              message_id=f"<{to}>", resend=False, now=clock.now())
+            claim = log.claim(
+                interview_id,
+                notes[to],
+                via="gmail",
+                purpose="send",
+                message_id=f"<{to}>",
+                resend=False,
+                now=clock.now(),
+            )
             log.set_gmail_id(claim.row_id, draft_id)  # type: ignore[union-attr]
     result = invoke("send", str(interview), "--via", "gmail", "--yes", fake=gmail)
     assert result.exit_code == 0, result.output
@@ -579,8 +639,9 @@ def test_token_path_is_the_isolated_one() -> None:
     assert token_path().parent == Path.cwd()
 
 
-def test_a_crashed_send_whose_process_id_was_reused_is_resumed(gmail: FakeGmail,
-                                                               interview: Path) -> None:
+def test_a_crashed_send_whose_process_id_was_reused_is_resumed(
+    gmail: FakeGmail, interview: Path
+) -> None:
     """After a reboot, the crashed run's process id may belong to a long-lived program.
 
     The claim records when its process started, so that program does not pass for
@@ -600,11 +661,13 @@ def test_a_crashed_send_whose_process_id_was_reused_is_resumed(gmail: FakeGmail,
             # The crashed claim now names a live process id, started at another time.
             (claimed_at,) = db.execute("SELECT claimant_started FROM notes").fetchone()
             assert claimed_at is not None and claimed_at != started(squatter.pid)
-            db.execute("UPDATE notes SET claimed_by = ?",
-                       (f"{socket.gethostname()}:{squatter.pid}",))
+            db.execute(
+                "UPDATE notes SET claimed_by = ?", (f"{socket.gethostname()}:{squatter.pid}",)
+            )
         db.close()
-        result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
-                        fake=gmail)
+        result = invoke(
+            "send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail
+        )
     finally:
         squatter.kill()
         squatter.wait()

@@ -43,7 +43,8 @@ def mode(path: Path) -> int:
 
 
 def test_auth_no_browser_writes_a_0600_token_with_only_the_compose_scope(
-        consenting: FakeGmail, tmp_path: Path) -> None:
+    consenting: FakeGmail, tmp_path: Path
+) -> None:
     secrets = client_secrets(consenting, tmp_path / "client.json")
     result = invoke("auth", "--client-secrets", str(secrets), "--no-browser")
     assert result.exit_code == 0, result.output
@@ -72,8 +73,9 @@ def test_auth_no_browser_writes_a_0600_token_with_only_the_compose_scope(
         assert secret not in result.output
 
 
-def test_the_token_from_auth_drafts_without_a_refresh(consenting: FakeGmail,
-                                                      tmp_path: Path) -> None:
+def test_the_token_from_auth_drafts_without_a_refresh(
+    consenting: FakeGmail, tmp_path: Path
+) -> None:
     from tests.helpers import write_interview
 
     client_secrets(consenting, tmp_path / "credentials.json")  # found in the working directory
@@ -81,7 +83,8 @@ def test_the_token_from_auth_drafts_without_a_refresh(consenting: FakeGmail,
     result = invoke("draft", str(write_interview(tmp_path)), fake=consenting)
     assert result.exit_code == 0, result.output
     assert {r.headers["authorization"] for r in consenting.requests_for("drafts.create")} == {
-        "Bearer access-2"}
+        "Bearer access-2"
+    }
 
 
 def test_auth_opens_a_browser_by_default(consenting: FakeGmail, tmp_path: Path) -> None:
@@ -97,8 +100,13 @@ def test_auth_port_option_fixes_the_redirect_port(consenting: FakeGmail, tmp_pat
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     secrets = client_secrets(consenting, tmp_path / "client.json")
-    result = invoke("auth", "--client-secrets", str(secrets), "--no-browser",
-                    env={"THANKNOTE_OAUTH_PORT": str(port)})
+    result = invoke(
+        "auth",
+        "--client-secrets",
+        str(secrets),
+        "--no-browser",
+        env={"THANKNOTE_OAUTH_PORT": str(port)},
+    )
     assert result.exit_code == 0, result.output
     assert consenting.auth_requests[0]["redirect_uri"] == f"http://localhost:{port}/"
     assert f"ssh -L {port}:127.0.0.1:{port}" in result.stdout
@@ -127,8 +135,14 @@ def test_missing_client_secrets_explains_how_to_make_them(tmp_path: Path) -> Non
     assert result.exit_code == 2
     err = result.stderr
     assert "no OAuth client secrets file" in err
-    for step in ("Gmail API", "OAuth consent screen", "Create credentials", "Desktop app",
-                 "credentials.json", "credentials.example.json"):
+    for step in (
+        "Gmail API",
+        "OAuth consent screen",
+        "Create credentials",
+        "Desktop app",
+        "credentials.json",
+        "credentials.example.json",
+    ):
         assert step in err
     assert "Traceback" not in result.output
 
@@ -138,12 +152,15 @@ def test_missing_client_secrets_option_names_the_path(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "nope.json" in result.stderr
 
 
-@pytest.mark.parametrize("content, words", [
-    ("{not json", "is not JSON"),
-    ('{"web": {"client_id": "x"}}', "Desktop app"),
-    ('{"installed": {"client_id": "x"}}', "lacks client_secret, auth_uri, token_uri"),
-    ("[]", "not a Google OAuth client secrets file"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        ("{not json", "is not JSON"),
+        ('{"web": {"client_id": "x"}}', "Desktop app"),
+        ('{"installed": {"client_id": "x"}}', "lacks client_secret, auth_uri, token_uri"),
+        ("[]", "not a Google OAuth client secrets file"),
+    ],
+)
 def test_bad_client_secrets(tmp_path: Path, content: str, words: str) -> None:
     path = tmp_path / "client.json"
     path.write_text(content)
@@ -180,8 +197,9 @@ def test_write_private_is_0600_even_with_a_permissive_umask(tmp_path: Path) -> N
     assert list(target.parent.iterdir()) == [target]  # no temporary file left
 
 
-def test_write_private_never_exposes_the_file(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_private_never_exposes_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every file the writer creates is 0600 when created: checked at the moment of replace."""
     target = tmp_path / "token.json"
     target.write_text("old")
@@ -200,7 +218,8 @@ def test_write_private_never_exposes_the_file(tmp_path: Path,
 
 
 def test_a_world_readable_token_is_made_private_with_a_warning(
-        fake_gmail: FakeGmail, capsys: pytest.CaptureFixture[str]) -> None:
+    fake_gmail: FakeGmail, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = write_token(fake_gmail, mode=0o644)
     gmail_auth.load_credentials(path)
     assert mode(path) == 0o600
@@ -274,10 +293,13 @@ def test_bad_oauth_port_variable(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_gmail_modules_import_no_google_library() -> None:
-    code = ("import sys, thanknote.gmail_auth, thanknote.senders.gmail\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('googleapiclient', 'google', 'google_auth_oauthlib', 'google_auth_httplib2', "
-            "'httplib2', 'oauthlib')))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60, check=True)
+    code = (
+        "import sys, thanknote.gmail_auth, thanknote.senders.gmail\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('googleapiclient', 'google', 'google_auth_oauthlib', 'google_auth_httplib2', "
+        "'httplib2', 'oauthlib')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert result.stdout.strip() == "[]"

@@ -59,8 +59,9 @@ def sender(fake: FakeGmail, purpose: str = "send", **kwargs: Any) -> GmailSender
 # -- point 4: only an answer with the draft's id means "the draft exists" -------------------------
 
 
-def test_an_unparseable_drafts_get_answer_is_not_read_as_the_draft(gmail: FakeGmail,
-                                                                  grace: Prepared) -> None:
+def test_an_unparseable_drafts_get_answer_is_not_read_as_the_draft(
+    gmail: FakeGmail, grace: Prepared
+) -> None:
     gmail.script("drafts.send", Fault.drop_after_effect())  # sent; the answer is lost
     gmail.script("drafts.get", *[Fault.answer(GARBAGE)] * 8)
     outcome = sender(gmail).deliver(Outgoing(grace))
@@ -70,8 +71,9 @@ def test_an_unparseable_drafts_get_answer_is_not_read_as_the_draft(gmail: FakeGm
     assert len(gmail.requests_for("drafts.send")) == 1  # never sent again on a guess
 
 
-def test_an_empty_object_from_drafts_get_is_not_the_draft(gmail: FakeGmail,
-                                                         grace: Prepared) -> None:
+def test_an_empty_object_from_drafts_get_is_not_the_draft(
+    gmail: FakeGmail, grace: Prepared
+) -> None:
     gmail.script("drafts.send", Fault.drop_after_effect())
     gmail.script("drafts.get", Fault.answer(b"{}"))  # then the real answer: 404, it was sent
     outcome = sender(gmail).deliver(Outgoing(grace))
@@ -84,9 +86,14 @@ def test_an_empty_object_from_drafts_get_is_not_the_draft(gmail: FakeGmail,
 
 def send_process(fake: FakeGmail, interview: Path, *extra: str) -> subprocess.Popen[str]:
     env = dict(os.environ, THANKNOTE_GMAIL_ENDPOINT=fake.url)
-    return subprocess.Popen([thanknote_executable(), "send", str(interview), "--via", "gmail",
-                             "--yes", *extra], env=env, text=True, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [thanknote_executable(), "send", str(interview), "--via", "gmail", "--yes", *extra],
+        env=env,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def wait_for(condition: Any, process: subprocess.Popen[str]) -> None:
@@ -99,7 +106,8 @@ def wait_for(condition: Any, process: subprocess.Popen[str]) -> None:
 
 @pytest.mark.slow
 def test_killed_before_the_draft_id_was_recorded_is_sent_once_and_the_stray_deleted(
-        gmail: FakeGmail, interview: Path) -> None:
+    gmail: FakeGmail, interview: Path
+) -> None:
     gmail.script("drafts.create", Fault.stall_after_effect(BOUND))
     process = send_process(gmail, interview, "--only", GRACE)
     try:
@@ -110,8 +118,7 @@ def test_killed_before_the_draft_id_was_recorded_is_sent_once_and_the_stray_dele
     (record,) = log_records()
     assert record["status"] == UNKNOWN and record["gmail_id"] is None
     (stray,) = gmail.drafts
-    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
-                    fake=gmail)
+    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert result.exit_code == 0, result.output
     assert f"note: {GRACE}; deleted 1 unsent draft" in result.stderr
     assert len(gmail.sent) == 1 and gmail.sent[0]["draft_id"] != stray
@@ -120,8 +127,9 @@ def test_killed_before_the_draft_id_was_recorded_is_sent_once_and_the_stray_dele
     assert latest_by_recipient()[GRACE]["status"] == "sent"
 
 
-def test_when_strays_cannot_be_looked_for_the_note_says_so(gmail: FakeGmail,
-                                                          grace: Prepared) -> None:
+def test_when_strays_cannot_be_looked_for_the_note_says_so(
+    gmail: FakeGmail, grace: Prepared
+) -> None:
     gmail.script("drafts.list", Fault.status(403, "insufficientPermissions"))
     outcome = sender(gmail).deliver(Outgoing(grace, stray_message_ids=(grace.message_id,)))
     assert outcome.status == "sent" and len(gmail.sent) == 1
@@ -129,14 +137,13 @@ def test_when_strays_cannot_be_looked_for_the_note_says_so(gmail: FakeGmail,
 
 
 def test_a_failed_gmail_attempt_without_a_draft_id_is_cleaned_up_on_retry(
-        gmail: FakeGmail, interview: Path) -> None:
+    gmail: FakeGmail, interview: Path
+) -> None:
     # Every answer to drafts.create lost, though Gmail made each draft: the note fails.
     gmail.script("drafts.create", *[Fault.drop_after_effect()] * 4)
-    first = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
-                   fake=gmail)
+    first = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert first.exit_code == 1 and len(gmail.drafts) == 4
-    second = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
-                    fake=gmail)
+    second = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert second.exit_code == 0, second.output
     assert "deleted 4 unsent draft(s)" in second.stderr
     assert len(gmail.sent) == 1 and gmail.drafts == {}
@@ -147,7 +154,8 @@ def test_a_failed_gmail_attempt_without_a_draft_id_is_cleaned_up_on_retry(
 
 @pytest.mark.slow
 def test_ctrl_c_during_drafts_create_records_failed_and_the_rerun_sends_once(
-        gmail: FakeGmail, interview: Path) -> None:
+    gmail: FakeGmail, interview: Path
+) -> None:
     gmail.script("drafts.create", Fault.stall_after_effect(BOUND))
     process = send_process(gmail, interview)
     try:
@@ -169,7 +177,8 @@ def test_ctrl_c_during_drafts_create_records_failed_and_the_rerun_sends_once(
 
 @pytest.mark.slow
 def test_ctrl_c_during_drafts_send_leaves_it_unknown_and_the_rerun_checks(
-        gmail: FakeGmail, interview: Path) -> None:
+    gmail: FakeGmail, interview: Path
+) -> None:
     gmail.script("drafts.send", Fault.stall_after_effect(BOUND))
     process = send_process(gmail, interview, "--only", GRACE)
     try:
@@ -182,8 +191,7 @@ def test_ctrl_c_during_drafts_send_leaves_it_unknown_and_the_rerun_checks(
     assert process.returncode == 130
     (record,) = log_records()
     assert record["status"] == UNKNOWN and record["gmail_id"] == gmail.sent[0]["draft_id"]
-    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
-                    fake=gmail)
+    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert result.exit_code == 0, result.output
     assert len(gmail.sent) == 1  # the draft is gone: the interrupted run sent it
     assert latest_by_recipient()[GRACE]["status"] == "sent"
@@ -194,8 +202,7 @@ def test_ctrl_c_during_drafts_send_leaves_it_unknown_and_the_rerun_checks(
 
 def test_a_short_rate_limit_is_announced_and_waited(gmail: FakeGmail, interview: Path) -> None:
     gmail.script("drafts.send", Fault.status(429, "rateLimitExceeded", retry_after=7))
-    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE,
-                    fake=gmail)
+    result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert result.exit_code == 0, result.output
     assert "waiting 7 s (rate limited by Gmail: drafts.send: HTTP 429" in result.stderr
     assert retry.waits[0][0] == 7
@@ -230,8 +237,9 @@ def test_one_drafts_resource_per_batch(gmail: FakeGmail, interview: Path) -> Non
     assert gmail_sender.drafts is resource
 
 
-def test_an_answer_that_trickles_in_is_cut_at_the_call_deadline(gmail: FakeGmail,
-                                                               grace: Prepared) -> None:
+def test_an_answer_that_trickles_in_is_cut_at_the_call_deadline(
+    gmail: FakeGmail, grace: Prepared
+) -> None:
     gmail.script("drafts.create", Fault.trickle(20), Fault.trickle(20))
     gmail_sender = sender(gmail, timeout=5, call_seconds=0.5)
     with pytest.raises(FatalSenderError) as stop:

@@ -54,8 +54,12 @@ def existing_draft(fake: FakeGmail) -> str:
 
 def test_the_draft_id_is_recorded_before_drafts_send(gmail: FakeGmail, grace: Prepared) -> None:
     seen = []
-    outgoing = Outgoing(grace, record_gmail_id=lambda gmail_id: seen.append(
-        (gmail_id, [r.endpoint for r in gmail.requests])))
+    outgoing = Outgoing(
+        grace,
+        record_gmail_id=lambda gmail_id: seen.append(
+            (gmail_id, [r.endpoint for r in gmail.requests])
+        ),
+    )
     outcome = sender(gmail).deliver(outgoing)
     assert outcome.status == "sent"
     assert seen == [(outcome.gmail_id, ["drafts.create"])]
@@ -72,8 +76,9 @@ def test_retry_after_is_honoured(gmail: FakeGmail, grace: Prepared) -> None:
     assert 20 < second <= 30
 
 
-def test_5xx_without_retry_after_uses_the_bounded_backoff(gmail: FakeGmail,
-                                                         grace: Prepared) -> None:
+def test_5xx_without_retry_after_uses_the_bounded_backoff(
+    gmail: FakeGmail, grace: Prepared
+) -> None:
     gmail.script("drafts.create", *[Fault.status(503)] * 3)
     outcome = sender(gmail, "draft", backoff=Backoff(attempts=3)).deliver(Outgoing(grace))
     assert outcome.status == "failed" and outcome.attempts == 3
@@ -81,22 +86,26 @@ def test_5xx_without_retry_after_uses_the_bounded_backoff(gmail: FakeGmail,
     assert len(retry.waits) == 2 and 0.5 <= retry.waits[0][0] <= 1 <= retry.waits[1][0] <= 2
 
 
-def test_resumed_draft_made_by_thanknote_draft_and_gone_is_not_sent(gmail: FakeGmail,
-                                                                    grace: Prepared) -> None:
+def test_resumed_draft_made_by_thanknote_draft_and_gone_is_not_sent(
+    gmail: FakeGmail, grace: Prepared
+) -> None:
     recorded: list[str] = []
-    outcome = sender(gmail).deliver(Resumed(grace, gmail_id="r-99", resumed_status="drafted",
-                                            record_gmail_id=recorded.append))
+    outcome = sender(gmail).deliver(
+        Resumed(grace, gmail_id="r-99", resumed_status="drafted", record_gmail_id=recorded.append)
+    )
     assert outcome.status == "unknown"
     assert "--resend grace@analytical.example" in outcome.detail
     assert gmail.requests_for("drafts.send") == [] and recorded == []
 
 
-def test_resumed_draft_made_by_thanknote_draft_is_sent_once(gmail: FakeGmail,
-                                                           grace: Prepared) -> None:
+def test_resumed_draft_made_by_thanknote_draft_is_sent_once(
+    gmail: FakeGmail, grace: Prepared
+) -> None:
     draft_id = existing_draft(gmail)
     recorded: list[str] = []
-    outcome = sender(gmail).deliver(Resumed(grace, gmail_id=draft_id, resumed_status="drafted",
-                                            record_gmail_id=recorded.append))
+    outcome = sender(gmail).deliver(
+        Resumed(grace, gmail_id=draft_id, resumed_status="drafted", record_gmail_id=recorded.append)
+    )
     assert (outcome.status, outcome.gmail_id) == ("sent", draft_id)
     assert recorded == [draft_id]
     assert [s["draft_id"] for s in gmail.sent] == [draft_id]
@@ -104,34 +113,35 @@ def test_resumed_draft_made_by_thanknote_draft_is_sent_once(gmail: FakeGmail,
 
 @pytest.mark.parametrize("resumed_status", ["sending", "unknown", None])
 def test_resumed_draft_of_an_interrupted_send_that_is_gone_was_sent(
-        gmail: FakeGmail, grace: Prepared, resumed_status: str | None) -> None:
-    outcome = sender(gmail).deliver(Resumed(grace, gmail_id="r-99",
-                                            resumed_status=resumed_status))
+    gmail: FakeGmail, grace: Prepared, resumed_status: str | None
+) -> None:
+    outcome = sender(gmail).deliver(Resumed(grace, gmail_id="r-99", resumed_status=resumed_status))
     assert (outcome.status, outcome.gmail_id) == ("sent", "r-99")
     assert gmail.requests_for("drafts.send") == []
 
 
-@pytest.mark.parametrize("resumed_status, status", [("sending", "unknown"),
-                                                    ("drafted", "failed")])
-def test_resumed_draft_that_cannot_be_checked(gmail: FakeGmail, grace: Prepared,
-                                              resumed_status: str, status: str) -> None:
+@pytest.mark.parametrize("resumed_status, status", [("sending", "unknown"), ("drafted", "failed")])
+def test_resumed_draft_that_cannot_be_checked(
+    gmail: FakeGmail, grace: Prepared, resumed_status: str, status: str
+) -> None:
     gmail.script("drafts.get", *[Fault.status(503)] * 4)
-    outcome = sender(gmail).deliver(Resumed(grace, gmail_id="r-7",
-                                            resumed_status=resumed_status))
+    outcome = sender(gmail).deliver(Resumed(grace, gmail_id="r-7", resumed_status=resumed_status))
     assert (outcome.status, outcome.gmail_id) == (status, "r-7")
     assert gmail.requests_for("drafts.send") == []
 
 
 def test_draft_purpose_keeps_a_resumed_draft(gmail: FakeGmail, grace: Prepared) -> None:
     draft_id = existing_draft(gmail)
-    outcome = sender(gmail, "draft").deliver(Resumed(grace, gmail_id=draft_id,
-                                                     resumed_status="sending"))
+    outcome = sender(gmail, "draft").deliver(
+        Resumed(grace, gmail_id=draft_id, resumed_status="sending")
+    )
     assert (outcome.status, outcome.gmail_id) == ("drafted", draft_id)
     assert len(gmail.requests_for("drafts.create")) == 1 and gmail.sent == []
 
 
-def test_auth_lost_while_checking_an_unclear_send_is_fatal_and_unknown(gmail: FakeGmail,
-                                                                       grace: Prepared) -> None:
+def test_auth_lost_while_checking_an_unclear_send_is_fatal_and_unknown(
+    gmail: FakeGmail, grace: Prepared
+) -> None:
     gmail_sender = sender(gmail)
     gmail.script("drafts.send", Fault.after_effect(503))
     gmail.script("drafts.get", Fault.status(401), Fault.status(401), Fault.status(401))
@@ -173,11 +183,18 @@ def test_close_saves_a_token_refreshed_during_the_batch(gmail: FakeGmail, grace:
     assert os.stat(path).st_mode & 0o777 == 0o600
 
 
-@pytest.mark.parametrize("endpoint, ok", [
-    ("https://gmail.googleapis.com", True), ("http://127.0.0.1:9", True),
-    ("http://localhost:9/", True), ("http://[::1]:9", True),
-    ("http://proxy.example", False), ("ftp://127.0.0.1", False), ("gmail", False),
-])
+@pytest.mark.parametrize(
+    "endpoint, ok",
+    [
+        ("https://gmail.googleapis.com", True),
+        ("http://127.0.0.1:9", True),
+        ("http://localhost:9/", True),
+        ("http://[::1]:9", True),
+        ("http://proxy.example", False),
+        ("ftp://127.0.0.1", False),
+        ("gmail", False),
+    ],
+)
 def test_endpoint_override_must_be_https_off_this_machine(endpoint: str, ok: bool) -> None:
     from thanknote.errors import BadInput
 

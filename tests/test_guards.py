@@ -23,12 +23,18 @@ from thanknote.guards import (
 from thanknote.loader import load
 from thanknote.render import render_notes
 
-LONG_FIT = " ".join(["I have spent five years running Postgres clusters for a payments company,"
-                     " leading migrations, on-call and capacity planning for the ledger."] * 4)
+LONG_FIT = " ".join(
+    [
+        "I have spent five years running Postgres clusters for a payments company,"
+        " leading migrations, on-call and capacity planning for the ledger."
+    ]
+    * 4
+)
 
 
-def note(to: str, body: str, name: str = "", title: str | None = None,
-         new: bool = True) -> PooledNote:
+def note(
+    to: str, body: str, name: str = "", title: str | None = None, new: bool = True
+) -> PooledNote:
     return PooledNote(to=to, name=name or to.split("@")[0].title(), title=title, body=body, new=new)
 
 
@@ -37,34 +43,56 @@ def refused(report: guards.GuardReport) -> set[tuple[str, str, str]]:
 
 
 def test_identical_after_case_and_spacing() -> None:
-    report = run_checks([note("a@x.example", "Thank you  for the chat.\n"),
-                         note("b@x.example", "thank you for\nthe chat.")])
+    report = run_checks(
+        [
+            note("a@x.example", "Thank you  for the chat.\n"),
+            note("b@x.example", "thank you for\nthe chat."),
+        ]
+    )
     assert refused(report) == {(IDENTICAL, "a@x.example", "b@x.example")}
 
 
 def test_identical_is_not_overridden_by_allow_similar() -> None:
-    report = run_checks([note("a@x.example", "Same"), note("b@x.example", "Same")],
-                        allow_similar=True)
+    report = run_checks(
+        [note("a@x.example", "Same"), note("b@x.example", "Same")], allow_similar=True
+    )
     assert not report.ok and SIMILAR in report.skipped
 
 
 def test_name_swapped_greeting_refused() -> None:
     body = "Dear {},\n\nThank you for your time today. It was great to meet you, {}.\n"
-    report = run_checks([
-        note("grace@x.example", body.format("Grace Hopper", "Grace"), "Grace Hopper",
-             "Engineering Manager"),
-        note("alan@x.example", body.format("Alan", "Alan Turing"), "Alan Turing")])
+    report = run_checks(
+        [
+            note(
+                "grace@x.example",
+                body.format("Grace Hopper", "Grace"),
+                "Grace Hopper",
+                "Engineering Manager",
+            ),
+            note("alan@x.example", body.format("Alan", "Alan Turing"), "Alan Turing"),
+        ]
+    )
     assert refused(report) == {(NAME_SWAPPED, "grace@x.example", "alan@x.example")}
 
 
 def test_name_swap_with_title_and_address() -> None:
     body = "Hi {name} ({title}, {email}): thanks for the interview about the platform team."
-    report = run_checks([
-        note("grace@x.example", body.format(name="Grace", title="Engineering Manager",
-                                            email="grace@x.example"), "Grace Hopper",
-             "Engineering Manager"),
-        note("alan@x.example", body.format(name="Alan", title="CTO", email="alan@x.example"),
-             "Alan Turing", "CTO")])
+    report = run_checks(
+        [
+            note(
+                "grace@x.example",
+                body.format(name="Grace", title="Engineering Manager", email="grace@x.example"),
+                "Grace Hopper",
+                "Engineering Manager",
+            ),
+            note(
+                "alan@x.example",
+                body.format(name="Alan", title="CTO", email="alan@x.example"),
+                "Alan Turing",
+                "CTO",
+            ),
+        ]
+    )
     assert NAME_SWAPPED in {r.check for r in report.refusals}
 
 
@@ -77,19 +105,33 @@ def test_personal_conversation_points_pass_even_with_long_shared_paragraphs(tmp_
 
 def test_a_one_sentence_point_is_enough() -> None:
     template = "Dear {}, thanks. " + LONG_FIT + " I enjoyed talking about {}. Best, Ada"
-    report = run_checks([
-        note("a@x.example", template.format("Ann", "your plan to rebuild the billing pipeline")),
-        note("b@x.example", template.format("Bob", "the way the team runs incident reviews"))])
+    report = run_checks(
+        [
+            note(
+                "a@x.example", template.format("Ann", "your plan to rebuild the billing pipeline")
+            ),
+            note("b@x.example", template.format("Bob", "the way the team runs incident reviews")),
+        ]
+    )
     assert report.ok, report.refusals
 
 
 def test_few_words_changed_refused() -> None:
     template = "Dear {}, thanks. " + LONG_FIT + " I enjoyed talking about {}. Best, Ada"
-    report = run_checks([
-        note("a@x.example", template.format("Ann", "your plan to rebuild the billing pipeline"),
-             "Ann Lee"),
-        note("b@x.example", template.format("Bob", "your plan to rebuild the search pipeline"),
-             "Bob Ray")])
+    report = run_checks(
+        [
+            note(
+                "a@x.example",
+                template.format("Ann", "your plan to rebuild the billing pipeline"),
+                "Ann Lee",
+            ),
+            note(
+                "b@x.example",
+                template.format("Bob", "your plan to rebuild the search pipeline"),
+                "Bob Ray",
+            ),
+        ]
+    )
     assert refused(report) == {(SIMILAR, "a@x.example", "b@x.example")}
     (refusal,) = report.refusals
     assert refusal.score == 0.9 and "--allow-similar" in refusal.reason
@@ -114,8 +156,9 @@ def test_similarity_measure() -> None:
 
 
 def test_history_notes_are_compared() -> None:
-    sent = note("grace@x.example", "I enjoyed our talk about the billing event log, truly.",
-                new=False)
+    sent = note(
+        "grace@x.example", "I enjoyed our talk about the billing event log, truly.", new=False
+    )
     new = note("alan@x.example", "I enjoyed our talk about the billing event log, truly.")
     report = run_checks([new], [sent])
     assert refused(report) == {(IDENTICAL, "alan@x.example", "grace@x.example")}
@@ -141,16 +184,23 @@ names = st.from_regex(r"[A-Z][a-z]{1,9}( [A-Z][a-z]{1,9}){0,2}", fullmatch=True)
 words = st.from_regex(r"[a-z]{2,9}", fullmatch=True)
 
 
-@given(template=st.lists(words, min_size=3, max_size=30), slot=st.integers(0, 30),
-       first=names, second=names)
+@given(
+    template=st.lists(words, min_size=3, max_size=30),
+    slot=st.integers(0, 30),
+    first=names,
+    second=names,
+)
 def test_bodies_differing_only_in_recipient_names_are_refused(
-        template: list[str], slot: int, first: str, second: str) -> None:
+    template: list[str], slot: int, first: str, second: str
+) -> None:
     def body(name: str) -> str:
         parts = list(template)
         parts.insert(slot % (len(parts) + 1), name)
         return "Dear " + name + ", " + " ".join(parts) + "."
-    report = run_checks([note("one@x.example", body(first), first),
-                         note("two@x.example", body(second), second)])
+
+    report = run_checks(
+        [note("one@x.example", body(first), first), note("two@x.example", body(second), second)]
+    )
     assert {r.check for r in report.refusals} & {IDENTICAL, NAME_SWAPPED}
 
 
@@ -161,8 +211,9 @@ def test_bodies_differing_by_a_few_words_are_refused(base: list[str], data: st.D
         index = data.draw(st.integers(0, len(changed) - 1))
         old = changed[index]
         changed[index] = data.draw(words.filter(lambda w, old=old: w != old)) + "q"
-    report = run_checks([note("one@x.example", " ".join(base)),
-                         note("two@x.example", " ".join(changed))])
+    report = run_checks(
+        [note("one@x.example", " ".join(base)), note("two@x.example", " ".join(changed))]
+    )
     assert not report.ok
 
 
@@ -179,17 +230,28 @@ def brute_force(pool: list[PooledNote], max_similarity: float) -> set[tuple[str,
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10**6), count=st.integers(2, 12), vocabulary=st.integers(3, 30),
-       max_similarity=st.sampled_from([0.0, 0.3, 0.5, 0.8]))
+@given(
+    seed=st.integers(0, 10**6),
+    count=st.integers(2, 12),
+    vocabulary=st.integers(3, 30),
+    max_similarity=st.sampled_from([0.0, 0.3, 0.5, 0.8]),
+)
 def test_prefix_filter_finds_exactly_the_pairs_brute_force_finds(
-        seed: int, count: int, vocabulary: int, max_similarity: float) -> None:
+    seed: int, count: int, vocabulary: int, max_similarity: float
+) -> None:
     rng = random.Random(seed)
     shared = " ".join(f"shared{rng.randrange(50)}" for _ in range(rng.randrange(0, 20)))
     pool = []
     for index in range(count):
         own = " ".join(f"w{rng.randrange(vocabulary)}" for _ in range(rng.randrange(0, 12)))
-        pool.append(note(f"p{index}@x.example", f"{shared} {own}", name=f"Person{index}",
-                         new=rng.random() < 0.8))
+        pool.append(
+            note(
+                f"p{index}@x.example",
+                f"{shared} {own}",
+                name=f"Person{index}",
+                new=rng.random() < 0.8,
+            )
+        )
     found = {(r.first.to, r.second.to) for r in near_identical(pool, max_similarity)}
     assert found == brute_force(pool, max_similarity)
 
@@ -197,9 +259,16 @@ def test_prefix_filter_finds_exactly_the_pairs_brute_force_finds(
 def test_a_thousand_personal_notes_pass_and_one_planted_copy_is_found() -> None:
     rng = random.Random(7)
     vocabulary = [f"topic{i}" for i in range(5000)]
-    pool = [note(f"p{i}@x.example", f"Dear Person{i}, thanks. {LONG_FIT} We talked about "
-                 + " ".join(rng.sample(vocabulary, 8)) + ".", name=f"Person{i}")
-            for i in range(1000)]
+    pool = [
+        note(
+            f"p{i}@x.example",
+            f"Dear Person{i}, thanks. {LONG_FIT} We talked about "
+            + " ".join(rng.sample(vocabulary, 8))
+            + ".",
+            name=f"Person{i}",
+        )
+        for i in range(1000)
+    ]
     assert run_checks(pool).ok
     copy = pool[10].body.replace("Person10", "Person1000")
     pool.append(note("p1000@x.example", copy, name="Person1000"))

@@ -17,7 +17,8 @@ def press_ctrl_c() -> None:
 
 
 def test_outside_the_network_calls_ctrl_c_is_noted_not_raised(
-        capfd: pytest.CaptureFixture[str]) -> None:
+    capfd: pytest.CaptureFixture[str],
+) -> None:
     with Stopper() as stopper:
         press_ctrl_c()  # e.g. while the send log is being written
         assert stopper.requested

@@ -25,10 +25,15 @@ from thanknote.render import Note
 NOW = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
 
 
-def make(name: str = "Grace Hopper", to: str = "grace@analytical.example",
-         subject: str = "Thank you", body: str = "Dear Grace,\n\nThank you.\n") -> Note:
-    return Note(kind="thank-you", to=to, name=name, title=None, subject=subject, body=body,
-                template="t")
+def make(
+    name: str = "Grace Hopper",
+    to: str = "grace@analytical.example",
+    subject: str = "Thank you",
+    body: str = "Dear Grace,\n\nThank you.\n",
+) -> Note:
+    return Note(
+        kind="thank-you", to=to, name=name, title=None, subject=subject, body=body, template="t"
+    )
 
 
 def built(note: Note, sender_name: str = "Ada Lovelace"):  # type: ignore[no-untyped-def]
@@ -58,8 +63,11 @@ def display_name(raw: bytes, header: str) -> str:
         assert match is not None, f"{word!r} is not one encoded word"
         assert len(word) <= 75  # RFC 2047 2
         kind, encoded = match.groups()
-        data = (base64.b64decode(encoded, validate=True) if kind == "b"
-                else binascii.a2b_qp(encoded, header=True))
+        data = (
+            base64.b64decode(encoded, validate=True)
+            if kind == "b"
+            else binascii.a2b_qp(encoded, header=True)
+        )
         text += data.decode("utf-8")  # each word holds whole characters (RFC 2047 5)
     return text
 
@@ -75,11 +83,14 @@ def test_message_headers_and_recipient() -> None:
     assert "cc" not in parsed and "bcc" not in parsed
 
 
-@pytest.mark.parametrize("subject", [
-    "Thank you " * 20,
-    "Merci pour notre conversation sur le rôle d'ingénieur backend senior " * 3,
-    "山田さん、本日はお時間をいただきありがとうございました。" * 3,
-])
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Thank you " * 20,
+        "Merci pour notre conversation sur le rôle d'ingénieur backend senior " * 3,
+        "山田さん、本日はお時間をいただきありがとうございました。" * 3,
+    ],
+)
 def test_long_subjects_and_names_fold_and_read_back(subject: str) -> None:
     name = "Zoë Ångström-Østergaard de la Fuente y Núñez " * 2
     parsed, prepared = built(make(subject=subject.strip(), name=name.strip()))
@@ -93,12 +104,22 @@ def test_message_ids_are_unique() -> None:
     assert len(ids) == 200
 
 
-@pytest.mark.parametrize("name", ["Zoë Ångström", "山田 太郎", "Siobhán O'Brien",
-                                  "José (Pepe) Núñez", "Müller, Hans", "O'Brien, Seán"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Zoë Ångström",
+        "山田 太郎",
+        "Siobhán O'Brien",
+        "José (Pepe) Núñez",
+        "Müller, Hans",
+        "O'Brien, Seán",
+    ],
+)
 def test_non_ascii_names_survive(name: str) -> None:
     body = f"Dear {name},\n\nThank you. Grüße, 山田.\n"
-    parsed, prepared = built(make(name=name, body=body, subject=f"Thank you, {name}"),
-                             sender_name=name)
+    parsed, prepared = built(
+        make(name=name, body=body, subject=f"Thank you, {name}"), sender_name=name
+    )
     assert parsed["to"].addresses[0].display_name == name  # one encoded word at most
     assert parsed["from"].addresses[0].display_name == name
     assert display_name(prepared.as_bytes(), "To") == name
@@ -106,18 +127,21 @@ def test_non_ascii_names_survive(name: str) -> None:
     assert parsed.get_content().replace("\r\n", "\n") == body
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("subject", "Thanks\r\nBcc: everyone@analytical.example"),
-    ("subject", "Thanks\nBcc: everyone@analytical.example"),
-    ("subject", "Thanks\u2028Bcc: everyone@analytical.example"),
-    ("subject", "Thanks\u2029more"),
-    ("subject", "Thanks\x00"),
-    ("subject", "Thanks\x1b[31m"),
-    ("subject", "=?utf-8?q?x=0D=0ABcc=3A_everyone=40analytical.example?="),
-    ("name", "Grace =?utf-8?q?=0ABcc:_everyone@analytical.example?="),
-    ("name", "Grace\rHopper"),
-    ("name", "Grace\u202eHopper"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("subject", "Thanks\r\nBcc: everyone@analytical.example"),
+        ("subject", "Thanks\nBcc: everyone@analytical.example"),
+        ("subject", "Thanks\u2028Bcc: everyone@analytical.example"),
+        ("subject", "Thanks\u2029more"),
+        ("subject", "Thanks\x00"),
+        ("subject", "Thanks\x1b[31m"),
+        ("subject", "=?utf-8?q?x=0D=0ABcc=3A_everyone=40analytical.example?="),
+        ("name", "Grace =?utf-8?q?=0ABcc:_everyone@analytical.example?="),
+        ("name", "Grace\rHopper"),
+        ("name", "Grace\u202eHopper"),
+    ],
+)
 def test_unsafe_header_values_are_bad_input(field: str, value: str) -> None:
     with pytest.raises(BadInput) as caught:
         built(make(**{field: value}))
@@ -156,8 +180,9 @@ def test_verify_refuses_a_second_recipient_or_extra_header() -> None:
     with_cc = raw.replace(b"Subject:", b"Cc: boss@analytical.example\r\nSubject:", 1)
     with pytest.raises(BadInput, match="unexpected header"):
         verify(with_cc, note=make(), sender_address="ada@example.com")
-    two = raw.replace(b"<grace@analytical.example>",
-                      b"<grace@analytical.example>, all@analytical.example", 1)
+    two = raw.replace(
+        b"<grace@analytical.example>", b"<grace@analytical.example>, all@analytical.example", 1
+    )
     with pytest.raises(BadInput, match="recipients"):
         verify(two, note=make(), sender_address="ada@example.com")
 
@@ -194,8 +219,10 @@ def test_an_unbreakable_subject_word_is_bad_input_not_a_mangled_header() -> None
     assert str(parsed["subject"]) == "y" * 69
 
 
-@given(value=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=90),
-       name=st.sampled_from(["To", "Message-ID", "Subject", "From"]))
+@given(
+    value=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=90),
+    name=st.sampled_from(["To", "Message-ID", "Subject", "From"]),
+)
 def test_the_wire_policy_folds_exactly_as_compat32(name: str, value: str) -> None:
     """The short-ASCII fast path and the cache change speed, never bytes."""
     from email._policybase import Compat32
@@ -209,13 +236,16 @@ def lines(raw: bytes) -> list[bytes]:
     return raw.split(b"\r\n")
 
 
-@pytest.mark.parametrize("name", [
-    "A" * 1000,  # one ASCII word: it cannot be folded at a space
-    "Zoë Ångström-Østergaard " * 40,  # 1,000 UTF-8 bytes
-    "山田" * 130,  # 780 UTF-8 bytes, no space anywhere
-    "e\u0301" * 300,  # a letter and its combining mark, 300 times
-    "Grace " + "H" * 900 + " Hopper",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "A" * 1000,  # one ASCII word: it cannot be folded at a space
+        "Zoë Ångström-Østergaard " * 40,  # 1,000 UTF-8 bytes
+        "山田" * 130,  # 780 UTF-8 bytes, no space anywhere
+        "e\u0301" * 300,  # a letter and its combining mark, 300 times
+        "Grace " + "H" * 900 + " Hopper",
+    ],
+)
 def test_a_long_display_name_folds_into_short_lines(name: str) -> None:
     """Before: one 1,000-octet To line, which servers answer with 500 Line too long."""
     parsed, prepared = built(make(name=name.strip()), sender_name=name.strip())
@@ -229,9 +259,27 @@ def test_a_long_display_name_folds_into_short_lines(name: str) -> None:
 display_names = st.one_of(
     st.text(st.characters(codec="utf-8"), min_size=1, max_size=1200),
     st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=1100),
-    st.lists(st.sampled_from(["Zoë", "Ångström", "山田", "de", "la", "O'Brien,", "(Pepe)",
-                              "x" * 80, "e\u0301\u0301", "👩\u200d💻", '"q"', "a\\b", ""]),
-             min_size=1, max_size=120).map(" ".join),
+    st.lists(
+        st.sampled_from(
+            [
+                "Zoë",
+                "Ångström",
+                "山田",
+                "de",
+                "la",
+                "O'Brien,",
+                "(Pepe)",
+                "x" * 80,
+                "e\u0301\u0301",
+                "👩\u200d💻",
+                '"q"',
+                "a\\b",
+                "",
+            ]
+        ),
+        min_size=1,
+        max_size=120,
+    ).map(" ".join),
 )
 
 
@@ -257,8 +305,9 @@ def test_a_subject_of_any_length_gives_short_lines_or_is_refused_up_front(subjec
     try:
         parsed, prepared = built(make(subject=subject))
     except BadInput as error:
-        assert ("cannot go into an email header" in str(error)
-                or "a word longer than 69 characters" in str(error))
+        assert "cannot go into an email header" in str(
+            error
+        ) or "a word longer than 69 characters" in str(error)
         return
     assert max(len(line) for line in lines(prepared.as_bytes())) <= 78
     assert str(parsed["subject"]) == subject
@@ -276,8 +325,12 @@ def test_the_read_back_refuses_a_line_over_998_octets() -> None:
     assert max(len(line) for line in lines(unfolded)) == 1111
     # It reads back as written, one recipient: only its length is wrong.
     with pytest.raises(BadInput, match=r"check: a line of 1111 octets \(the limit is 998\)$"):
-        verify(unfolded, note=make(name=name), sender_address="ada@example.com",
-               sender_name="Ada Lovelace")
+        verify(
+            unfolded,
+            note=make(name=name),
+            sender_address="ada@example.com",
+            sender_name="Ada Lovelace",
+        )
 
 
 def test_the_read_back_refuses_a_name_that_reads_back_otherwise() -> None:
@@ -295,32 +348,45 @@ def test_a_nul_in_a_body_is_bad_input_naming_the_note() -> None:
         built(make(body="Dear Grace,\n\nThank you.\x00\n"))
 
 
-@pytest.mark.parametrize(("table", "key", "label"), [
-    ("interview", "fit", "interview.fit"),
-    ("interview", "new_information", "interview.new_information"),
-    ("interviewer", "conversation_point", "[[interviewers]] #1 conversation_point"),
-    ("interviewer", "fit", "[[interviewers]] #1 fit"),
-    ("interviewer", "new_information", "[[interviewers]] #1 new_information"),
-    ("interviewer", "title", "[[interviewers]] #1 title"),
-    ("candidate", "signature", "candidate.signature"),
-])
+@pytest.mark.parametrize(
+    ("table", "key", "label"),
+    [
+        ("interview", "fit", "interview.fit"),
+        ("interview", "new_information", "interview.new_information"),
+        ("interviewer", "conversation_point", "[[interviewers]] #1 conversation_point"),
+        ("interviewer", "fit", "[[interviewers]] #1 fit"),
+        ("interviewer", "new_information", "[[interviewers]] #1 new_information"),
+        ("interviewer", "title", "[[interviewers]] #1 title"),
+        ("candidate", "signature", "candidate.signature"),
+    ],
+)
 def test_a_nul_in_a_body_field_is_bad_input_naming_the_field(
-        tmp_path: Path, table: str, key: str, label: str) -> None:
+    tmp_path: Path, table: str, key: str, label: str
+) -> None:
     """Before: the NUL went out raw in a 7bit body."""
     value = "Five years of Postgres\x00 in payments."
-    person = {"name": "Grace Hopper", "email": "grace@analytical.example",
-              "conversation_point": CONVERSATION_POINTS[0]}
+    person = {
+        "name": "Grace Hopper",
+        "email": "grace@analytical.example",
+        "conversation_point": CONVERSATION_POINTS[0],
+    }
     if table == "interviewer":
         person[key] = value
-    path = write_interview(tmp_path, interviewers=[person],
-                           interview={key: value} if table == "interview" else None,
-                           candidate={key: value} if table == "candidate" else None)
+    path = write_interview(
+        tmp_path,
+        interviewers=[person],
+        interview={key: value} if table == "interview" else None,
+        candidate={key: value} if table == "candidate" else None,
+    )
     path.write_text(path.read_text().replace("\x00", "\\u0000"))  # TOML's own escape
     with pytest.raises(BadInput) as caught:
         load(path)
     assert caught.value.exit_code == 2
-    line = next(number for number, text in enumerate(path.read_text().splitlines(), 1)
-                if text.startswith(f"{key} = ") and "\\u0000" in text)
+    line = next(
+        number
+        for number, text in enumerate(path.read_text().splitlines(), 1)
+        if text.startswith(f"{key} = ") and "\\u0000" in text
+    )
     assert caught.value.message.startswith(f"{path}:{line}: {label}")
     assert "NUL character (U+0000" in caught.value.message
 
@@ -334,8 +400,14 @@ def test_preview_refuses_a_nul_in_a_body_field_with_exit_2(tmp_path: Path) -> No
 
     path = write_interview(tmp_path, interview={"fit": "Postgres\x00 in payments."})
     path.write_text(path.read_text().replace("\x00", "\\u0000"))
-    done = subprocess.run([thanknote_executable(), "preview", str(path)], capture_output=True,
-                          text=True, env=os.environ.copy(), timeout=60, check=False)
+    done = subprocess.run(
+        [thanknote_executable(), "preview", str(path)],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2
     assert "interview.fit" in done.stderr and "NUL character (U+0000" in done.stderr
     assert done.stdout == ""

@@ -36,6 +36,7 @@ def token_file() -> Path:
 
 def sign_in(fake: FakeMicrosoft) -> None:
     """The whole device-code flow in this process; the 'user' approves the printed code."""
+
     def user_reads(line: str) -> None:
         match = re.search(r"enter the code (\S+)", line)
         assert match, line
@@ -55,15 +56,36 @@ def expire_access_token() -> None:
 
 
 def send_command(server: XOAuth2Server, file: Path, *extra: str) -> list[str]:
-    return [thanknote_executable(), "send", str(file), "--via", "smtp", "--yes",
-            "--smtp-host", server.host, "--smtp-port", str(server.port),
-            "--smtp-security", "starttls", "--smtp-cafile", str(server.cert),
-            "--smtp-auth", "oauth", *extra]
+    return [
+        thanknote_executable(),
+        "send",
+        str(file),
+        "--via",
+        "smtp",
+        "--yes",
+        "--smtp-host",
+        server.host,
+        "--smtp-port",
+        str(server.port),
+        "--smtp-security",
+        "starttls",
+        "--smtp-cafile",
+        str(server.cert),
+        "--smtp-auth",
+        "oauth",
+        *extra,
+    ]
 
 
 def run(command: list[str]) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                          timeout=TIMEOUT, check=False)
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=TIMEOUT,
+        check=False,
+    )
     assert "ms-access-" not in done.stdout + done.stderr
     assert "ms-refresh-" not in done.stdout + done.stderr
     return done
@@ -81,9 +103,13 @@ def test_device_code_sign_in_end_to_end(fake_microsoft: FakeMicrosoft) -> None:
     """`thanknote auth --provider microsoft` prints the code, waits, saves a 0600 cache."""
     process = subprocess.Popen(
         [thanknote_executable(), "auth", "--provider", "microsoft", "--client-id", CLIENT_ID],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
         # With umask 0 a carelessly created file would be world-readable.
-        preexec_fn=lambda: os.umask(0))  # noqa: PLW1509
+        preexec_fn=lambda: os.umask(0),
+    )  # noqa: PLW1509
     assert process.stdout is not None
     first = process.stdout.readline()
     code = re.search(r"open the page (\S+) and enter the code (\S+)", first)
@@ -102,8 +128,11 @@ def test_device_code_sign_in_end_to_end(fake_microsoft: FakeMicrosoft) -> None:
     assert set(asked[0]["scope"].split()) == {SMTP_SCOPE, "offline_access", "openid", "profile"}
 
 
-def test_browser_sign_in(fake_microsoft: FakeMicrosoft, smtp_certificate: tuple[Path, Path],
-                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_browser_sign_in(
+    fake_microsoft: FakeMicrosoft,
+    smtp_certificate: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """--browser: msal's local redirect flow, with PKCE; the 'browser' follows the redirect."""
     import html
     import ssl
@@ -113,15 +142,18 @@ def test_browser_sign_in(fake_microsoft: FakeMicrosoft, smtp_certificate: tuple[
     import webbrowser
 
     trusted = ssl.create_default_context(cafile=str(smtp_certificate[0]))
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
-                                         urllib.request.HTTPSHandler(context=trusted))
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=trusted)
+    )
     opened: list[str] = []
 
     def follow(url: str) -> None:
         page = opener.open(url, timeout=TIMEOUT).read().decode()
         target = html.unescape(re.search(r'action="([^"]+)"', page).group(1))  # type: ignore[union-attr]
-        fields = {html.unescape(k): html.unescape(v)
-                  for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', page)}
+        fields = {
+            html.unescape(k): html.unescape(v)
+            for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', page)
+        }
         opener.open(target, data=urllib.parse.urlencode(fields).encode(), timeout=TIMEOUT).read()
 
     def browser(url: str, *args: object, **kwargs: object) -> bool:
@@ -186,7 +218,8 @@ def test_no_sign_in_says_how(fake_microsoft: FakeMicrosoft) -> None:
 
 
 def test_a_readable_cache_is_made_private_with_a_warning(
-        fake_microsoft: FakeMicrosoft, capsys: pytest.CaptureFixture[str]) -> None:
+    fake_microsoft: FakeMicrosoft, capsys: pytest.CaptureFixture[str]
+) -> None:
     sign_in(fake_microsoft)
     token_file().chmod(0o644)
     assert microsoft.access_token().access_token in fake_microsoft.valid_access_tokens
@@ -197,41 +230,53 @@ def test_a_readable_cache_is_made_private_with_a_warning(
 
 
 @pytest.mark.parametrize("value", ["http://127.0.0.1:1", "login.example", "https://"])
-def test_the_authority_override_must_be_https(value: str,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_authority_override_must_be_https(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("THANKNOTE_MICROSOFT_AUTHORITY", value)
     with pytest.raises(BadInput, match="THANKNOTE_MICROSOFT_AUTHORITY must be an https URL"):
         microsoft.authority("common")
 
 
-@pytest.mark.parametrize(("host", "security", "port", "auth"), [
-    ("smtp-mail.outlook.com", None, 587, "oauth"),
-    ("SMTP.Office365.com", None, 587, "oauth"),
-    ("smtp.gmail.com", None, 465, "password"),
-])
-def test_microsoft_hosts_default_to_starttls_and_oauth(host: str, security: str | None,
-                                                       port: int, auth: str) -> None:
-    settings = settings_from_options(host=host, port=None, security=security, user=None,
-                                     cafile=None)
+@pytest.mark.parametrize(
+    ("host", "security", "port", "auth"),
+    [
+        ("smtp-mail.outlook.com", None, 587, "oauth"),
+        ("SMTP.Office365.com", None, 587, "oauth"),
+        ("smtp.gmail.com", None, 465, "password"),
+    ],
+)
+def test_microsoft_hosts_default_to_starttls_and_oauth(
+    host: str, security: str | None, port: int, auth: str
+) -> None:
+    settings = settings_from_options(
+        host=host, port=None, security=security, user=None, cafile=None
+    )
     assert (settings.port, settings.auth) == (port, auth)
     assert settings.security == ("starttls" if auth == "oauth" else "ssl")
 
 
 def test_oauth_can_be_turned_off_for_a_microsoft_host() -> None:
-    settings = settings_from_options(host="smtp.office365.com", port=None, security=None,
-                                     user=None, cafile=None, auth="password")
+    settings = settings_from_options(
+        host="smtp.office365.com", port=None, security=None, user=None, cafile=None, auth="password"
+    )
     assert settings.auth == "password" and settings.port == 587
     with pytest.raises(BadInput, match="--smtp-auth must be one of password, oauth"):
-        settings_from_options(host="smtp.office365.com", port=None, security=None, user=None,
-                              cafile=None, auth="kerberos")
+        settings_from_options(
+            host="smtp.office365.com",
+            port=None,
+            security=None,
+            user=None,
+            cafile=None,
+            auth="kerberos",
+        )
 
 
 # -- sending with XOAUTH2 ----------------------------------------------------------------------
 
 
 @pytest.mark.slow
-def test_send_logs_in_with_xoauth2(fake_microsoft: FakeMicrosoft, xoauth2_server: XOAuth2Server,
-                                   tmp_path: Path) -> None:
+def test_send_logs_in_with_xoauth2(
+    fake_microsoft: FakeMicrosoft, xoauth2_server: XOAuth2Server, tmp_path: Path
+) -> None:
     sign_in(fake_microsoft)
     done = run(send_command(xoauth2_server, write_interview(tmp_path)))
     assert done.returncode == 0, done.stderr
@@ -241,8 +286,9 @@ def test_send_logs_in_with_xoauth2(fake_microsoft: FakeMicrosoft, xoauth2_server
 
 
 @pytest.mark.slow
-def test_send_refreshes_an_expired_token(fake_microsoft: FakeMicrosoft,
-                                         xoauth2_server: XOAuth2Server, tmp_path: Path) -> None:
+def test_send_refreshes_an_expired_token(
+    fake_microsoft: FakeMicrosoft, xoauth2_server: XOAuth2Server, tmp_path: Path
+) -> None:
     sign_in(fake_microsoft)
     expire_access_token()
     with fake_microsoft.lock:
@@ -254,9 +300,9 @@ def test_send_refreshes_an_expired_token(fake_microsoft: FakeMicrosoft,
 
 
 @pytest.mark.slow
-def test_a_revoked_sign_in_stops_before_connecting(fake_microsoft: FakeMicrosoft,
-                                                   xoauth2_server: XOAuth2Server,
-                                                   tmp_path: Path) -> None:
+def test_a_revoked_sign_in_stops_before_connecting(
+    fake_microsoft: FakeMicrosoft, xoauth2_server: XOAuth2Server, tmp_path: Path
+) -> None:
     sign_in(fake_microsoft)
     expire_access_token()
     fake_microsoft.revoke()
@@ -269,9 +315,9 @@ def test_a_revoked_sign_in_stops_before_connecting(fake_microsoft: FakeMicrosoft
 
 
 @pytest.mark.slow
-def test_a_refused_token_is_a_refused_login(fake_microsoft: FakeMicrosoft,
-                                            smtp_certificate: tuple[Path, Path],
-                                            tmp_path: Path) -> None:
+def test_a_refused_token_is_a_refused_login(
+    fake_microsoft: FakeMicrosoft, smtp_certificate: tuple[Path, Path], tmp_path: Path
+) -> None:
     sign_in(fake_microsoft)
     cert, key = smtp_certificate
     with XOAuth2Server("starttls", cert, key, bearer_tokens=set) as server:
@@ -283,20 +329,27 @@ def test_a_refused_token_is_a_refused_login(fake_microsoft: FakeMicrosoft,
 
 
 @pytest.mark.slow
-def test_the_environment_chooses_oauth(fake_microsoft: FakeMicrosoft,
-                                       xoauth2_server: XOAuth2Server, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_environment_chooses_oauth(
+    fake_microsoft: FakeMicrosoft,
+    xoauth2_server: XOAuth2Server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     sign_in(fake_microsoft)
     monkeypatch.setenv("THANKNOTE_SMTP_AUTH", "oauth")
-    command = [part for part in send_command(xoauth2_server, write_interview(tmp_path))
-               if part not in ("--smtp-auth", "oauth")]
+    command = [
+        part
+        for part in send_command(xoauth2_server, write_interview(tmp_path))
+        if part not in ("--smtp-auth", "oauth")
+    ]
     done = run(command)
     assert done.returncode == 0, done.stderr
     assert xoauth2_server.logins == 1 and len(xoauth2_server.messages) == 2
 
 
 def test_the_sign_in_waits_while_the_user_has_not_entered_the_code(
-        fake_microsoft: FakeMicrosoft) -> None:
+    fake_microsoft: FakeMicrosoft,
+) -> None:
     """msal polls; Microsoft answers authorization_pending until the code is entered."""
     import threading
 

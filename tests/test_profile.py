@@ -21,8 +21,9 @@ runner = CliRunner()
 
 
 def thanknote(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([thanknote_executable(), *args], capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [thanknote_executable(), *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def without_candidate_table(tmp_path: Path) -> Path:
@@ -35,8 +36,9 @@ def without_candidate_table(tmp_path: Path) -> Path:
 
 
 def set_profile(*extra: str) -> subprocess.CompletedProcess[str]:
-    return thanknote("profile", "set", "--name", "Mary Somerville", "--email",
-                     "mary@example.org", *extra)
+    return thanknote(
+        "profile", "set", "--name", "Mary Somerville", "--email", "mary@example.org", *extra
+    )
 
 
 def test_set_then_show_in_the_user_config_directory() -> None:
@@ -45,17 +47,24 @@ def test_set_then_show_in_the_user_config_directory() -> None:
     path = Path(os.environ["XDG_CONFIG_HOME"]) / "thanknote" / "profile.toml"
     assert f"saved the profile to {path}" in result.stdout
     assert tomllib.loads(path.read_text(encoding="utf-8")) == {
-        "name": "Mary Somerville", "email": "mary@example.org",
-        "signature": "Mary Somerville\n+1 555 0199"}
+        "name": "Mary Somerville",
+        "email": "mary@example.org",
+        "signature": "Mary Somerville\n+1 555 0199",
+    }
     shown = thanknote("profile", "show")
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.splitlines() == [
-        f"profile: {path}", "name:      Mary Somerville", "email:     mary@example.org",
-        "signature: Mary Somerville", "           +1 555 0199"]
+        f"profile: {path}",
+        "name:      Mary Somerville",
+        "email:     mary@example.org",
+        "signature: Mary Somerville",
+        "           +1 555 0199",
+    ]
 
 
-def test_the_environment_variable_moves_the_profile(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_environment_variable_moves_the_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     elsewhere = tmp_path / "elsewhere" / "me.toml"
     monkeypatch.setenv("THANKNOTE_PROFILE", str(elsewhere))
     assert set_profile().returncode == 0
@@ -70,11 +79,14 @@ def test_show_without_a_profile_says_how_to_set_one() -> None:
     assert "thanknote profile set, giving --name (your name" in result.stderr
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--name", "Mary Somerville", "--email", "not-an-address"], "not a valid email address"),
-    (["--name", "Mary\x1bSomerville", "--email", "mary@example.org"], "control character"),
-    (["--name", "  ", "--email", "mary@example.org"], "--name: must be a non-empty string"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--name", "Mary Somerville", "--email", "not-an-address"], "not a valid email address"),
+        (["--name", "Mary\x1bSomerville", "--email", "mary@example.org"], "control character"),
+        (["--name", "  ", "--email", "mary@example.org"], "--name: must be a non-empty string"),
+    ],
+)
 def test_set_refuses_bad_values_and_writes_nothing(args: list[str], message: str) -> None:
     result = runner.invoke(app, ["profile", "set", *args])
     assert result.exit_code == 2
@@ -105,8 +117,10 @@ def test_no_candidate_and_no_profile_is_bad_input_with_the_hint(tmp_path: Path) 
     result = thanknote("preview", str(path))
     assert result.returncode == 2
     assert f"{path}: [candidate]: missing, and there is no profile" in result.stderr
-    assert ("hint: save yours once with: thanknote profile set, giving --name (your name, "
-            "as you sign notes) and --email") in result.stderr
+    assert (
+        "hint: save yours once with: thanknote profile set, giving --name (your name, "
+        "as you sign notes) and --email"
+    ) in result.stderr
     # The hint shows no value to paste: a pasted example would be a placeholder name.
     assert "Your Name" not in result.stderr and "you@example.com" not in result.stderr
 
@@ -140,18 +154,21 @@ def test_init_without_a_profile_writes_the_example_unchanged(tmp_path: Path) -> 
     assert runner.invoke(app, ["init", "plain.toml"]).exit_code == 0
     # The example as it is, but for the file name in its preview hint.
     assert (tmp_path / "plain.toml").read_text(encoding="utf-8") == EXAMPLE.replace(
-        "thanknote preview interview.toml", "thanknote preview plain.toml", 1)
+        "thanknote preview interview.toml", "thanknote preview plain.toml", 1
+    )
 
 
-@pytest.mark.parametrize("option, value, shown", [
-    ("--name", "<your name>", "'<your name>'"),
-    ("--signature", "TODO", "'TODO'"),
-    ("--signature", "...", "'...'"),
-    ("--name", "Your Name", "'Your Name'"),
-    ("--signature", "Best, [name]", "'[name]'"),
-])
-def test_set_refuses_placeholders_like_the_file_does(option: str, value: str,
-                                                      shown: str) -> None:
+@pytest.mark.parametrize(
+    "option, value, shown",
+    [
+        ("--name", "<your name>", "'<your name>'"),
+        ("--signature", "TODO", "'TODO'"),
+        ("--signature", "...", "'...'"),
+        ("--name", "Your Name", "'Your Name'"),
+        ("--signature", "Best, [name]", "'[name]'"),
+    ],
+)
+def test_set_refuses_placeholders_like_the_file_does(option: str, value: str, shown: str) -> None:
     values = {"--name": "Mary Somerville", "--email": "mary@example.org", option: value}
     result = thanknote("profile", "set", *[part for pair in values.items() for part in pair])
     assert result.returncode == 2, result.stdout
@@ -161,38 +178,66 @@ def test_set_refuses_placeholders_like_the_file_does(option: str, value: str,
 
 
 def test_placeholders_in_a_saved_profile_are_refused_by_the_loader(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     profile = tmp_path / "profile.toml"
     profile.write_text('name = "<your name>"\nemail = "ada@example.com"\n', encoding="utf-8")
     monkeypatch.setenv("THANKNOTE_PROFILE", str(profile))
     path = without_candidate_table(tmp_path)
     result = thanknote("preview", str(path))
     assert result.returncode == 2, result.stdout
-    assert (f"thanknote: {profile}: name: '<your name>' looks like a placeholder, not the "
-            "text for this note") in result.stderr
-    profile.write_text('name = "Ada Lovelace"\nemail = "ada@example.com"\n'
-                       'signature = "TODO"\n', encoding="utf-8")
-    result = thanknote("send", str(path), "--via", "smtp", "--smtp-host", "127.0.0.1",
-                       "--smtp-port", "9", "--smtp-security", "none", "--yes")
+    assert (
+        f"thanknote: {profile}: name: '<your name>' looks like a placeholder, not the "
+        "text for this note"
+    ) in result.stderr
+    profile.write_text(
+        'name = "Ada Lovelace"\nemail = "ada@example.com"\nsignature = "TODO"\n', encoding="utf-8"
+    )
+    result = thanknote(
+        "send",
+        str(path),
+        "--via",
+        "smtp",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        "9",
+        "--smtp-security",
+        "none",
+        "--yes",
+    )
     assert result.returncode == 2, result.stdout
-    assert f"thanknote: {profile}: signature: 'TODO' looks like a placeholder" in (
-        result.stderr)
+    assert f"thanknote: {profile}: signature: 'TODO' looks like a placeholder" in (result.stderr)
 
 
-def test_log_and_done_read_only_the_identity(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_log_and_done_read_only_the_identity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = without_candidate_table(tmp_path)
     assert set_profile().returncode == 0
     with SMTPTestServer("none", offer_auth=False) as server:
-        sent = thanknote("send", str(path), "--via", "smtp", "--smtp-host", server.host,
-                         "--smtp-port", str(server.port), "--smtp-security", "none", "--yes")
+        sent = thanknote(
+            "send",
+            str(path),
+            "--via",
+            "smtp",
+            "--smtp-host",
+            server.host,
+            "--smtp-port",
+            str(server.port),
+            "--smtp-security",
+            "none",
+            "--yes",
+        )
         assert sent.returncode == 0, sent.stderr
     (Path(os.environ["XDG_CONFIG_HOME"]) / "thanknote" / "profile.toml").unlink()
     assert thanknote("preview", str(path)).returncode == 2  # a note still needs a candidate
     shown = thanknote("log", str(path), "--json")
     assert shown.returncode == 0, shown.stderr
     assert sorted(row["to"] for row in json.loads(shown.stdout)) == [
-        "alan@analytical.example", "grace@analytical.example"]
+        "alan@analytical.example",
+        "grace@analytical.example",
+    ]
     done = thanknote("followups", "--done", str(path))
     assert done.returncode == 0, done.stderr
     assert "closed Analytical Engines Ltd / Senior Backend Engineer" in done.stdout

@@ -44,10 +44,18 @@ def test_new_information_paragraph_is_optional(tmp_path: Path) -> None:
 
 
 def test_interviewer_fields_override_shared_ones(tmp_path: Path) -> None:
-    path = write_interview(tmp_path, interviewers=[
-        {"name": "Grace Hopper", "email": "grace@analytical.example",
-         "conversation_point": "the billing event log", "fit": "I have built three ledgers.",
-         "new_information": "I speak COBOL."}])
+    path = write_interview(
+        tmp_path,
+        interviewers=[
+            {
+                "name": "Grace Hopper",
+                "email": "grace@analytical.example",
+                "conversation_point": "the billing event log",
+                "fit": "I have built three ledgers.",
+                "new_information": "I speak COBOL.",
+            }
+        ],
+    )
     body = render_notes(load(path))[0].body
     assert "three ledgers" in body and "Postgres" not in body
     assert "I speak COBOL." in body and "webhooks" not in body
@@ -57,15 +65,29 @@ def test_template_option_and_per_interviewer_template(tmp_path: Path) -> None:
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "grace.txt").write_text(
         "Subject: For {{ interviewer.name }}\n\nHi {{ interviewer.first_name }}: "
-        "{{ conversation_point }}.\n")
+        "{{ conversation_point }}.\n"
+    )
     shared = tmp_path / "shared.txt"
-    shared.write_text("Subject: Shared {{ interview.company }}\n\nHello {{ interviewer.name }}, "
-                      "{{ fit }} See you {{ follow_up_on }}.\n")
-    path = write_interview(tmp_path, interviewers=[
-        {"name": "Grace Hopper", "email": "grace@analytical.example",
-         "conversation_point": "the roadmap", "template": "notes/grace.txt"},
-        {"name": "Alan Turing", "email": "alan@analytical.example",
-         "conversation_point": "the tests"}])
+    shared.write_text(
+        "Subject: Shared {{ interview.company }}\n\nHello {{ interviewer.name }}, "
+        "{{ fit }} See you {{ follow_up_on }}.\n"
+    )
+    path = write_interview(
+        tmp_path,
+        interviewers=[
+            {
+                "name": "Grace Hopper",
+                "email": "grace@analytical.example",
+                "conversation_point": "the roadmap",
+                "template": "notes/grace.txt",
+            },
+            {
+                "name": "Alan Turing",
+                "email": "alan@analytical.example",
+                "conversation_point": "the tests",
+            },
+        ],
+    )
     grace, alan = render_notes(load(path), template=shared)
     assert grace.subject == "For Grace Hopper" and grace.body == "Hi Grace: the roadmap.\n"
     assert alan.subject == "Shared Analytical Engines Ltd"
@@ -109,9 +131,16 @@ def test_template_shape_is_checked(tmp_path: Path, text: str) -> None:
 
 def test_subject_is_not_parsed_as_headers(tmp_path: Path) -> None:
     """A value rendered into the body can never become a header: they are split before rendering."""
-    path = write_interview(tmp_path, interviewers=[
-        {"name": "Grace Hopper", "email": "grace@analytical.example",
-         "conversation_point": "x\n\nBcc: everyone@analytical.example\n"}])
+    path = write_interview(
+        tmp_path,
+        interviewers=[
+            {
+                "name": "Grace Hopper",
+                "email": "grace@analytical.example",
+                "conversation_point": "x\n\nBcc: everyone@analytical.example\n",
+            }
+        ],
+    )
     note = render_notes(load(path))[0]
     assert "Bcc" not in note.subject
 
@@ -127,13 +156,16 @@ def test_default_template_ships() -> None:
 def test_a_placeholder_left_in_a_template_is_refused_with_its_line(tmp_path: Path) -> None:
     """Every text a user writes is checked: the interview file's fields and their templates."""
     template = tmp_path / "grace.txt"
-    template.write_text("Subject: Thank you\n\nDear {{ interviewer.first_name }},\n\n"
-                        "I enjoyed meeting the team at [company].\n")
+    template.write_text(
+        "Subject: Thank you\n\nDear {{ interviewer.first_name }},\n\n"
+        "I enjoyed meeting the team at [company].\n"
+    )
     path = write_interview(tmp_path)
     from tests.test_cli import run
 
     result = run("preview", str(path), "--template", str(template))
     assert result.returncode == 2
     assert result.stderr.startswith(
-        f"thanknote: {template}:5: '[company]' looks like a placeholder left in the template")
+        f"thanknote: {template}:5: '[company]' looks like a placeholder left in the template"
+    )
     assert result.stdout == ""

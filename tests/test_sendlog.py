@@ -20,8 +20,15 @@ END = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)  # 15:30 -05:00, the default in
 
 
 def note(to: str = "grace@analytical.example", name: str = "Grace Hopper") -> Note:
-    return Note(kind=THANK_YOU, to=to, name=name, title=None, subject="Thank you",
-                body=f"Dear {name}, thank you.", template="test")
+    return Note(
+        kind=THANK_YOU,
+        to=to,
+        name=name,
+        title=None,
+        subject="Thank you",
+        body=f"Dear {name}, thank you.",
+        template="test",
+    )
 
 
 @pytest.fixture
@@ -47,16 +54,21 @@ def test_a_fresh_log_is_migrated_and_reopening_applies_nothing(tmp_path: Path) -
     SendLog(path).close()
     assert {"migrations", "interviews", "notes"} <= tables(path)
     first = applied(path)
-    assert [name for name, _ in first] == ["001_initial", "002_claimed_by",
-                                           "003_threads", "004_claimant_started"]
+    assert [name for name, _ in first] == [
+        "001_initial",
+        "002_claimed_by",
+        "003_threads",
+        "004_claimant_started",
+    ]
     datetime.fromisoformat(first[0][1])  # when it was applied, as ISO 8601
 
     SendLog(path).close()
     assert applied(path) == first
 
 
-def test_a_new_migration_is_applied_once_on_the_next_open(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_new_migration_is_applied_once_on_the_next_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "sends.sqlite3"
     SendLog(path).close()
     calls = []
@@ -69,13 +81,18 @@ def test_a_new_migration_is_applied_once_on_the_next_open(tmp_path: Path,
     SendLog(path).close()
     SendLog(path).close()
     assert calls == [1]
-    assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by",
-                                                   "003_threads", "004_claimant_started",
-                                                   "003_reply_to"]
+    assert [name for name, _ in applied(path)] == [
+        "001_initial",
+        "002_claimed_by",
+        "003_threads",
+        "004_claimant_started",
+        "003_reply_to",
+    ]
 
 
-def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_migration_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # All migrations of one open run in one transaction: a failure half-way
     # must not leave a half-built schema that a later open takes as migrated.
     path = tmp_path / "sends.sqlite3"
@@ -91,13 +108,18 @@ def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path,
 
     monkeypatch.undo()
     SendLog(path).close()
-    assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by",
-                                                   "003_threads", "004_claimant_started"]
+    assert [name for name, _ in applied(path)] == [
+        "001_initial",
+        "002_claimed_by",
+        "003_threads",
+        "004_claimant_started",
+    ]
     assert "half" not in tables(path)
 
 
 def test_a_log_from_the_first_release_is_upgraded_in_place(
-        tmp_path: Path, interview: Interview, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, interview: Interview, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "sends.sqlite3"
     monkeypatch.setattr(sendlog, "MIGRATIONS", sendlog.MIGRATIONS[:1])
     with SendLog(path) as old:
@@ -108,14 +130,20 @@ def test_a_log_from_the_first_release_is_upgraded_in_place(
             "status, via, message_id, created_at, updated_at, sent_at) VALUES "
             "(?, 'thank-you', 'grace@analytical.example', 'grace@analytical.example', 'Grace', "
             "'s', 'b', 'sent', 'smtp', '<m@x>', '2026-11-25T22:00:00+00:00', "
-            "'2026-11-25T22:00:00+00:00', '2026-11-25T22:00:00+00:00')", (interview_id,))
+            "'2026-11-25T22:00:00+00:00', '2026-11-25T22:00:00+00:00')",
+            (interview_id,),
+        )
     monkeypatch.undo()
     with SendLog(path) as upgraded:
         (record,) = upgraded.records()
     assert record.status == "sent" and record.claimed_by is None
     assert (record.thread_id, record.in_reply_to) == (None, None)
-    assert [name for name, _ in applied(path)] == ["001_initial", "002_claimed_by",
-                                                   "003_threads", "004_claimant_started"]
+    assert [name for name, _ in applied(path)] == [
+        "001_initial",
+        "002_claimed_by",
+        "003_threads",
+        "004_claimant_started",
+    ]
 
 
 def test_a_file_that_is_not_a_send_log_is_bad_input(tmp_path: Path) -> None:
@@ -159,13 +187,21 @@ def test_the_log_uses_a_write_ahead_log(tmp_path: Path) -> None:
 # -- claims ----------------------------------------------------------------------------------------
 
 
-def test_a_claim_is_written_before_delivery_and_reads_unknown(tmp_path: Path,
-                                                              interview: Interview) -> None:
+def test_a_claim_is_written_before_delivery_and_reads_unknown(
+    tmp_path: Path, interview: Interview
+) -> None:
     with SendLog(tmp_path / "sends.sqlite3") as log:
         interview_id = log.interview_id(interview)
         assert interview_id is not None
-        claim = log.claim(interview_id, note(), via="smtp", purpose="send", message_id="<1@x>",
-                          resend=False, now=END)
+        claim = log.claim(
+            interview_id,
+            note(),
+            via="smtp",
+            purpose="send",
+            message_id="<1@x>",
+            resend=False,
+            now=END,
+        )
         assert isinstance(claim, Claim)
         (record,) = log.records()
         assert record.status == "sending" and record.shown_status == "unknown"
@@ -174,8 +210,15 @@ def test_a_claim_is_written_before_delivery_and_reads_unknown(tmp_path: Path,
 
         # Another run (another connection) cannot claim it while it is in flight.
         with SendLog(log.path) as other:
-            again = other.claim(interview_id, note(), via="smtp", purpose="send",
-                                message_id="<2@x>", resend=False, now=END)
+            again = other.claim(
+                interview_id,
+                note(),
+                via="smtp",
+                purpose="send",
+                message_id="<2@x>",
+                resend=False,
+                now=END,
+            )
         assert isinstance(again, Skip) and again.status == "unknown"
         assert "--resend grace@analytical.example" in again.reason
 
@@ -186,8 +229,15 @@ def test_claim_rules(tmp_path: Path, interview: Interview) -> None:
         assert interview_id is not None
 
         def claim(resend: bool = False, address: str = "grace@analytical.example") -> Claim | Skip:
-            return log.claim(interview_id, note(address), via="smtp", purpose="send",
-                             message_id="<m@x>", resend=resend, now=END)
+            return log.claim(
+                interview_id,
+                note(address),
+                via="smtp",
+                purpose="send",
+                message_id="<m@x>",
+                resend=resend,
+                now=END,
+            )
 
         first = claim()
         assert isinstance(first, Claim)
@@ -209,15 +259,34 @@ def test_json_record_fields(tmp_path: Path, interview: Interview) -> None:
     with SendLog(tmp_path / "sends.sqlite3") as log:
         interview_id = log.interview_id(interview)
         assert interview_id is not None
-        for address, when in (("grace@analytical.example", END + timedelta(hours=24)),
-                              ("alan@analytical.example", late)):
-            claim = log.claim(interview_id, note(address), via="smtp", purpose="send",
-                              message_id=f"<{address}>", resend=False, now=when)
+        for address, when in (
+            ("grace@analytical.example", END + timedelta(hours=24)),
+            ("alan@analytical.example", late),
+        ):
+            claim = log.claim(
+                interview_id,
+                note(address),
+                via="smtp",
+                purpose="send",
+                message_id=f"<{address}>",
+                resend=False,
+                now=when,
+            )
             assert isinstance(claim, Claim)
             log.finish(claim.row_id, "sent", now=when)
         on_time, late_one = (r.as_json() for r in log.records())
-    assert {"to", "status", "via", "interview_at", "sent_at", "hours_after_interview", "on_time",
-            "message_id", "gmail_id", "kind"} <= set(on_time)
+    assert {
+        "to",
+        "status",
+        "via",
+        "interview_at",
+        "sent_at",
+        "hours_after_interview",
+        "on_time",
+        "message_id",
+        "gmail_id",
+        "kind",
+    } <= set(on_time)
     assert on_time["interview_at"] == "2026-11-25T14:00:00-05:00"
     assert on_time["sent_at"] == "2026-11-26T15:30:00-05:00"
     assert on_time["hours_after_interview"] == 25.5 and on_time["on_time"] is True
@@ -229,7 +298,8 @@ def test_json_record_fields(tmp_path: Path, interview: Interview) -> None:
 
 
 def test_a_gmail_send_another_live_run_is_making_is_not_taken_over(
-        tmp_path: Path, interview: Interview) -> None:
+    tmp_path: Path, interview: Interview
+) -> None:
     """A row in 'sending' with a draft is resumed only once its claimant has gone."""
     import socket
     import subprocess
@@ -241,22 +311,44 @@ def test_a_gmail_send_another_live_run_is_making_is_not_taken_over(
         with SendLog(tmp_path / "log.sqlite3") as log:
             interview_id = log.interview_id(interview)
             assert interview_id is not None
-            claim = log.claim(interview_id, note(), via="gmail", purpose="send",
-                              message_id="<m@x>", resend=False, now=now)
+            claim = log.claim(
+                interview_id,
+                note(),
+                via="gmail",
+                purpose="send",
+                message_id="<m@x>",
+                resend=False,
+                now=now,
+            )
             assert isinstance(claim, Claim)
             log.set_gmail_id(claim.row_id, "r-1")
-            log.db.execute("UPDATE notes SET claimed_by = ?, claimant_started = ? WHERE id = ?",
-                           (f"{socket.gethostname()}:{other.pid}", started(other.pid),
-                            claim.row_id))
-            busy = log.claim(interview_id, note(), via="gmail", purpose="send",
-                             message_id="<m2@x>", resend=False, now=now)
+            log.db.execute(
+                "UPDATE notes SET claimed_by = ?, claimant_started = ? WHERE id = ?",
+                (f"{socket.gethostname()}:{other.pid}", started(other.pid), claim.row_id),
+            )
+            busy = log.claim(
+                interview_id,
+                note(),
+                via="gmail",
+                purpose="send",
+                message_id="<m2@x>",
+                resend=False,
+                now=now,
+            )
             assert isinstance(busy, Skip)
             assert busy.reason == f"being sent by process {other.pid}; run again when it finishes"
             assert busy.status == "unknown"
             other.kill()
             other.wait()
-            resumed = log.claim(interview_id, note(), via="gmail", purpose="send",
-                                message_id="<m3@x>", resend=False, now=now)
+            resumed = log.claim(
+                interview_id,
+                note(),
+                via="gmail",
+                purpose="send",
+                message_id="<m3@x>",
+                resend=False,
+                now=now,
+            )
             assert isinstance(resumed, Claim) and resumed.gmail_id == "r-1"
     finally:
         other.kill()
@@ -264,7 +356,8 @@ def test_a_gmail_send_another_live_run_is_making_is_not_taken_over(
 
 
 def test_a_claim_whose_process_id_now_belongs_to_another_process_is_resumed(
-        tmp_path: Path, interview: Interview) -> None:
+    tmp_path: Path, interview: Interview
+) -> None:
     """After a reboot the claimant's id may be a long-lived program's: its start time differs."""
     import socket
     import subprocess
@@ -278,16 +371,31 @@ def test_a_claim_whose_process_id_now_belongs_to_another_process_is_resumed(
         with SendLog(tmp_path / "log.sqlite3") as log:
             interview_id = log.interview_id(interview)
             assert interview_id is not None
-            claim = log.claim(interview_id, note(), via="gmail", purpose="send",
-                              message_id="<m@x>", resend=False, now=now)
+            claim = log.claim(
+                interview_id,
+                note(),
+                via="gmail",
+                purpose="send",
+                message_id="<m@x>",
+                resend=False,
+                now=now,
+            )
             assert isinstance(claim, Claim)
             log.set_gmail_id(claim.row_id, "r-1")
             # The claim names a running process id, but one that started at another time.
-            log.db.execute("UPDATE notes SET claimed_by = ?, claimant_started = ? WHERE id = ?",
-                           (f"{socket.gethostname()}:{other.pid}", f"{started(1)}0",
-                            claim.row_id))
-            resumed = log.claim(interview_id, note(), via="gmail", purpose="send",
-                                message_id="<m2@x>", resend=False, now=now)
+            log.db.execute(
+                "UPDATE notes SET claimed_by = ?, claimant_started = ? WHERE id = ?",
+                (f"{socket.gethostname()}:{other.pid}", f"{started(1)}0", claim.row_id),
+            )
+            resumed = log.claim(
+                interview_id,
+                note(),
+                via="gmail",
+                purpose="send",
+                message_id="<m2@x>",
+                resend=False,
+                now=now,
+            )
             assert isinstance(resumed, Claim) and resumed.gmail_id == "r-1"
             assert resumed.resumed_status == "sending"
     finally:

@@ -42,17 +42,39 @@ def log_path() -> Path:
 
 
 def send_command(server: SMTPTestServer, file: Path, *extra: str) -> list[str]:
-    return [thanknote_executable(), "send", str(file), "--via", "smtp", "--yes",
-            "--smtp-host", server.host, "--smtp-port", str(server.port),
-            "--smtp-security", "starttls", "--smtp-cafile", str(server.cert), *extra]
+    return [
+        thanknote_executable(),
+        "send",
+        str(file),
+        "--via",
+        "smtp",
+        "--yes",
+        "--smtp-host",
+        server.host,
+        "--smtp-port",
+        str(server.port),
+        "--smtp-security",
+        "starttls",
+        "--smtp-cafile",
+        str(server.cert),
+        *extra,
+    ]
 
 
-def run(command: list[str], *, preexec: Callable[[], None] | None = None,
-        **extra: str) -> subprocess.CompletedProcess[str]:
+def run(
+    command: list[str], *, preexec: Callable[[], None] | None = None, **extra: str
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD, **extra}
-    done = subprocess.run(command, env=env, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=TIMEOUT, check=False,
-                          preexec_fn=preexec)
+    done = subprocess.run(
+        command,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=TIMEOUT,
+        check=False,
+        preexec_fn=preexec,
+    )
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
@@ -85,8 +107,9 @@ def damage_the_notes_index(path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         page_size = db.execute("PRAGMA page_size").fetchone()[0]
-        root = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'notes_by_note'"
-                          ).fetchone()[0]
+        root = db.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'notes_by_note'"
+        ).fetchone()[0]
     db.close()
     data = bytearray(path.read_bytes())
     page = slice((root - 1) * page_size, root * page_size)
@@ -102,16 +125,32 @@ def damage_the_notes_index(path: Path) -> None:
 
 
 def test_a_log_with_a_damaged_index_stops_send_draft_and_followup(
-        smtp_starttls_server: SMTPTestServer, sent_once: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, sent_once: Path
+) -> None:
     server = smtp_starttls_server
     damage_the_notes_index(log_path())
     before = log_path().read_bytes()
-    for command in (send_command(server, sent_once),
-                    [thanknote_executable(), "draft", str(sent_once)],
-                    [thanknote_executable(), "followup", str(sent_once), "--via", "smtp",
-                     "--early", "--yes", "--smtp-host", server.host, "--smtp-port",
-                     str(server.port), "--smtp-security", "starttls", "--smtp-cafile",
-                     str(server.cert)]):
+    for command in (
+        send_command(server, sent_once),
+        [thanknote_executable(), "draft", str(sent_once)],
+        [
+            thanknote_executable(),
+            "followup",
+            str(sent_once),
+            "--via",
+            "smtp",
+            "--early",
+            "--yes",
+            "--smtp-host",
+            server.host,
+            "--smtp-port",
+            str(server.port),
+            "--smtp-security",
+            "starttls",
+            "--smtp-cafile",
+            str(server.cert),
+        ],
+    ):
         done = run(command)
         assert done.returncode == 2, command[1] + done.stdout + done.stderr
         assert f"the send log {log_path()} is damaged (SQLite's integrity check:" in done.stderr
@@ -129,13 +168,16 @@ def lock_holder() -> Iterator[Callable[[Path], subprocess.Popen[str]]]:
     started: list[subprocess.Popen[str]] = []
 
     def hold(path: Path) -> subprocess.Popen[str]:
-        code = ("import sqlite3, sys\n"
-                f"db = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
-                "db.execute('BEGIN IMMEDIATE')\n"
-                "print('held', flush=True)\n"
-                "sys.stdin.read()\n")
-        process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, text=True)
+        code = (
+            "import sqlite3, sys\n"
+            f"db = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+            "db.execute('BEGIN IMMEDIATE')\n"
+            "print('held', flush=True)\n"
+            "sys.stdin.read()\n"
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
         started.append(process)
         assert process.stdout is not None and process.stdout.readline() == "held\n"
         return process
@@ -148,8 +190,10 @@ def lock_holder() -> Iterator[Callable[[Path], subprocess.Popen[str]]]:
 
 
 def test_a_locked_log_names_the_process_and_says_it_waits(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path,
-        lock_holder: Callable[[Path], subprocess.Popen[str]]) -> None:
+    smtp_starttls_server: SMTPTestServer,
+    tmp_path: Path,
+    lock_holder: Callable[[Path], subprocess.Popen[str]],
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path)
     assert run(send_command(server, file, "--only", GRACE)).returncode == 0
@@ -158,8 +202,10 @@ def test_a_locked_log_names_the_process_and_says_it_waits(
     assert done.returncode == 1, done.stdout + done.stderr
     # The holder's id comes from /proc/locks (Linux); elsewhere it is "another process".
     linux = sys.platform.startswith("linux")
-    assert (f"thanknote: waiting for the send log {log_path()} (held by another run"
-            + (f", process {holder.pid})" if linux else ")")) in done.stderr
+    assert (
+        f"thanknote: waiting for the send log {log_path()} (held by another run"
+        + (f", process {holder.pid})" if linux else ")")
+    ) in done.stderr
     who = f"process {holder.pid}" if linux else "another process"
     assert f"the send log {log_path()} is locked by {who} (waited 1 s for it)" in done.stderr
     assert "not a thanknote send log" not in done.stderr
@@ -192,9 +238,13 @@ def read_only_log(sent_once: Path) -> Callable[[], None] | None:
     preexec = without_permission_override()
     path.chmod(0o444)
     path.parent.chmod(0o555)
-    probe = subprocess.run([sys.executable, "-c",
-                            f"open({str(path)!r}, 'r+b'); open({str(path)!r} + '-x', 'w')"],
-                           preexec_fn=preexec, capture_output=True, timeout=TIMEOUT, check=False)
+    probe = subprocess.run(
+        [sys.executable, "-c", f"open({str(path)!r}, 'r+b'); open({str(path)!r} + '-x', 'w')"],
+        preexec_fn=preexec,
+        capture_output=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
     if probe.returncode == 0:
         path.parent.chmod(0o755)
         pytest.skip("this system lets the test's processes write a read-only file")
@@ -204,10 +254,11 @@ def read_only_log(sent_once: Path) -> Callable[[], None] | None:
 
 
 def test_a_read_only_log_is_named_read_only_and_nothing_is_sent(
-        smtp_starttls_server: SMTPTestServer, sent_once: Path,
-        read_only_log: Callable[[], None] | None) -> None:
-    done = run(send_command(smtp_starttls_server, sent_once, "--resend", GRACE),
-               preexec=read_only_log)
+    smtp_starttls_server: SMTPTestServer, sent_once: Path, read_only_log: Callable[[], None] | None
+) -> None:
+    done = run(
+        send_command(smtp_starttls_server, sent_once, "--resend", GRACE), preexec=read_only_log
+    )
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"the send log {log_path()} is read-only" in done.stderr
     assert "not a thanknote send log" not in done.stderr
@@ -219,11 +270,11 @@ def test_a_read_only_log_is_named_read_only_and_nothing_is_sent(
 
 
 def test_log_followups_and_preview_read_a_read_only_log(
-        sent_once: Path, read_only_log: Callable[[], None] | None) -> None:
+    sent_once: Path, read_only_log: Callable[[], None] | None
+) -> None:
     shown = thanknote("log", "--json", preexec=read_only_log)
     assert shown.returncode == 0, shown.stderr
-    assert {r["to"]: r["status"] for r in json.loads(shown.stdout)} == {GRACE: "sent",
-                                                                        ALAN: "sent"}
+    assert {r["to"]: r["status"] for r in json.loads(shown.stdout)} == {GRACE: "sent", ALAN: "sent"}
     agenda = thanknote("followups", "--all", preexec=read_only_log)
     assert agenda.returncode == 0, agenda.stderr
     assert "Analytical Engines Ltd" in agenda.stdout
@@ -233,7 +284,8 @@ def test_log_followups_and_preview_read_a_read_only_log(
 
 
 def test_log_followups_and_preview_do_not_wait_for_a_locked_log(
-        sent_once: Path, lock_holder: Callable[[Path], subprocess.Popen[str]]) -> None:
+    sent_once: Path, lock_holder: Callable[[Path], subprocess.Popen[str]]
+) -> None:
     lock_holder(log_path())
     for arguments in (("log", "--json"), ("followups", "--all"), ("preview", str(sent_once))):
         done = thanknote(*arguments)  # with the default 30-second lock wait
@@ -261,7 +313,8 @@ def test_read_only_commands_read_an_older_log_without_upgrading_it(sent_once: Pa
 
 
 def test_a_foreign_database_is_refused_before_anything_is_written(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     other = tmp_path / "recipes.sqlite3"
     with sqlite3.connect(other) as db:
         db.execute("CREATE TABLE recipes (name TEXT, minutes INTEGER)")
@@ -269,39 +322,48 @@ def test_a_foreign_database_is_refused_before_anything_is_written(
     db.close()
     before = other.read_bytes()
     file = write_interview(tmp_path)
-    for done in (run(send_command(smtp_starttls_server, file, "--db", str(other))),
-                 thanknote("log", "--db", str(other)),
-                 thanknote("followups", "--db", str(other)),
-                 thanknote("preview", str(file), "--db", str(other))):
+    for done in (
+        run(send_command(smtp_starttls_server, file, "--db", str(other))),
+        thanknote("log", "--db", str(other)),
+        thanknote("followups", "--db", str(other)),
+        thanknote("preview", str(file), "--db", str(other)),
+    ):
         assert done.returncode == 2, done.stdout + done.stderr
-        assert (f"{other} is an SQLite database but not a thanknote send log (it has tables "
-                "recipes and no thanknote migrations); thanknote leaves it untouched"
-                ) in done.stderr
+        assert (
+            f"{other} is an SQLite database but not a thanknote send log (it has tables "
+            "recipes and no thanknote migrations); thanknote leaves it untouched"
+        ) in done.stderr
     assert other.read_bytes() == before
     assert not Path(f"{other}-wal").exists()
     assert smtp_starttls_server.messages == []
 
 
 def test_a_null_migration_name_is_reported_not_a_traceback(
-        smtp_starttls_server: SMTPTestServer, sent_once: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, sent_once: Path
+) -> None:
     with sqlite3.connect(log_path()) as db:
         db.execute("INSERT INTO migrations VALUES (NULL, '2026-11-25')")
     db.close()
-    for done in (run(send_command(smtp_starttls_server, sent_once, "--resend", GRACE)),
-                 thanknote("log")):
+    for done in (
+        run(send_command(smtp_starttls_server, sent_once, "--resend", GRACE)),
+        thanknote("log"),
+    ):
         assert done.returncode == 2, done.stdout + done.stderr
         assert f"the send log {log_path()} has a migration with no name (NULL)" in done.stderr
     assert len(smtp_starttls_server.messages) == 2
 
 
-def test_a_directory_at_the_log_path_is_named(smtp_starttls_server: SMTPTestServer,
-                                              tmp_path: Path) -> None:
+def test_a_directory_at_the_log_path_is_named(
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     folder = tmp_path / "logs"
     folder.mkdir()
     file = write_interview(tmp_path)
-    for done in (thanknote("log", "--db", str(folder)),
-                 thanknote("followups", "--db", str(folder)),
-                 run(send_command(smtp_starttls_server, file, "--db", str(folder)))):
+    for done in (
+        thanknote("log", "--db", str(folder)),
+        thanknote("followups", "--db", str(folder)),
+        run(send_command(smtp_starttls_server, file, "--db", str(folder))),
+    ):
         assert done.returncode == 2, done.stdout + done.stderr
         assert f"the send log {folder} is a directory" in done.stderr
         assert "nothing drafted or sent yet" not in done.stdout
@@ -312,15 +374,23 @@ def test_a_directory_at_the_log_path_is_named(smtp_starttls_server: SMTPTestServ
 
 
 def test_an_accepted_note_the_log_cannot_record_is_reported_for_that_note(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path)
     gate = server.hold_after_data(GRACE)  # the server has Grace's note; its 250 waits
-    process = subprocess.Popen(send_command(server, file),
-                               env={**os.environ, "THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD,
-                                    "THANKNOTE_LOCK_TIMEOUT": "1"},
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        send_command(server, file),
+        env={
+            **os.environ,
+            "THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD,
+            "THANKNOTE_LOCK_TIMEOUT": "1",
+        },
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     holder = None
     try:
         assert server.wait_for_message(GRACE, timeout=TIMEOUT)
@@ -337,8 +407,10 @@ def test_an_accepted_note_the_log_cannot_record_is_reported_for_that_note(
         if holder is not None:
             holder.close()
     assert process.returncode == 1, out + err
-    assert (f"[1/2] unknown: Grace Hopper <{GRACE}> (accepted by the server; the log could not "
-            "record it: it shows as unknown)") in out
+    assert (
+        f"[1/2] unknown: Grace Hopper <{GRACE}> (accepted by the server; the log could not "
+        "record it: it shows as unknown)"
+    ) in out
     assert f"[2/2] not tried: Alan Turing <{ALAN}>" in out
     assert "stopped: the log could not record what happened to a note: the send log" in err
     assert "is locked by" in err
@@ -369,9 +441,15 @@ def test_a_full_disk_is_named_in_the_library(tmp_path: Path) -> None:
         log.db.execute(f"PRAGMA max_page_count = {pages}")
         with pytest.raises(SendLogError) as raised:
             for number in range(200):  # until the pages run out
-                log.claim(interview_id, notes[0], via="smtp", purpose="send",
-                          message_id=f"<{number}@x>", resend=True,
-                          now=datetime(2026, 11, 25, 22, tzinfo=UTC))
+                log.claim(
+                    interview_id,
+                    notes[0],
+                    via="smtp",
+                    purpose="send",
+                    message_id=f"<{number}@x>",
+                    resend=True,
+                    now=datetime(2026, 11, 25, 22, tzinfo=UTC),
+                )
     assert raised.value.message == f"the disk holding the send log {path} is full"
     assert "--db" not in str(raised.value.hint)
 
@@ -381,8 +459,11 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 512 KiB file system (tmpfs), where the system lets the tests mount one."""
     mount = tmp_path / "small"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
-                          capture_output=True, check=False)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
     if done.returncode != 0:
         pytest.skip("cannot mount a small file system here (needs CAP_SYS_ADMIN)")
     try:
@@ -391,8 +472,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
-def test_a_full_disk_is_named_and_stops_the_batch(smtp_starttls_server: SMTPTestServer,
-                                                  tmp_path: Path, small_disk: Path) -> None:
+def test_a_full_disk_is_named_and_stops_the_batch(
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path, small_disk: Path
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path)
     path = small_disk / "sends.sqlite3"

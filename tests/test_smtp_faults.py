@@ -38,16 +38,39 @@ def note(to: str) -> Prepared:
     import datetime as dt
 
     name = to.split("@")[0].title()
-    body = Note(kind=THANK_YOU, to=to, name=name, title=None, subject="Thank you",
-                body=f"Dear {name},\n\nthank you for the conversation.\n", template="test")
-    return build(body, sender_name="Ada Example", sender_address="ada@example.com",
-                 date=dt.datetime(2026, 11, 25, 22, 0, tzinfo=dt.UTC))
+    body = Note(
+        kind=THANK_YOU,
+        to=to,
+        name=name,
+        title=None,
+        subject="Thank you",
+        body=f"Dear {name},\n\nthank you for the conversation.\n",
+        template="test",
+    )
+    return build(
+        body,
+        sender_name="Ada Example",
+        sender_address="ada@example.com",
+        date=dt.datetime(2026, 11, 25, 22, 0, tzinfo=dt.UTC),
+    )
 
 
-def sender(server: RawSmtpServer, *, port: int | None = None, host: str | None = None,
-           security: str = "none", **kwargs: float) -> SmtpSender:
-    settings = SmtpSettings(host=host or server.host, port=port or server.port,
-                            security=security, user="", password="", sender="ada@example.com")
+def sender(
+    server: RawSmtpServer,
+    *,
+    port: int | None = None,
+    host: str | None = None,
+    security: str = "none",
+    **kwargs: float,
+) -> SmtpSender:
+    settings = SmtpSettings(
+        host=host or server.host,
+        port=port or server.port,
+        security=security,
+        user="",
+        password="",
+        sender="ada@example.com",
+    )
     return SmtpSender(settings, backoff=Backoff(attempts=kwargs.pop("attempts", 4)), **kwargs)
 
 
@@ -138,7 +161,8 @@ def test_timeouts_before_the_data_fail_the_note_and_stop_after_two() -> None:
     assert stop.value.outcome.status == FAILED  # nothing was handed over
     assert server.received == []
     assert [why for _, why in retry.waits] == [
-        f"retrying: connection to {server.host}:{server.port} lost: no answer within 0.3 s"]
+        f"retrying: connection to {server.host}:{server.port} lost: no answer within 0.3 s"
+    ]
 
 
 def test_a_server_that_stops_accepting_connections_stops_the_batch() -> None:
@@ -157,9 +181,16 @@ def test_a_server_that_stops_accepting_connections_stops_the_batch() -> None:
 
 
 def test_the_batch_lists_the_notes_it_did_not_try(tmp_path: Path) -> None:
-    interviewers = [{"name": name, "email": f"{name.split()[0].lower()}@analytical.example",
-                     "conversation_point": point} for name, point in zip(
-        ["Mira Quell", "Tobin Farrow", "Ines Vardy"], CONVERSATION_POINTS, strict=False)]
+    interviewers = [
+        {
+            "name": name,
+            "email": f"{name.split()[0].lower()}@analytical.example",
+            "conversation_point": point,
+        }
+        for name, point in zip(
+            ["Mira Quell", "Tobin Farrow", "Ines Vardy"], CONVERSATION_POINTS, strict=False
+        )
+    ]
     file = write_interview(tmp_path, interviewers=interviewers)
     with RawSmtpServer("normal", close_after=1) as server:
         done = run_thanknote(server, file)
@@ -176,27 +207,56 @@ def test_the_batch_lists_the_notes_it_did_not_try(tmp_path: Path) -> None:
 
 
 def send_command(server: RawSmtpServer, file: Path) -> list[str]:
-    return [thanknote_executable(), "send", str(file), "--via", "smtp", "--smtp-host",
-            server.host, "--smtp-port", str(server.port), "--smtp-security", "none", "--yes"]
+    return [
+        thanknote_executable(),
+        "send",
+        str(file),
+        "--via",
+        "smtp",
+        "--smtp-host",
+        server.host,
+        "--smtp-port",
+        str(server.port),
+        "--smtp-security",
+        "none",
+        "--yes",
+    ]
 
 
 def run_thanknote(server: RawSmtpServer, file: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(send_command(server, file), env=dict(os.environ), capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=BOUND, check=False)
+    return subprocess.run(
+        send_command(server, file),
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=BOUND,
+        check=False,
+    )
 
 
 def log_records() -> list[dict[str, object]]:
-    done = subprocess.run([thanknote_executable(), "log", "--json"], capture_output=True,
-                          text=True, timeout=BOUND, check=True)
+    done = subprocess.run(
+        [thanknote_executable(), "log", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=BOUND,
+        check=True,
+    )
     records: list[dict[str, object]] = json.loads(done.stdout)
     return records
 
 
 def interrupted(server: RawSmtpServer, file: Path, *, after: str) -> tuple[int, str, str]:
     """Run a send, press Ctrl-C once ``after`` happened on the server; (exit, out, err)."""
-    process = subprocess.Popen(send_command(server, file), env=dict(os.environ), text=True,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        send_command(server, file),
+        env=dict(os.environ),
+        text=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         if after == "data":
             assert server.data_started.wait(BOUND), "the message never reached the server"
@@ -218,7 +278,8 @@ def interrupted(server: RawSmtpServer, file: Path, *, after: str) -> tuple[int, 
 
 @pytest.mark.slow
 def test_ctrl_c_during_a_slow_data_answer_stops_at_once_and_leaves_it_unknown(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     file = write_interview(tmp_path)
     with RawSmtpServer("slow_data") as server:
         code, out, err = interrupted(server, file, after="data")
@@ -250,16 +311,23 @@ def test_ctrl_c_before_the_data_records_failed_and_a_rerun_sends_it(tmp_path: Pa
 def test_ctrl_c_while_python_loads_thanknote_prints_no_traceback() -> None:
     # A finder that raises KeyboardInterrupt when thanknote.cli is imported: the
     # moment a Ctrl-C in the first tens of milliseconds lands in.
-    code = ("import sys\n"
-            "class Finder:\n"
-            "    def find_spec(self, name, path=None, target=None):\n"
-            "        if name == 'thanknote.cli':\n"
-            "            raise KeyboardInterrupt\n"
-            "sys.meta_path.insert(0, Finder())\n"
-            "from thanknote.launch import main\n"
-            "main()\n")
-    done = subprocess.run([sys.executable, "-c", code, "send"], capture_output=True, text=True,
-                          timeout=BOUND, check=False)
+    code = (
+        "import sys\n"
+        "class Finder:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'thanknote.cli':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Finder())\n"
+        "from thanknote.launch import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "send"],
+        capture_output=True,
+        text=True,
+        timeout=BOUND,
+        check=False,
+    )
     assert done.returncode == 130
     assert "Traceback" not in done.stderr and "nothing was sent" in done.stderr
 

@@ -29,9 +29,22 @@ TIMEOUT = 60  # seconds; only bounds a hang
 
 
 def send_command(server: SMTPTestServer, file: Path, *extra: str) -> list[str]:
-    return [thanknote_executable(), "send", str(file), "--via", "smtp",
-            "--smtp-host", server.host, "--smtp-port", str(server.port),
-            "--smtp-security", "starttls", "--smtp-cafile", str(server.cert), *extra]
+    return [
+        thanknote_executable(),
+        "send",
+        str(file),
+        "--via",
+        "smtp",
+        "--smtp-host",
+        server.host,
+        "--smtp-port",
+        str(server.port),
+        "--smtp-security",
+        "starttls",
+        "--smtp-cafile",
+        str(server.cert),
+        *extra,
+    ]
 
 
 def environment(**extra: str) -> dict[str, str]:
@@ -40,8 +53,15 @@ def environment(**extra: str) -> dict[str, str]:
 
 
 def run(command: list[str], **extra: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(command, env=environment(**extra), capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=TIMEOUT, check=False)
+    done = subprocess.run(
+        command,
+        env=environment(**extra),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=TIMEOUT,
+        check=False,
+    )
     assert DEFAULT_PASSWORD not in done.stdout + done.stderr
     return done
 
@@ -54,21 +74,30 @@ def log_records() -> list[dict[str, object]]:
 
 
 def five_interviewers() -> list[dict[str, str]]:
-    names = ["Grace Hopper", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov",
-             "Donald Knuth"]
-    return [{"name": name, "email": f"{name.split()[1].lower()}@analytical.example",
-             "conversation_point": point} for name, point in zip(names, CONVERSATION_POINTS,
-                                                                 strict=True)]
+    names = ["Grace Hopper", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth"]
+    return [
+        {
+            "name": name,
+            "email": f"{name.split()[1].lower()}@analytical.example",
+            "conversation_point": point,
+        }
+        for name, point in zip(names, CONVERSATION_POINTS, strict=True)
+    ]
 
 
 def test_killed_after_the_server_accepted_leaves_the_note_unknown(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path)
     gate = server.hold_after_data(GRACE)  # the server has the note; its "250" waits
-    process = subprocess.Popen(send_command(server, file, "--yes"), env=environment(),
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        send_command(server, file, "--yes"),
+        env=environment(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         # Wait for the server to hold the note, failing fast if the process died first.
         for _ in range(TIMEOUT * 10):
@@ -103,12 +132,14 @@ def test_killed_after_the_server_accepted_leaves_the_note_unknown(
     assert f"skipped: Grace Hopper <{GRACE}>: unknown" in rerun.stdout
     assert "an earlier run stopped while sending it" in rerun.stdout
     assert "Sent folder" in rerun.stdout and f"--resend {GRACE}" in rerun.stdout
-    told = [line for line in rerun.stderr.splitlines()
-            if not line.startswith("warning: ")]  # the personal-share warnings come first
+    told = [
+        line for line in rerun.stderr.splitlines() if not line.startswith("warning: ")
+    ]  # the personal-share warnings come first
     assert told[1:] == [
         f"thanknote: Grace Hopper <{GRACE}>: unknown: an earlier run stopped while sending it, "
         f"so it may have gone out; check your Sent folder, then use --resend {GRACE} to send "
-        "it again"]
+        "it again"
+    ]
     again = run(send_command(server, file, "--yes"))  # still unknown, still exit 1
     assert again.returncode == 1 and len(server.messages_to(GRACE)) == 1
     dry = run(send_command(server, file, "--dry-run"))  # a dry run only reports: exit 0
@@ -119,14 +150,23 @@ def test_killed_after_the_server_accepted_leaves_the_note_unknown(
 
 
 def test_two_runs_at_once_deliver_each_note_exactly_once(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     people = five_interviewers()
     file = write_interview(tmp_path, interviewers=people)
     command = send_command(server, file, "--yes")
-    processes = [subprocess.Popen(command, env=environment(), stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for _ in range(2)]
+    processes = [
+        subprocess.Popen(
+            command,
+            env=environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outputs = [process.communicate(timeout=TIMEOUT) for process in processes]
     for process, (out, err) in zip(processes, outputs, strict=True):
         # A run that met a note the other was sending right now is not done: exit 1,
@@ -144,8 +184,9 @@ def test_two_runs_at_once_deliver_each_note_exactly_once(
     assert sent_lines == len(addresses)
 
 
-def test_a_run_finds_a_note_another_run_is_sending(smtp_starttls_server: SMTPTestServer,
-                                                   tmp_path: Path) -> None:
+def test_a_run_finds_a_note_another_run_is_sending(
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     # Force the overlap: whichever run claims Grace's note first is held by the
     # server until the other run has been through the whole batch.
     server = smtp_starttls_server
@@ -154,9 +195,17 @@ def test_a_run_finds_a_note_another_run_is_sending(smtp_starttls_server: SMTPTes
     first = people[0]["email"]
     gate = server.hold_after_data(first)
     command = send_command(server, file, "--yes")
-    processes = [subprocess.Popen(command, env=environment(), stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for _ in range(2)]
+    processes = [
+        subprocess.Popen(
+            command,
+            env=environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     try:
         last = people[-1]["email"]
         for _ in range(TIMEOUT * 10):
@@ -169,8 +218,9 @@ def test_a_run_finds_a_note_another_run_is_sending(smtp_starttls_server: SMTPTes
     outputs = [process.communicate(timeout=TIMEOUT) for process in processes]
     addresses = [person["email"] for person in people]
     assert sorted(r for m in server.messages for r in m.rcpt_tos) == sorted(addresses)
-    by_sent = sorted(zip(outputs, processes, strict=True),
-                     key=lambda pair: pair[0][0].count("] sent: "))
+    by_sent = sorted(
+        zip(outputs, processes, strict=True), key=lambda pair: pair[0][0].count("] sent: ")
+    )
     (holder, holding), (other, busy) = by_sent
     assert holder[0].count("] sent: ") == 1 and "4 skipped" in holder[0]
     assert other[0].count("] sent: ") == 4
@@ -187,8 +237,9 @@ def test_a_run_finds_a_note_another_run_is_sending(smtp_starttls_server: SMTPTes
 # -- a real terminal -------------------------------------------------------------------------------
 
 
-def run_on_terminal(command: list[str], answers: list[tuple[bytes, bytes]],
-                    env: dict[str, str]) -> tuple[int, bytes]:
+def run_on_terminal(
+    command: list[str], answers: list[tuple[bytes, bytes]], env: dict[str, str]
+) -> tuple[int, bytes]:
     """Run ``command`` on a pseudo-terminal, answering each prompt; return (status, transcript).
 
     ``answers`` pairs a prompt to wait for with the line to type once it appears.
@@ -224,14 +275,17 @@ def run_on_terminal(command: list[str], answers: list[tuple[bytes, bytes]],
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
-def test_the_password_prompt_is_hidden(smtp_starttls_server: SMTPTestServer,
-                                       tmp_path: Path) -> None:
+def test_the_password_prompt_is_hidden(
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path)
     env = {key: value for key, value in os.environ.items() if key != "THANKNOTE_SMTP_PASSWORD"}
     status, transcript = run_on_terminal(
         send_command(server, file),  # no --yes: on a terminal it asks
-        [(b"[y/N]", b"y\n"), (b"SMTP password", DEFAULT_PASSWORD.encode() + b"\n")], env)
+        [(b"[y/N]", b"y\n"), (b"SMTP password", DEFAULT_PASSWORD.encode() + b"\n")],
+        env,
+    )
     text = transcript.decode("utf-8", "replace")
     assert status == 0, text
     assert "Send these 2 note(s) via smtp?" in text
@@ -241,24 +295,29 @@ def test_the_password_prompt_is_hidden(smtp_starttls_server: SMTPTestServer,
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
-def test_declining_on_a_terminal_sends_nothing(smtp_starttls_server: SMTPTestServer,
-                                               tmp_path: Path) -> None:
+def test_declining_on_a_terminal_sends_nothing(
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path)
-    status, transcript = run_on_terminal(send_command(server, file), [(b"[y/N]", b"n\n")],
-                                         environment())
+    status, transcript = run_on_terminal(
+        send_command(server, file), [(b"[y/N]", b"n\n")], environment()
+    )
     assert status == 0, transcript
     assert b"nothing sent" in transcript
     assert server.connections == 0
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
-def test_the_password_prompt_names_the_login(smtp_starttls_server: SMTPTestServer,
-                                             tmp_path: Path) -> None:
+def test_the_password_prompt_names_the_login(
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path)
     env = {key: value for key, value in os.environ.items() if key != "THANKNOTE_SMTP_PASSWORD"}
     _, transcript = run_on_terminal(
         send_command(server, file, "--yes"),
-        [(b"SMTP password", DEFAULT_PASSWORD.encode() + b"\n")], env)
+        [(b"SMTP password", DEFAULT_PASSWORD.encode() + b"\n")],
+        env,
+    )
     assert b"SMTP password for ada@example.com:" in transcript

@@ -40,12 +40,29 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
     return result
 
 
-def send(server: SMTPTestServer, file: Path, *args: str, password: str = DEFAULT_PASSWORD,
-         security: str = "starttls", cafile: bool = True, yes: bool = True,
-         env: dict[str, str] | None = None) -> Result:
+def send(
+    server: SMTPTestServer,
+    file: Path,
+    *args: str,
+    password: str = DEFAULT_PASSWORD,
+    security: str = "starttls",
+    cafile: bool = True,
+    yes: bool = True,
+    env: dict[str, str] | None = None,
+) -> Result:
     """``thanknote send FILE --via smtp`` aimed at ``server``."""
-    command = ["send", str(file), "--via", "smtp", "--smtp-host", server.host,
-               "--smtp-port", str(server.port), "--smtp-security", security]
+    command = [
+        "send",
+        str(file),
+        "--via",
+        "smtp",
+        "--smtp-host",
+        server.host,
+        "--smtp-port",
+        str(server.port),
+        "--smtp-security",
+        security,
+    ]
     if cafile:
         assert server.cert is not None
         command += ["--smtp-cafile", str(server.cert)]
@@ -70,8 +87,7 @@ def three_interviewers() -> list[dict[str, str]]:
     return [
         {"name": "Grace Hopper", "email": GRACE, "conversation_point": CONVERSATION_POINTS[0]},
         {"name": "Alan Turing", "email": ALAN, "conversation_point": CONVERSATION_POINTS[1]},
-        {"name": "Edsger Dijkstra", "email": EDSGER,
-         "conversation_point": CONVERSATION_POINTS[2]},
+        {"name": "Edsger Dijkstra", "email": EDSGER, "conversation_point": CONVERSATION_POINTS[2]},
     ]
 
 
@@ -84,7 +100,8 @@ def interview(tmp_path: Path) -> Path:
 
 
 def test_batch_of_three_uses_one_connection_and_one_login(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path, interviewers=three_interviewers())
     result = send(server, file)
@@ -107,8 +124,7 @@ def test_batch_of_three_uses_one_connection_and_one_login(
     assert f"3 sent; log: {tmp_path / 'sends.sqlite3'}" in out
 
 
-def test_log_json_records_each_note(smtp_starttls_server: SMTPTestServer,
-                                    interview: Path) -> None:
+def test_log_json_records_each_note(smtp_starttls_server: SMTPTestServer, interview: Path) -> None:
     server = smtp_starttls_server
     assert send(server, interview).exit_code == 0
     records = log_json()
@@ -128,32 +144,51 @@ def test_log_json_records_each_note(smtp_starttls_server: SMTPTestServer,
     assert log_json(interview) == records
 
 
-def test_implicit_tls_is_the_default_security(smtp_ssl_server: SMTPTestServer,
-                                              interview: Path) -> None:
+def test_implicit_tls_is_the_default_security(
+    smtp_ssl_server: SMTPTestServer, interview: Path
+) -> None:
     server = smtp_ssl_server
     assert server.cert is not None
-    result = invoke("send", str(interview), "--via", "smtp", "--yes",
-                    "--smtp-host", server.host, "--smtp-port", str(server.port),
-                    "--smtp-cafile", str(server.cert),
-                    env={"THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD})
+    result = invoke(
+        "send",
+        str(interview),
+        "--via",
+        "smtp",
+        "--yes",
+        "--smtp-host",
+        server.host,
+        "--smtp-port",
+        str(server.port),
+        "--smtp-cafile",
+        str(server.cert),
+        env={"THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD},
+    )
     assert result.exit_code == 0, result.output
     assert (server.connections, server.logins) == (1, 1)
     assert [m.rcpt_tos for m in server.messages] == [[GRACE], [ALAN]]
     assert all(m.tls for m in server.messages)
 
 
-def test_settings_from_environment_variables(smtp_certificate: tuple[Path, Path],
-                                             interview: Path) -> None:
+def test_settings_from_environment_variables(
+    smtp_certificate: tuple[Path, Path], interview: Path
+) -> None:
     cert, key = smtp_certificate
     with SMTPTestServer("starttls", cert, key, username="login-name") as server:
-        result = invoke("send", str(interview), "--via", "smtp", "--yes", env={
-            "THANKNOTE_SMTP_HOST": "localhost",
-            "THANKNOTE_SMTP_PORT": str(server.port),
-            "THANKNOTE_SMTP_SECURITY": "starttls",
-            "THANKNOTE_SMTP_USER": "login-name",
-            "THANKNOTE_SMTP_CAFILE": str(cert),
-            "THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD,
-        })
+        result = invoke(
+            "send",
+            str(interview),
+            "--via",
+            "smtp",
+            "--yes",
+            env={
+                "THANKNOTE_SMTP_HOST": "localhost",
+                "THANKNOTE_SMTP_PORT": str(server.port),
+                "THANKNOTE_SMTP_SECURITY": "starttls",
+                "THANKNOTE_SMTP_USER": "login-name",
+                "THANKNOTE_SMTP_CAFILE": str(cert),
+                "THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD,
+            },
+        )
         assert result.exit_code == 0, result.output
         assert [m.username for m in server.messages] == ["login-name", "login-name"]
         # The login name is not the sender: From and MAIL FROM stay the candidate's.
@@ -168,8 +203,9 @@ def test_smtp_user_option(smtp_certificate: tuple[Path, Path], interview: Path) 
         assert server.logins == 1 and len(server.messages) == 2
 
 
-def test_plaintext_is_allowed_on_loopback(smtp_plain_server: SMTPTestServer,
-                                          interview: Path) -> None:
+def test_plaintext_is_allowed_on_loopback(
+    smtp_plain_server: SMTPTestServer, interview: Path
+) -> None:
     server = smtp_plain_server
     result = send(server, interview, security="none", cafile=False)
     assert result.exit_code == 0, result.output
@@ -186,16 +222,18 @@ def test_only_limits_the_batch(smtp_starttls_server: SMTPTestServer, interview: 
     assert "[1/1] sent: Alan Turing" in result.stdout
 
 
-def test_only_an_unknown_address_is_bad_input(smtp_starttls_server: SMTPTestServer,
-                                              interview: Path) -> None:
+def test_only_an_unknown_address_is_bad_input(
+    smtp_starttls_server: SMTPTestServer, interview: Path
+) -> None:
     result = send(smtp_starttls_server, interview, "--only", "nobody@analytical.example")
     assert result.exit_code == 2
     assert "nobody@analytical.example" in result.stderr
     assert smtp_starttls_server.connections == 0
 
 
-def test_rerun_skips_and_reports_what_was_sent(smtp_starttls_server: SMTPTestServer,
-                                               interview: Path) -> None:
+def test_rerun_skips_and_reports_what_was_sent(
+    smtp_starttls_server: SMTPTestServer, interview: Path
+) -> None:
     server = smtp_starttls_server
     assert send(server, interview).exit_code == 0
     again = send(server, interview)
@@ -208,8 +246,9 @@ def test_rerun_skips_and_reports_what_was_sent(smtp_starttls_server: SMTPTestSer
     assert "2 skipped" in again.stdout
 
 
-def test_resend_sends_one_note_again_on_purpose(smtp_starttls_server: SMTPTestServer,
-                                                interview: Path) -> None:
+def test_resend_sends_one_note_again_on_purpose(
+    smtp_starttls_server: SMTPTestServer, interview: Path
+) -> None:
     server = smtp_starttls_server
     assert send(server, interview).exit_code == 0
     again = send(server, interview, "--resend", GRACE)
@@ -221,8 +260,9 @@ def test_resend_sends_one_note_again_on_purpose(smtp_starttls_server: SMTPTestSe
 # -- asking first, dry runs --------------------------------------------------------------------
 
 
-def test_no_terminal_and_no_yes_sends_nothing(smtp_starttls_server: SMTPTestServer,
-                                              interview: Path) -> None:
+def test_no_terminal_and_no_yes_sends_nothing(
+    smtp_starttls_server: SMTPTestServer, interview: Path
+) -> None:
     server = smtp_starttls_server
     result = send(server, interview, yes=False)
     assert result.exit_code == 2
@@ -231,8 +271,9 @@ def test_no_terminal_and_no_yes_sends_nothing(smtp_starttls_server: SMTPTestServ
     assert log_json() == []
 
 
-def test_dry_run_touches_nothing(smtp_starttls_server: SMTPTestServer, interview: Path,
-                                 tmp_path: Path) -> None:
+def test_dry_run_touches_nothing(
+    smtp_starttls_server: SMTPTestServer, interview: Path, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     result = send(server, interview, "--dry-run")
     assert result.exit_code == 0, result.output
@@ -244,7 +285,8 @@ def test_dry_run_touches_nothing(smtp_starttls_server: SMTPTestServer, interview
 
 
 def test_dry_run_after_a_send_shows_the_skips_and_changes_nothing(
-        smtp_starttls_server: SMTPTestServer, interview: Path, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, interview: Path, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     assert send(server, interview, "--only", GRACE).exit_code == 0
     before = log_json()
@@ -262,14 +304,24 @@ def test_dry_run_after_a_send_shows_the_skips_and_changes_nothing(
 
 @pytest.mark.parametrize("host", ["192.0.2.1", "mail.example.com", "127.0.0.1.nip.io"])
 def test_plaintext_to_a_remote_host_is_refused_before_connecting(
-        host: str, interview: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    host: str, interview: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     attempts: list[object] = []
     monkeypatch.setattr(socket, "create_connection", lambda *a, **k: attempts.append(a))
     monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: attempts.append(a))
     started = time.monotonic()
-    result = invoke("send", str(interview), "--via", "smtp", "--yes", "--smtp-host", host,
-                    "--smtp-security", "none",
-                    env={"THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD})
+    result = invoke(
+        "send",
+        str(interview),
+        "--via",
+        "smtp",
+        "--yes",
+        "--smtp-host",
+        host,
+        "--smtp-security",
+        "none",
+        env={"THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD},
+    )
     # 192.0.2.1 (TEST-NET-1) never answers: a connection attempt would hang
     # for the timeout, and a DNS lookup of the other names would be slow too.
     assert time.monotonic() - started < 5
@@ -279,8 +331,9 @@ def test_plaintext_to_a_remote_host_is_refused_before_connecting(
     assert not (tmp_path / "sends.sqlite3").exists()
 
 
-def test_no_password_and_no_terminal_is_bad_input(smtp_starttls_server: SMTPTestServer,
-                                                  interview: Path) -> None:
+def test_no_password_and_no_terminal_is_bad_input(
+    smtp_starttls_server: SMTPTestServer, interview: Path
+) -> None:
     server = smtp_starttls_server
     result = send(server, interview, password="")
     assert result.exit_code == 2
@@ -288,8 +341,7 @@ def test_no_password_and_no_terminal_is_bad_input(smtp_starttls_server: SMTPTest
     assert server.connections == 0
 
 
-def test_password_is_never_an_option(smtp_starttls_server: SMTPTestServer,
-                                     interview: Path) -> None:
+def test_password_is_never_an_option(smtp_starttls_server: SMTPTestServer, interview: Path) -> None:
     result = send(smtp_starttls_server, interview, "--smtp-password", DEFAULT_PASSWORD)
     assert result.exit_code == 2
     assert smtp_starttls_server.connections == 0
@@ -298,12 +350,25 @@ def test_password_is_never_an_option(smtp_starttls_server: SMTPTestServer,
     assert not [option for option in options if "pass" in option]
 
 
-def test_missing_cafile_is_bad_input(smtp_starttls_server: SMTPTestServer, interview: Path,
-                                     tmp_path: Path) -> None:
-    result = invoke("send", str(interview), "--via", "smtp", "--yes", "--smtp-host", "127.0.0.1",
-                    "--smtp-port", str(smtp_starttls_server.port), "--smtp-security", "starttls",
-                    "--smtp-cafile", str(tmp_path / "missing.pem"),
-                    env={"THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD})
+def test_missing_cafile_is_bad_input(
+    smtp_starttls_server: SMTPTestServer, interview: Path, tmp_path: Path
+) -> None:
+    result = invoke(
+        "send",
+        str(interview),
+        "--via",
+        "smtp",
+        "--yes",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        str(smtp_starttls_server.port),
+        "--smtp-security",
+        "starttls",
+        "--smtp-cafile",
+        str(tmp_path / "missing.pem"),
+        env={"THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD},
+    )
     assert result.exit_code == 2
     assert "missing.pem" in result.stderr
     assert smtp_starttls_server.connections == 0
@@ -312,8 +377,9 @@ def test_missing_cafile_is_bad_input(smtp_starttls_server: SMTPTestServer, inter
 # -- failures ------------------------------------------------------------------------------------
 
 
-def test_wrong_password_fails_cleanly(smtp_starttls_server: SMTPTestServer,
-                                      interview: Path) -> None:
+def test_wrong_password_fails_cleanly(
+    smtp_starttls_server: SMTPTestServer, interview: Path
+) -> None:
     server = smtp_starttls_server
     result = send(server, interview, password=WRONG_PASSWORD)
     assert result.exit_code == 1
@@ -330,8 +396,9 @@ def test_wrong_password_fails_cleanly(smtp_starttls_server: SMTPTestServer,
     assert [r["status"] for r in log_json()] == []
 
 
-def test_non_ascii_password_fails_cleanly(smtp_starttls_server: SMTPTestServer,
-                                          interview: Path) -> None:
+def test_non_ascii_password_fails_cleanly(
+    smtp_starttls_server: SMTPTestServer, interview: Path
+) -> None:
     password = "pässwörd-Ünïcode-99"  # noqa: S105 - a test credential
     result = send(smtp_starttls_server, interview, password=password)
     assert result.exit_code == 1
@@ -341,8 +408,9 @@ def test_non_ascii_password_fails_cleanly(smtp_starttls_server: SMTPTestServer,
 
 
 @pytest.mark.parametrize("mode", ["starttls", "ssl"])
-def test_untrusted_certificate_is_refused(mode: str, smtp_certificate: tuple[Path, Path],
-                                          interview: Path) -> None:
+def test_untrusted_certificate_is_refused(
+    mode: str, smtp_certificate: tuple[Path, Path], interview: Path
+) -> None:
     cert, key = smtp_certificate
     with SMTPTestServer(mode, cert, key) as server:  # type: ignore[arg-type]
         result = send(server, interview, security=mode, cafile=False)
@@ -364,8 +432,9 @@ def test_host_name_must_match_the_certificate(tmp_path: Path, interview: Path) -
         assert server.logins == 0 and server.messages == []
 
 
-def test_starttls_against_a_server_without_it(smtp_plain_server: SMTPTestServer,
-                                              interview: Path) -> None:
+def test_starttls_against_a_server_without_it(
+    smtp_plain_server: SMTPTestServer, interview: Path
+) -> None:
     result = send(smtp_plain_server, interview, cafile=False)
     assert result.exit_code == 1
     assert "does not offer STARTTLS" in result.stderr
@@ -375,16 +444,28 @@ def test_starttls_against_a_server_without_it(smtp_plain_server: SMTPTestServer,
 def test_nothing_listening(interview: Path, smtp_starttls_server: SMTPTestServer) -> None:
     port = smtp_starttls_server.port
     smtp_starttls_server.stop()
-    result = invoke("send", str(interview), "--via", "smtp", "--yes", "--smtp-host", "127.0.0.1",
-                    "--smtp-port", str(port), "--smtp-security", "starttls",
-                    env={"THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD})
+    result = invoke(
+        "send",
+        str(interview),
+        "--via",
+        "smtp",
+        "--yes",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        str(port),
+        "--smtp-security",
+        "starttls",
+        env={"THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD},
+    )
     assert result.exit_code == 1
     assert f"cannot connect to 127.0.0.1:{port}" in result.stderr
     assert log_json() == []
 
 
-def test_a_451_at_rcpt_is_retried_and_delivered_once(smtp_starttls_server: SMTPTestServer,
-                                                     interview: Path) -> None:
+def test_a_451_at_rcpt_is_retried_and_delivered_once(
+    smtp_starttls_server: SMTPTestServer, interview: Path
+) -> None:
     server = smtp_starttls_server
     server.fail_rcpt(ALAN, code=451, times=2)
     result = send(server, interview)
@@ -394,8 +475,9 @@ def test_a_451_at_rcpt_is_retried_and_delivered_once(smtp_starttls_server: SMTPT
     assert {r["status"] for r in log_json()} == {"sent"}
 
 
-def test_a_451_at_data_is_retried_and_delivered_once(smtp_starttls_server: SMTPTestServer,
-                                                     interview: Path) -> None:
+def test_a_451_at_data_is_retried_and_delivered_once(
+    smtp_starttls_server: SMTPTestServer, interview: Path
+) -> None:
     server = smtp_starttls_server
     server.fail_data(GRACE, code=451, times=1)
     result = send(server, interview)
@@ -403,8 +485,9 @@ def test_a_451_at_data_is_retried_and_delivered_once(smtp_starttls_server: SMTPT
     assert [m.rcpt_tos for m in server.messages] == [[GRACE], [ALAN]]
 
 
-def test_a_lasting_4xx_gives_up_and_a_rerun_finishes(smtp_starttls_server: SMTPTestServer,
-                                                     interview: Path) -> None:
+def test_a_lasting_4xx_gives_up_and_a_rerun_finishes(
+    smtp_starttls_server: SMTPTestServer, interview: Path
+) -> None:
     server = smtp_starttls_server
     server.fail_rcpt(GRACE, code=451, times=None)
     result = send(server, interview)
@@ -418,7 +501,8 @@ def test_a_lasting_4xx_gives_up_and_a_rerun_finishes(smtp_starttls_server: SMTPT
 
 
 def test_a_550_fails_that_note_only_and_a_rerun_sends_only_it(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path, interviewers=three_interviewers())
     server.fail_rcpt(ALAN, code=550, times=None)
@@ -445,7 +529,8 @@ def test_a_550_fails_that_note_only_and_a_rerun_sends_only_it(
 
 
 def test_connection_dropped_before_data_reconnects_and_delivers(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path, interviewers=three_interviewers())
     server.drop_before_data(ALAN)
@@ -458,7 +543,8 @@ def test_connection_dropped_before_data_reconnects_and_delivers(
 
 
 def test_connection_dropped_after_data_leaves_the_note_unknown(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path, interviewers=three_interviewers())
     server.drop_after_data(ALAN)
@@ -493,8 +579,9 @@ def test_connection_dropped_after_data_leaves_the_note_unknown(
 # -- timing ----------------------------------------------------------------------------------------
 
 
-def test_before_the_interview_ended_nothing_is_sent(smtp_starttls_server: SMTPTestServer,
-                                                    interview: Path) -> None:
+def test_before_the_interview_ended_nothing_is_sent(
+    smtp_starttls_server: SMTPTestServer, interview: Path
+) -> None:
     server = smtp_starttls_server
     result = send(server, interview, env={"THANKNOTE_NOW": "2026-11-25T15:00:00-05:00"})
     assert result.exit_code == 3
@@ -503,15 +590,17 @@ def test_before_the_interview_ended_nothing_is_sent(smtp_starttls_server: SMTPTe
     assert log_json() == []
 
 
-def test_a_late_note_is_sent_and_marked_late(smtp_starttls_server: SMTPTestServer,
-                                             interview: Path) -> None:
+def test_a_late_note_is_sent_and_marked_late(
+    smtp_starttls_server: SMTPTestServer, interview: Path
+) -> None:
     server = smtp_starttls_server
     # The 90-minute interview ended at 15:30 -05:00; this is 49 hours later.
     result = send(server, interview, env={"THANKNOTE_NOW": "2026-11-27T16:30:00-05:00"})
     assert result.exit_code == 0, result.output
     assert len(server.messages) == 2
-    assert ("sent 49.0 h after the interview ended, 25.0 h past the 24 h the protocol asks "
-            "for") in result.stderr
+    assert (
+        "sent 49.0 h after the interview ended, 25.0 h past the 24 h the protocol asks for"
+    ) in result.stderr
     for record in log_json():
         assert record["status"] == "sent"
         assert record["on_time"] is False
@@ -520,10 +609,12 @@ def test_a_late_note_is_sent_and_marked_late(smtp_starttls_server: SMTPTestServe
         assert record["sent_at"] == "2026-11-27T16:30:00-05:00"
 
 
-def test_exactly_24_hours_after_the_end_is_on_time(smtp_starttls_server: SMTPTestServer,
-                                                   interview: Path) -> None:
-    result = send(smtp_starttls_server, interview,
-                  env={"THANKNOTE_NOW": "2026-11-26T15:30:00-05:00"})
+def test_exactly_24_hours_after_the_end_is_on_time(
+    smtp_starttls_server: SMTPTestServer, interview: Path
+) -> None:
+    result = send(
+        smtp_starttls_server, interview, env={"THANKNOTE_NOW": "2026-11-26T15:30:00-05:00"}
+    )
     assert result.exit_code == 0, result.output
     assert "protocol asks" not in result.stderr
     assert {r["on_time"] for r in log_json()} == {True}
@@ -533,16 +624,20 @@ def test_exactly_24_hours_after_the_end_is_on_time(smtp_starttls_server: SMTPTes
 
 
 def test_a_new_note_is_checked_against_notes_already_sent(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path)
     assert send(server, file, "--only", GRACE).exit_code == 0
     # Grace's point moves on, and Alan's becomes the one Grace already received:
     # only the history can show that Alan's note is Grace's with the names swapped.
-    file = write_interview(tmp_path, interviewers=[
-        {"name": "Grace Hopper", "email": GRACE, "conversation_point": CONVERSATION_POINTS[3]},
-        {"name": "Alan Turing", "email": ALAN, "conversation_point": CONVERSATION_POINTS[0]},
-    ])
+    file = write_interview(
+        tmp_path,
+        interviewers=[
+            {"name": "Grace Hopper", "email": GRACE, "conversation_point": CONVERSATION_POINTS[3]},
+            {"name": "Alan Turing", "email": ALAN, "conversation_point": CONVERSATION_POINTS[0]},
+        ],
+    )
     result = send(server, file, "--only", ALAN)
     assert result.exit_code == 3
     assert "already in the send log" in result.stderr
@@ -552,14 +647,18 @@ def test_a_new_note_is_checked_against_notes_already_sent(
 
 
 def test_copying_a_sent_point_into_another_note_is_refused(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path)
     assert send(server, file, "--only", GRACE).exit_code == 0
-    file = write_interview(tmp_path, interviewers=[
-        {"name": "Grace Hopper", "email": GRACE, "conversation_point": CONVERSATION_POINTS[0]},
-        {"name": "Alan Turing", "email": ALAN, "conversation_point": CONVERSATION_POINTS[0]},
-    ])
+    file = write_interview(
+        tmp_path,
+        interviewers=[
+            {"name": "Grace Hopper", "email": GRACE, "conversation_point": CONVERSATION_POINTS[0]},
+            {"name": "Alan Turing", "email": ALAN, "conversation_point": CONVERSATION_POINTS[0]},
+        ],
+    )
     result = send(server, file, "--only", ALAN)
     assert result.exit_code == 3
     assert len(server.messages) == 1
@@ -569,7 +668,8 @@ def test_copying_a_sent_point_into_another_note_is_refused(
 
 
 def test_correcting_the_start_time_after_sending_does_not_send_again(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path)
     assert send(server, file).exit_code == 0
@@ -579,8 +679,10 @@ def test_correcting_the_start_time_after_sending_does_not_send_again(
     file.write_text(file.read_text().replace("T14:00:00-05:00", "T13:30:00-05:00"))
     again = send(server, file)
     assert again.exit_code == 3, again.output
-    assert "already has thank-you notes to alan@analytical.example, grace@analytical.example" \
+    assert (
+        "already has thank-you notes to alan@analytical.example, grace@analytical.example"
         in again.stderr
+    )
     assert "--resend" in again.stderr
     assert len(server.messages) == 2
     # A genuine second round with Grace goes ahead when asked for by name.
@@ -590,15 +692,24 @@ def test_correcting_the_start_time_after_sending_does_not_send_again(
 
 
 def test_a_second_round_begun_with_resend_reruns_without_sending_twice(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path)
     assert send(server, file).exit_code == 0
-    file.write_text(file.read_text().replace("2026-11-25T14:00:00-05:00",
-                                             "2026-11-25T16:00:00-05:00"))
+    file.write_text(
+        file.read_text().replace("2026-11-25T14:00:00-05:00", "2026-11-25T16:00:00-05:00")
+    )
     server.fail_rcpt(GRACE, 550, times=1)
-    round_two = send(server, file, "--resend", GRACE, "--resend", ALAN,
-                     env={"THANKNOTE_NOW": "2026-11-25T18:00:00-05:00"})
+    round_two = send(
+        server,
+        file,
+        "--resend",
+        GRACE,
+        "--resend",
+        ALAN,
+        env={"THANKNOTE_NOW": "2026-11-25T18:00:00-05:00"},
+    )
     assert round_two.exit_code == 1, round_two.output  # Grace's failed, Alan's went
     assert [m.rcpt_tos for m in server.messages][2:] == [[ALAN]]
     # "A rerun delivers only what is left": Grace's note, and not Alan's again.
@@ -608,12 +719,14 @@ def test_a_second_round_begun_with_resend_reruns_without_sending_twice(
 
 
 def test_correcting_the_company_name_after_sending_does_not_send_again(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path)
     assert send(server, file).exit_code == 0
-    file.write_text(file.read_text().replace('"Analytical Engines Ltd"',
-                                             '"Analytical Engines Ltd."'))
+    file.write_text(
+        file.read_text().replace('"Analytical Engines Ltd"', '"Analytical Engines Ltd."')
+    )
     again = send(server, file)
     assert again.exit_code == 3, again.output
     assert "looks like this one" in again.stderr

@@ -42,32 +42,53 @@ def certificate_for(directory: Path, name: str) -> tuple[Path, Path]:
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = dt.datetime.now(dt.UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256()))
+        .sign(key, hashes.SHA256())
+    )
     cert, key_path = directory / "cert.pem", directory / "key.pem"
     cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert, key_path
 
 
 def settings_for(server: SMTPTestServer, **changes: object) -> SmtpSettings:
     values: dict[str, object] = {
-        "host": server.host, "port": server.port, "security": server.mode,
-        "user": DEFAULT_USERNAME, "password": DEFAULT_PASSWORD, "sender": "ada@example.com",
-        "cafile": server.cert, **changes}
+        "host": server.host,
+        "port": server.port,
+        "security": server.mode,
+        "user": DEFAULT_USERNAME,
+        "password": DEFAULT_PASSWORD,
+        "sender": "ada@example.com",
+        "cafile": server.cert,
+        **changes,
+    }
     return SmtpSettings(**values)  # type: ignore[arg-type]
 
 
 def prepared(to: str, name: str) -> Prepared:
-    note = Note(kind=THANK_YOU, to=to, name=name, title=None, subject="Thank you",
-                body=f"Dear {name.split()[0]},\n\nthank you for talking about {to}.\n",
-                template="test")
+    note = Note(
+        kind=THANK_YOU,
+        to=to,
+        name=name,
+        title=None,
+        subject="Thank you",
+        body=f"Dear {name.split()[0]},\n\nthank you for talking about {to}.\n",
+        template="test",
+    )
     return build(note, sender_name="Ada Lovelace", sender_address="ada@example.com", date=NOW)
 
 
@@ -79,42 +100,69 @@ EDSGER = prepared("edsger@analytical.example", "Edsger Dijkstra")
 # -- settings ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("host", "loopback"), [
-    ("localhost", True), ("LOCALHOST", True), ("127.0.0.1", True), ("127.8.9.10", True),
-    ("::1", True), ("[::1]", True), ("192.0.2.1", False), ("10.0.0.1", False),
-    ("mail.example.com", False), ("localhost.example.com", False), ("127.0.0.1.nip.io", False),
-    ("::ffff:192.0.2.1", False), ("", False),
-])
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("localhost", True),
+        ("LOCALHOST", True),
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("192.0.2.1", False),
+        ("10.0.0.1", False),
+        ("mail.example.com", False),
+        ("localhost.example.com", False),
+        ("127.0.0.1.nip.io", False),
+        ("::ffff:192.0.2.1", False),
+        ("", False),
+    ],
+)
 def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
 
 def test_plaintext_to_a_remote_host_never_touches_the_network(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     def no_network(*args: object, **kwargs: object) -> None:
         raise AssertionError(f"network used: {args}")
 
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(socket, "getaddrinfo", no_network)
-    settings = SmtpSettings(host="192.0.2.1", port=25, security="none", user="ada@example.com",
-                            password=DEFAULT_PASSWORD, sender="ada@example.com")
+    settings = SmtpSettings(
+        host="192.0.2.1",
+        port=25,
+        security="none",
+        user="ada@example.com",
+        password=DEFAULT_PASSWORD,
+        sender="ada@example.com",
+    )
     with pytest.raises(BadInput, match="only for a server on this machine"):
         SmtpSender(settings)
     with pytest.raises(BadInput):
-        check_settings(SmtpSettings(host="x", port=25, security="tls", user="", password="",
-                                    sender=""))
+        check_settings(
+            SmtpSettings(host="x", port=25, security="tls", user="", password="", sender="")
+        )
 
 
 def test_settings_never_show_the_password() -> None:
-    settings = SmtpSettings(host="smtp.example.com", port=465, security="ssl", user="ada",
-                            password=DEFAULT_PASSWORD, sender="ada@example.com")
+    settings = SmtpSettings(
+        host="smtp.example.com",
+        port=465,
+        security="ssl",
+        user="ada",
+        password=DEFAULT_PASSWORD,
+        sender="ada@example.com",
+    )
     assert DEFAULT_PASSWORD not in repr(settings)
     assert DEFAULT_PASSWORD not in str(settings)
     assert DEFAULT_PASSWORD not in f"{settings!r} {[settings]}"
 
 
 def test_the_tls_context_verifies_and_adds_the_cafile_to_the_system_store(
-        smtp_starttls_server: SMTPTestServer) -> None:
+    smtp_starttls_server: SMTPTestServer,
+) -> None:
     import ssl
 
     plain = ssl.create_default_context()
@@ -144,7 +192,8 @@ def test_one_session_for_many_notes(smtp_ssl_server: SMTPTestServer) -> None:
 
 
 def test_a_421_closes_the_session_and_the_note_goes_out_on_a_new_one(
-        smtp_starttls_server: SMTPTestServer) -> None:
+    smtp_starttls_server: SMTPTestServer,
+) -> None:
     server = smtp_starttls_server
     server.fail_rcpt(ALAN.recipient, code=421)
     sender = SmtpSender(settings_for(server), backoff=Backoff(attempts=2))
@@ -159,7 +208,8 @@ def test_a_421_closes_the_session_and_the_note_goes_out_on_a_new_one(
 
 
 def test_a_late_reply_does_not_desynchronise_the_next_note(
-        smtp_starttls_server: SMTPTestServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    smtp_starttls_server: SMTPTestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The server takes Grace's note but answers only after the client gave up
     # waiting: her note is unknown. Had the session been kept, the late "250"
     # would be read as the answer to Alan's MAIL FROM and the dialogue would
@@ -197,7 +247,8 @@ def test_a_permanent_failure_is_not_retried(smtp_starttls_server: SMTPTestServer
 
 
 def test_login_refused_on_open_raises_without_the_password(
-        smtp_starttls_server: SMTPTestServer) -> None:
+    smtp_starttls_server: SMTPTestServer,
+) -> None:
     sender = SmtpSender(settings_for(smtp_starttls_server, password=WRONG))
     with pytest.raises(DeliveryError) as raised:
         sender.open()
@@ -205,8 +256,9 @@ def test_login_refused_on_open_raises_without_the_password(
     assert "refused the login" in str(raised.value)
 
 
-def test_a_login_revoked_mid_batch_stops_the_batch(smtp_starttls_server: SMTPTestServer,
-                                                   tmp_path: Path) -> None:
+def test_a_login_revoked_mid_batch_stops_the_batch(
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     # Alan's note loses the connection before its data; by the time the sender
     # reconnects, the password no longer works. Alan's note is failed (never
     # handed over), the batch stops, and Edsger's note is not even claimed.
@@ -222,8 +274,15 @@ def test_a_login_revoked_mid_batch_stops_the_batch(smtp_starttls_server: SMTPTes
         server.password = ROTATED
 
     with SendLog(tmp_path / "log.sqlite3") as log:
-        result = batch.deliver(planned, sender, log, _interview(log), resend=frozenset(),
-                               now=lambda: NOW, on_result=change_password)
+        result = batch.deliver(
+            planned,
+            sender,
+            log,
+            _interview(log),
+            resend=frozenset(),
+            now=lambda: NOW,
+            on_result=change_password,
+        )
         rows = log.db.execute("SELECT address, status FROM notes ORDER BY id").fetchall()
     assert seen == [SENT, FAILED, "not tried"]  # Edsger's note is reported, not claimed
     assert result.stopped is not None and "refused the login" in result.stopped
@@ -267,7 +326,8 @@ def test_loopback_addresses_in_the_certificate(smtp_certificate: tuple[Path, Pat
 
 
 def test_implicit_tls_connection_lost_after_data_is_unknown(
-        smtp_ssl_server: SMTPTestServer) -> None:
+    smtp_ssl_server: SMTPTestServer,
+) -> None:
     server = smtp_ssl_server
     server.drop_after_data(GRACE.recipient)
     sender = SmtpSender(settings_for(server))

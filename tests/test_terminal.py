@@ -25,11 +25,18 @@ ALAN = "alan@analytical.example"
 EDSGER = "edsger@analytical.example"
 
 
-def run(*args: str, env: dict[str, str] | None = None,
-        stdin: int | None = subprocess.DEVNULL) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, stdin: int | None = subprocess.DEVNULL
+) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "COLUMNS": "80", **(env or {})}
-    result = subprocess.run([thanknote_executable(), *args], capture_output=True, text=True,
-                            env=environment, stdin=stdin, timeout=120)
+    result = subprocess.run(
+        [thanknote_executable(), *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        stdin=stdin,
+        timeout=120,
+    )
     assert DEFAULT_PASSWORD not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     return result
@@ -37,38 +44,71 @@ def run(*args: str, env: dict[str, str] | None = None,
 
 def smtp(server: SMTPTestServer, *, cafile: Path | None = None) -> list[str]:
     assert server.cert is not None
-    return ["--via", "smtp", "--smtp-host", server.host, "--smtp-port", str(server.port),
-            "--smtp-security", "starttls", "--smtp-cafile", str(cafile or server.cert)]
+    return [
+        "--via",
+        "smtp",
+        "--smtp-host",
+        server.host,
+        "--smtp-port",
+        str(server.port),
+        "--smtp-security",
+        "starttls",
+        "--smtp-cafile",
+        str(cafile or server.cert),
+    ]
 
 
-def send(server: SMTPTestServer, file: Path, *extra: str,
-         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return run("send", str(file), *smtp(server), "--yes", *extra,
-               env={"THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD, **(env or {})})
+def send(
+    server: SMTPTestServer, file: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return run(
+        "send",
+        str(file),
+        *smtp(server),
+        "--yes",
+        *extra,
+        env={"THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD, **(env or {})},
+    )
 
 
 def three(tmp_path: Path) -> Path:
-    return write_interview(tmp_path, interviewers=[
-        {"name": "Grace Hopper", "email": GRACE, "conversation_point": CONVERSATION_POINTS[0]},
-        {"name": "Alan Turing", "email": ALAN, "conversation_point": CONVERSATION_POINTS[1]},
-        {"name": "Edsger Dijkstra", "email": EDSGER,
-         "conversation_point": CONVERSATION_POINTS[2]}])
+    return write_interview(
+        tmp_path,
+        interviewers=[
+            {"name": "Grace Hopper", "email": GRACE, "conversation_point": CONVERSATION_POINTS[0]},
+            {"name": "Alan Turing", "email": ALAN, "conversation_point": CONVERSATION_POINTS[1]},
+            {
+                "name": "Edsger Dijkstra",
+                "email": EDSGER,
+                "conversation_point": CONVERSATION_POINTS[2],
+            },
+        ],
+    )
 
 
 # -- thanknote log at 80 columns ------------------------------------------------------------
 
 
-def test_log_at_80_columns_shows_every_row_whole(smtp_starttls_server: SMTPTestServer,
-                                                 tmp_path: Path) -> None:
+def test_log_at_80_columns_shows_every_row_whole(
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = three(tmp_path)
     server.fail_rcpt(ALAN, 550, times=None)
     server.drop_after_data(EDSGER)
     assert send(server, file).returncode == 1
     server.clear_faults()
-    followup = run("followup", str(file), *smtp(server), "--early", "--yes",
-                   env={"THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD,
-                        "THANKNOTE_NOW": "2026-11-30T10:00:00-05:00"})
+    followup = run(
+        "followup",
+        str(file),
+        *smtp(server),
+        "--early",
+        "--yes",
+        env={
+            "THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD,
+            "THANKNOTE_NOW": "2026-11-30T10:00:00-05:00",
+        },
+    )
     assert followup.returncode == 0, followup.stderr
 
     shown = run("log")
@@ -94,7 +134,7 @@ def test_log_at_80_columns_shows_every_row_whole(smtp_starttls_server: SMTPTestS
     alan = row("Alan Turing", ALAN, "failed")
     assert "why:" in out and "550" in out and "mailbox unavailable" in out
     edsger = row("Edsger Dijkstra", EDSGER, "unknown")
-    after_edsger = " ".join(line.strip() for line in lines[edsger + 1:edsger + 8])
+    after_edsger = " ".join(line.strip() for line in lines[edsger + 1 : edsger + 8])
     assert "lost after the message was sent" in after_edsger
     assert f"--resend {EDSGER}" in after_edsger
     assert alan < edsger
@@ -103,8 +143,9 @@ def test_log_at_80_columns_shows_every_row_whole(smtp_starttls_server: SMTPTestS
     assert lines[follow + 1].split()[0] == "sent" and "Grace Hopper" in lines[follow + 1]
 
 
-def test_log_json_is_one_list_with_hours_after_end(smtp_starttls_server: SMTPTestServer,
-                                                   tmp_path: Path) -> None:
+def test_log_json_is_one_list_with_hours_after_end(
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     file = three(tmp_path)
     assert send(smtp_starttls_server, file).returncode == 0
     shown = run("log", "--json")
@@ -123,10 +164,13 @@ def test_log_of_a_file_never_sent_and_an_empty_log() -> None:
 
 
 # 20.25 h is a rounding edge: the log must not round it another way than send did.
-@pytest.mark.parametrize(("now", "figure"), [("2026-11-26T11:48:00-05:00", "20.3"),
-                                             ("2026-11-26T11:45:00-05:00", "20.2")])
-def test_send_and_log_say_the_same_hours(smtp_starttls_server: SMTPTestServer,
-                                         tmp_path: Path, now: str, figure: str) -> None:
+@pytest.mark.parametrize(
+    ("now", "figure"),
+    [("2026-11-26T11:48:00-05:00", "20.3"), ("2026-11-26T11:45:00-05:00", "20.2")],
+)
+def test_send_and_log_say_the_same_hours(
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path, now: str, figure: str
+) -> None:
     file = write_interview(tmp_path)
     # The 90-minute interview ended at 15:30 -05:00.
     sent = send(smtp_starttls_server, file, env={"THANKNOTE_NOW": now})
@@ -139,13 +183,16 @@ def test_send_and_log_say_the_same_hours(smtp_starttls_server: SMTPTestServer,
     assert "after the interview ended" not in sent.stderr  # on time: no warning
 
 
-def test_a_late_send_is_said_once_in_the_same_measure(smtp_starttls_server: SMTPTestServer,
-                                                      tmp_path: Path) -> None:
+def test_a_late_send_is_said_once_in_the_same_measure(
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     file = write_interview(tmp_path)
     late = {"THANKNOTE_NOW": "2026-11-28T09:30:00-05:00"}  # 66 h after the end
     planned = run("send", str(file), *smtp(smtp_starttls_server), "--dry-run", env=late)
-    assert ("timing: if sent now, it would be 66.0 h after the interview ended, 42.0 h past "
-            "the 24 h the protocol asks for") in planned.stdout
+    assert (
+        "timing: if sent now, it would be 66.0 h after the interview ended, 42.0 h past "
+        "the 24 h the protocol asks for"
+    ) in planned.stdout
     sent = send(smtp_starttls_server, file, env=late)
     assert sent.returncode == 0
     assert sent.stderr.count("sent 66.0 h after the interview ended, 42.0 h past") == 1
@@ -154,8 +201,10 @@ def test_a_late_send_is_said_once_in_the_same_measure(smtp_starttls_server: SMTP
 
 def test_preview_phrases_a_late_send_as_hypothetical(monkeypatch: pytest.MonkeyPatch) -> None:
     shown = run("preview", str(EXAMPLE), env={"THANKNOTE_NOW": "2026-12-01T03:30:00-05:00"})
-    assert ("warning  if sent now, it would be 132.0 h after the interview ended, 108.0 h past "
-            "the 24 h the protocol asks for") in shown.stdout
+    assert (
+        "warning  if sent now, it would be 132.0 h after the interview ended, 108.0 h past "
+        "the 24 h the protocol asks for"
+    ) in shown.stdout
     assert "a send now would be late" not in shown.stdout
 
 
@@ -164,8 +213,16 @@ def test_preview_phrases_a_late_send_as_hypothetical(monkeypatch: pytest.MonkeyP
 
 def test_pinned_clock_refuses_unattended_real_delivery(tmp_path: Path) -> None:
     file = write_interview(tmp_path)
-    refused = run("send", str(file), "--via", "smtp", "--smtp-host", "smtp.example.com", "--yes",
-                  env={"THANKNOTE_SMTP_PASSWORD": "x"})
+    refused = run(
+        "send",
+        str(file),
+        "--via",
+        "smtp",
+        "--smtp-host",
+        "smtp.example.com",
+        "--yes",
+        env={"THANKNOTE_SMTP_PASSWORD": "x"},
+    )
     assert refused.returncode == 2
     assert "THANKNOTE_NOW is set" in refused.stderr
     assert "THANKNOTE_ALLOW_PINNED_CLOCK=1" in refused.stderr
@@ -179,30 +236,45 @@ def test_pinned_clock_override_lets_the_delivery_go_on(tmp_path: Path) -> None:
     gmail = {"THANKNOTE_GMAIL_ENDPOINT": "https://gmail.example.com/"}
     refused = run("send", str(file), "--via", "gmail", "--yes", env=gmail)
     assert refused.returncode == 2 and "THANKNOTE_NOW is set" in refused.stderr
-    allowed = run("send", str(file), "--via", "gmail", "--yes",
-                  env={**gmail, "THANKNOTE_ALLOW_PINNED_CLOCK": "1"})
+    allowed = run(
+        "send",
+        str(file),
+        "--via",
+        "gmail",
+        "--yes",
+        env={**gmail, "THANKNOTE_ALLOW_PINNED_CLOCK": "1"},
+    )
     assert "THANKNOTE_NOW is set (a pinned clock" not in allowed.stderr
     assert "thanknote auth" in allowed.stderr
     assert "note: THANKNOTE_NOW pins the clock:" in allowed.stderr
 
 
-def test_pinned_clock_on_loopback_delivers_and_says_so(smtp_starttls_server: SMTPTestServer,
-                                                       tmp_path: Path) -> None:
+def test_pinned_clock_on_loopback_delivers_and_says_so(
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     sent = send(smtp_starttls_server, write_interview(tmp_path))
     assert sent.returncode == 0
-    assert ("note: THANKNOTE_NOW pins the clock: Date: and the log say 2026-11-25 22:00 UTC"
-            in sent.stderr)
+    assert (
+        "note: THANKNOTE_NOW pins the clock: Date: and the log say 2026-11-25 22:00 UTC"
+        in sent.stderr
+    )
     assert len(smtp_starttls_server.messages) == 2
 
 
-def test_pinned_clock_is_said_before_the_question(smtp_starttls_server: SMTPTestServer,
-                                                  tmp_path: Path) -> None:
+def test_pinned_clock_is_said_before_the_question(
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     file = write_interview(tmp_path)
     leader, follower = os.openpty()
     try:
         os.write(leader, b"n\n")
-        asked = run("send", str(file), *smtp(smtp_starttls_server), stdin=follower,
-                    env={"THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD})
+        asked = run(
+            "send",
+            str(file),
+            *smtp(smtp_starttls_server),
+            stdin=follower,
+            env={"THANKNOTE_SMTP_PASSWORD": DEFAULT_PASSWORD},
+        )
     finally:
         os.close(leader)
         os.close(follower)
@@ -214,23 +286,38 @@ def test_pinned_clock_is_said_before_the_question(smtp_starttls_server: SMTPTest
 
 
 def test_dry_run_says_the_pinned_clock_and_where_it_would_send(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     planned = run("send", str(write_interview(tmp_path)), *smtp(server), "--dry-run")
     assert planned.returncode == 0, planned.stderr
-    assert (f"via smtp: host {server.host}, port {server.port}, security starttls, login "
-            "ada@example.com") in planned.stdout
-    assert ("note: THANKNOTE_NOW pins the clock: Date: and the log say 2026-11-25 22:00 UTC"
-            in planned.stdout)
+    assert (
+        f"via smtp: host {server.host}, port {server.port}, security starttls, login "
+        "ada@example.com"
+    ) in planned.stdout
+    assert (
+        "note: THANKNOTE_NOW pins the clock: Date: and the log say 2026-11-25 22:00 UTC"
+        in planned.stdout
+    )
     assert server.connections == 0
 
 
 def test_banner_says_no_login_without_security(tmp_path: Path) -> None:
-    planned = run("send", str(write_interview(tmp_path)), "--via", "smtp", "--smtp-host",
-                  "127.0.0.1", "--smtp-port", "2525", "--smtp-security", "none", "--dry-run")
+    planned = run(
+        "send",
+        str(write_interview(tmp_path)),
+        "--via",
+        "smtp",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        "2525",
+        "--smtp-security",
+        "none",
+        "--dry-run",
+    )
     assert planned.returncode == 0, planned.stderr
-    assert ("host 127.0.0.1, port 2525, security none (no encryption), no login"
-            in planned.stdout)
+    assert "host 127.0.0.1, port 2525, security none (no encryption), no login" in planned.stdout
     assert "login ada@" not in planned.stdout
 
 
@@ -245,13 +332,17 @@ def bad_cafiles(tmp_path: Path, server: SMTPTestServer) -> dict[str, tuple[Path,
     garbage.write_bytes(b"this is not a certificate\n")
     folder = tmp_path / "certs"
     folder.mkdir()
-    return {"key": (key, "is a private key"), "garbage": (garbage, "is not a PEM certificate"),
-            "directory": (folder, "is a directory")}
+    return {
+        "key": (key, "is a private key"),
+        "garbage": (garbage, "is not a PEM certificate"),
+        "directory": (folder, "is a directory"),
+    }
 
 
 @pytest.mark.parametrize("kind", ["key", "garbage", "directory"])
 def test_a_bad_cafile_is_bad_input_before_any_connection(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path, kind: str) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path, kind: str
+) -> None:
     server = smtp_starttls_server
     path, words = bad_cafiles(tmp_path, server)[kind]
     result = send(server, write_interview(tmp_path), "--smtp-cafile", str(path))
@@ -263,7 +354,8 @@ def test_a_bad_cafile_is_bad_input_before_any_connection(
 
 
 def test_a_bad_cafile_is_reported_when_every_note_is_already_sent(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = write_interview(tmp_path)
     assert send(server, file).returncode == 0
@@ -279,7 +371,8 @@ def test_a_bad_cafile_is_reported_when_every_note_is_already_sent(
 
 
 def test_preview_says_what_send_would_do_with_each_note(
-        smtp_starttls_server: SMTPTestServer, tmp_path: Path) -> None:
+    smtp_starttls_server: SMTPTestServer, tmp_path: Path
+) -> None:
     server = smtp_starttls_server
     file = three(tmp_path)
     before = run("preview", str(file)).stdout
@@ -289,29 +382,50 @@ def test_preview_says_what_send_would_do_with_each_note(
     after = run("preview", str(file))
     assert after.returncode == 0
     out = after.stdout
-    assert ("plan     skip:   Grace Hopper <grace@analytical.example>: already sent "
-            "2026-11-25 22:00 UTC via smtp") in out
+    assert (
+        "plan     skip:   Grace Hopper <grace@analytical.example>: already sent "
+        "2026-11-25 22:00 UTC via smtp"
+    ) in out
     assert "plan     skip:   Alan Turing <alan@analytical.example>: already sent" in out
     assert "plan     refuse: Edsger Dijkstra <edsger@analytical.example>: unknown:" in out
     assert "no earlier notes for this interview" not in out
     assert "send log: 3 earlier note(s) of this interview" in out
     plan = json.loads(run("preview", str(file), "--json").stdout)["plan"]
-    assert [(p["to"], p["action"]) for p in plan] == [(GRACE, "skip"), (ALAN, "skip"),
-                                                      (EDSGER, "refuse")]
+    assert [(p["to"], p["action"]) for p in plan] == [
+        (GRACE, "skip"),
+        (ALAN, "skip"),
+        (EDSGER, "refuse"),
+    ]
 
 
 # -- batch-wide refusals ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("code", "message", "words", "change"), [
-    (552, "5.3.4 Message size exceeds fixed limit", "refuses messages of this size",
-     "ask your provider for its limit"),
-    (550, "5.7.60 SMTP; Client does not have permissions to send as this sender",
-     "will not take mail from ada@example.com for the login", "--smtp-user"),
-])
-def test_a_batch_wide_refusal_is_said_once(smtp_starttls_server: SMTPTestServer, tmp_path: Path,
-                                           code: int, message: str, words: str,
-                                           change: str) -> None:
+@pytest.mark.parametrize(
+    ("code", "message", "words", "change"),
+    [
+        (
+            552,
+            "5.3.4 Message size exceeds fixed limit",
+            "refuses messages of this size",
+            "ask your provider for its limit",
+        ),
+        (
+            550,
+            "5.7.60 SMTP; Client does not have permissions to send as this sender",
+            "will not take mail from ada@example.com for the login",
+            "--smtp-user",
+        ),
+    ],
+)
+def test_a_batch_wide_refusal_is_said_once(
+    smtp_starttls_server: SMTPTestServer,
+    tmp_path: Path,
+    code: int,
+    message: str,
+    words: str,
+    change: str,
+) -> None:
     server = smtp_starttls_server
     file = three(tmp_path)
     for address in (GRACE, ALAN, EDSGER):
@@ -327,8 +441,14 @@ def test_a_batch_wide_refusal_is_said_once(smtp_starttls_server: SMTPTestServer,
 
 def test_the_app_password_hint_is_for_gmail_only() -> None:
     def settings(host: str) -> SmtpSettings:
-        return SmtpSettings(host=host, port=465, security="ssl", user="ada@example.com",
-                            password="", sender="ada@example.com")
+        return SmtpSettings(
+            host=host,
+            port=465,
+            security="ssl",
+            user="ada@example.com",
+            password="",
+            sender="ada@example.com",
+        )
 
     assert "myaccount.google.com/apppasswords" in _login_hint(settings("smtp.gmail.com"))
     elsewhere = _login_hint(settings("smtp.fastmail.com"))
@@ -346,14 +466,17 @@ def test_a_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     assert "To:      Grace Hopper <grace@analytical.example>" in shown.stdout
 
 
-@pytest.mark.parametrize("tag", ['{% include "signature.txt" %}',
-                                 '{% import "macros.txt" as m %}',
-                                 '{% extends "base.txt" %}'])
+@pytest.mark.parametrize(
+    "tag",
+    ['{% include "signature.txt" %}', '{% import "macros.txt" as m %}', '{% extends "base.txt" %}'],
+)
 def test_a_template_that_pulls_in_another_is_bad_input(tmp_path: Path, tag: str) -> None:
     (tmp_path / "signature.txt").write_text("Ada\n")
     template = tmp_path / "note.txt"
-    template.write_text("Subject: Thank you, {{ interviewer.first_name }}\n\n"
-                        "Dear {{ interviewer.first_name }},\n" + tag + "\n")
+    template.write_text(
+        "Subject: Thank you, {{ interviewer.first_name }}\n\n"
+        "Dear {{ interviewer.first_name }},\n" + tag + "\n"
+    )
     shown = run("preview", str(write_interview(tmp_path)), "--template", str(template))
     assert shown.returncode == 2
     keyword = tag.split()[1]

@@ -39,12 +39,18 @@ class _OAuthHandler(_Handler):
             except binascii.Error:
                 await server.push("501 5.5.2 Can't decode base64")
                 return AuthResult(success=False, handled=True)
-        fields = dict(part.split("=", 1) for part in blob.decode("utf-8", "replace")
-                      .split("\x01") if "=" in part)
+        fields = dict(
+            part.split("=", 1)
+            for part in blob.decode("utf-8", "replace").split("\x01")
+            if "=" in part
+        )
         user = fields.get("user", "")
         scheme, _, token = fields.get("auth", "").partition(" ")
-        ok = user == self.owner.username and scheme == "Bearer" and token in \
-            self.owner.bearer_tokens()
+        ok = (
+            user == self.owner.username
+            and scheme == "Bearer"
+            and token in self.owner.bearer_tokens()
+        )
         with self.owner._lock:
             if ok:
                 self.owner._logins += 1
@@ -54,17 +60,25 @@ class _OAuthHandler(_Handler):
         if not ok:
             error = json.dumps({"status": "401", "schemes": "bearer", "scope": "SMTP.Send"})
             await server.challenge_auth(error)  # the client answers with an empty line
-            return AuthResult(success=False, handled=False,
-                              message="535 5.7.3 Authentication unsuccessful")
+            return AuthResult(
+                success=False, handled=False, message="535 5.7.3 Authentication unsuccessful"
+            )
         return AuthResult(success=True, auth_data=LoginPassword(user.encode(), b""))
 
 
 class XOAuth2Server(SMTPTestServer):
     """``AUTH LOGIN PLAIN XOAUTH2``; XOAUTH2 succeeds with a token from ``bearer_tokens()``."""
 
-    def __init__(self, mode: Mode, cert: Path | None, key: Path | None, *,
-                 bearer_tokens: Callable[[], Collection[str]],
-                 username: str = DEFAULT_USERNAME, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        mode: Mode,
+        cert: Path | None,
+        key: Path | None,
+        *,
+        bearer_tokens: Callable[[], Collection[str]],
+        username: str = DEFAULT_USERNAME,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(mode, cert, key, username=username, **kwargs)
         self.bearer_tokens = bearer_tokens
         self.refused_tokens: list[str] = []
@@ -72,8 +86,9 @@ class XOAuth2Server(SMTPTestServer):
 
 
 @pytest.fixture
-def xoauth2_server(smtp_certificate: tuple[Path, Path],
-                   fake_microsoft: FakeMicrosoft) -> Iterator[XOAuth2Server]:
+def xoauth2_server(
+    smtp_certificate: tuple[Path, Path], fake_microsoft: FakeMicrosoft
+) -> Iterator[XOAuth2Server]:
     """A STARTTLS server (port 587 style) that takes the fake Microsoft's access tokens."""
     cert, key = smtp_certificate
 

@@ -45,14 +45,18 @@ def address_problem(value: str) -> str | None:
     if not at or not local:
         return _INVALID
     if not local.isascii():
-        return ("has a non-ASCII part before the @: delivering to it needs the SMTPUTF8 "
-                "extension at every server on the way, which many mail servers do not "
-                "support, so it could bounce; ask for an ASCII address")
+        return (
+            "has a non-ASCII part before the @: delivering to it needs the SMTPUTF8 "
+            "extension at every server on the way, which many mail servers do not "
+            "support, so it could bounce; ask for an ASCII address"
+        )
     if _LOCAL_PART.fullmatch(local) is None or len(local) > 64:
         return _INVALID
     if ENCODED_WORD.search(local):
-        return ("contains an RFC 2047 encoded word (=?...?=), which some mail clients "
-                "would decode into other text, even a header line")
+        return (
+            "contains an RFC 2047 encoded word (=?...?=), which some mail clients "
+            "would decode into other text, even a header line"
+        )
     if not domain.isascii():
         try:
             domain = _idna(domain)

@@ -38,17 +38,21 @@ def smtp_logs_in(settings: SmtpSettings) -> bool:
     return settings.security != "none" or bool(os.environ.get("THANKNOTE_SMTP_PASSWORD"))
 
 
-def channel(via: str, purpose: str, settings: SmtpSettings | None,
-            candidate: Candidate) -> Channel:
+def channel(via: str, purpose: str, settings: SmtpSettings | None, candidate: Candidate) -> Channel:
     from thanknote.senders.smtp import is_loopback
 
     if via == "smtp" and settings is not None:
         security = {"none": "none (no encryption)"}.get(settings.security, settings.security)
         oauth = " with OAuth" if settings.auth == "oauth" else ""
-        login = (f"login {settings.user or candidate.email}{oauth}" if smtp_logs_in(settings)
-                 else "no login")
-        return Channel(f"via smtp: host {settings.host}, port {settings.port}, security "
-                       f"{security}, {login}", is_loopback(settings.host))
+        login = (
+            f"login {settings.user or candidate.email}{oauth}"
+            if smtp_logs_in(settings)
+            else "no login"
+        )
+        return Channel(
+            f"via smtp: host {settings.host}, port {settings.port}, security {security}, {login}",
+            is_loopback(settings.host),
+        )
     from thanknote.senders.gmail import ENDPOINT_VARIABLE, check_endpoint
 
     endpoint = os.environ.get(ENDPOINT_VARIABLE)
@@ -57,8 +61,7 @@ def channel(via: str, purpose: str, settings: SmtpSettings | None,
     host = urlsplit(endpoint).hostname if endpoint else None
     what = "as Gmail drafts" if purpose == "draft" else "via gmail"
     where = f" at {endpoint}" if endpoint else ""
-    return Channel(f"{what} through the Gmail API{where}",
-                   bool(host) and is_loopback(host or ""))
+    return Channel(f"{what} through the Gmail API{where}", bool(host) and is_loopback(host or ""))
 
 
 def pinned_clock(now: datetime) -> str | None:
@@ -81,10 +84,12 @@ def refuse_pinned_clock(where: Channel, *, attended: bool) -> None:
         return
     if os.environ.get(ALLOW_PINNED_CLOCK) == "1":
         return
-    raise BadInput(f"{PINNED_CLOCK} is set (a pinned clock, for tests and rehearsals), so this "
-                   "delivery would go out with a made-up Date: and log time; nothing was sent",
-                   hint=f"unset {PINNED_CLOCK}, or set {ALLOW_PINNED_CLOCK}=1 to deliver with "
-                   "the pinned clock anyway")
+    raise BadInput(
+        f"{PINNED_CLOCK} is set (a pinned clock, for tests and rehearsals), so this "
+        "delivery would go out with a made-up Date: and log time; nothing was sent",
+        hint=f"unset {PINNED_CLOCK}, or set {ALLOW_PINNED_CLOCK}=1 to deliver with "
+        "the pinned clock anyway",
+    )
 
 
 def timing_line(interview: Interview, now: datetime) -> str | None:
@@ -94,12 +99,15 @@ def timing_line(interview: Interview, now: datetime) -> str | None:
     return "timing: " + timing_phrase(hours_between(interview.ends_at, now), hypothetical=True)
 
 
-def lines(interview: Interview, candidate: Candidate, where: Channel, now: datetime, *,
-          timing: bool) -> list[str]:
+def lines(
+    interview: Interview, candidate: Candidate, where: Channel, now: datetime, *, timing: bool
+) -> list[str]:
     """The banner: interview, sender, channel, timing (thank-you sends) and a pinned clock."""
-    shown = [f"{interview.company} / {interview.role} / "
-             f"{interview.local_start:%a %d %b %Y %H:%M %Z}",
-             f"from {candidate.name} <{candidate.email}>", where.words]
+    shown = [
+        f"{interview.company} / {interview.role} / {interview.local_start:%a %d %b %Y %H:%M %Z}",
+        f"from {candidate.name} <{candidate.email}>",
+        where.words,
+    ]
     if timing and (line := timing_line(interview, now)) is not None:
         shown.append(line)
     if (pinned := pinned_clock(now)) is not None:

@@ -59,14 +59,21 @@ def pooled(note: Note) -> PooledNote:
     return PooledNote(to=note.to, name=note.name, title=note.title, body=note.body)
 
 
-def check_notes(notes: Sequence[Note], log: SendLog | None, interview: Interview,
-                options: GuardOptions) -> GuardReport:
+def check_notes(
+    notes: Sequence[Note], log: SendLog | None, interview: Interview, options: GuardOptions
+) -> GuardReport:
     history = []
     if log is not None and notes:
-        history = [PooledNote(to=r.to, name=r.name, title=r.title, body=r.body, new=False)
-                   for r in log.history(interview, notes[0].kind)]
-    return run_checks([pooled(n) for n in notes], history,
-                      max_similarity=options.max_similarity, allow_similar=options.allow_similar)
+        history = [
+            PooledNote(to=r.to, name=r.name, title=r.title, body=r.body, new=False)
+            for r in log.history(interview, notes[0].kind)
+        ]
+    return run_checks(
+        [pooled(n) for n in notes],
+        history,
+        max_similarity=options.max_similarity,
+        allow_similar=options.allow_similar,
+    )
 
 
 def refusal_message(report: GuardReport) -> str:
@@ -76,36 +83,60 @@ def refusal_message(report: GuardReport) -> str:
     return "\n".join(lines)
 
 
-def prepare(interview_file: InterviewFile, notes: Sequence[Note], *, log: SendLog | None,
-            options: GuardOptions, now: datetime, raise_on_refusal: bool = True) -> Preparation:
+def prepare(
+    interview_file: InterviewFile,
+    notes: Sequence[Note],
+    *,
+    log: SendLog | None,
+    options: GuardOptions,
+    now: datetime,
+    raise_on_refusal: bool = True,
+) -> Preparation:
     """Build and verify every message, then run the body and name checks."""
     from thanknote import names, personal
 
     candidate = interview_file.candidate
-    prepared = tuple(build(note, sender_name=candidate.name, sender_address=candidate.email,
-                           date=now) for note in notes)
+    prepared = tuple(
+        build(note, sender_name=candidate.name, sender_address=candidate.email, date=now)
+        for note in notes
+    )
     report = check_notes(notes, log, interview_file.interview, options)
-    named = names.check(interview_file, [(n.to, n.subject, n.body) for n in notes],
-                        _other_interviews(log, interview_file.interview), options.allow_mention)
+    named = names.check(
+        interview_file,
+        [(n.to, n.subject, n.body) for n in notes],
+        _other_interviews(log, interview_file.interview),
+        options.allow_mention,
+    )
     by_address = {note.to: note for note in notes}
     report.checks[WRONG_NAME] = [
         Refusal(WRONG_NAME, pooled(by_address[problem.to]), None, problem.reason)
-        for problem in named.refusals]
+        for problem in named.refusals
+    ]
     if raise_on_refusal and not report.ok:
         raise GuardRefusal(refusal_message(report))
-    return Preparation(interview_file, prepared, report, personal.measure(interview_file, notes),
-                       tuple(named.warnings))
+    return Preparation(
+        interview_file,
+        prepared,
+        report,
+        personal.measure(interview_file, notes),
+        tuple(named.warnings),
+    )
 
 
 def _other_interviews(log: SendLog | None, interview: Interview) -> list[OtherInterview]:
     """Every interview in the send log but this one, for the wrong-name check."""
     if log is None:
         return []
-    return [OtherInterview(logged.company, logged.role,
-                           f"{logged.starts_at.astimezone(logged.display_timezone):%d %b %Y}")
-            for logged in log.interviews()
-            if (logged.company, logged.role, logged.starts_at.astimezone(UTC).isoformat())
-            != interview.key]
+    return [
+        OtherInterview(
+            logged.company,
+            logged.role,
+            f"{logged.starts_at.astimezone(logged.display_timezone):%d %b %Y}",
+        )
+        for logged in log.interviews()
+        if (logged.company, logged.role, logged.starts_at.astimezone(UTC).isoformat())
+        != interview.key
+    ]
 
 
 # -- timing ---------------------------------------------------------------------------------
@@ -122,9 +153,11 @@ def timing_problem(interview: Interview, now: datetime) -> str | None:
     """Why a thank-you note may not be *sent* now (drafts are allowed at any time)."""
     if now < interview.ends_at:
         local_end = interview.ends_at.astimezone(interview.display_timezone)
-        return (f"the interview has not ended yet (it ends {local_end:%a %d %b %H:%M %Z}); "
-                "a thank-you note goes out after the conversation. Use 'thanknote draft' to "
-                "prepare drafts now")
+        return (
+            f"the interview has not ended yet (it ends {local_end:%a %d %b %H:%M %Z}); "
+            "a thank-you note goes out after the conversation. Use 'thanknote draft' to "
+            "prepare drafts now"
+        )
     return None
 
 
@@ -135,10 +168,12 @@ def ambiguous_start(interview: Interview) -> str | None:
     start = interview.starts_at
     second = start.replace(fold=1 - start.fold)
     zone = interview.timezone_name or start.tzname()
-    return (f"starts_at {start:%Y-%m-%dT%H:%M} occurs twice in {zone} (the clocks go back "
-            f"that night); thanknote reads it as the first, {start:%H:%M %Z} "
-            f"({interview.start_instant:%H:%M} UTC). For the second, write it with its offset: "
-            f"{second.isoformat()}")
+    return (
+        f"starts_at {start:%Y-%m-%dT%H:%M} occurs twice in {zone} (the clocks go back "
+        f"that night); thanknote reads it as the first, {start:%H:%M %Z} "
+        f"({interview.start_instant:%H:%M} UTC). For the second, write it with its offset: "
+        f"{second.isoformat()}"
+    )
 
 
 def late_warning(interview: Interview, now: datetime) -> str | None:
@@ -176,34 +211,54 @@ class Planned:
     """For a skip: the note's state in the log (``sent``, ``unknown``, ...)."""
 
 
-def plan(preparation: Preparation, log: SendLog | None, *, via: str, purpose: str,
-         resend: frozenset[str], only: frozenset[str]) -> list[Planned]:
+def plan(
+    preparation: Preparation,
+    log: SendLog | None,
+    *,
+    via: str,
+    purpose: str,
+    resend: frozenset[str],
+    only: frozenset[str],
+) -> list[Planned]:
     """What a run would do with each note, read from the log (the claim re-checks atomically)."""
     latest = {}
     if log is not None and preparation.prepared:
         kind = preparation.prepared[0].note.kind
         interview_id = log.interview_id(preparation.interview_file.interview, create=False)
         if interview_id is not None:
-            latest = {r.to.casefold(): r for r in
-                      log.records(interview_id=interview_id, latest_only=True, kind=kind)}
+            latest = {
+                r.to.casefold(): r
+                for r in log.records(interview_id=interview_id, latest_only=True, kind=kind)
+            }
     planned = []
     for prepared in preparation.prepared:
         to = prepared.recipient.casefold()
         if only and to not in only:
             continue
         record = latest.get(to)
-        decision = decide(Latest.of(record) if record is not None else None, prepared.note,
-                          via=via, purpose=purpose, resend=to in resend)
+        decision = decide(
+            Latest.of(record) if record is not None else None,
+            prepared.note,
+            via=via,
+            purpose=purpose,
+            resend=to in resend,
+        )
         reason = decision.reason if isinstance(decision, Skip) else ""
         state = decision.status if isinstance(decision, Skip) else ""
         notice = ""
         # An unsent draft this run does not send through (another channel, a changed
         # note, --resend) would stay in Gmail, one click from a second copy.
-        if (not reason and record is not None and record.gmail_id
-                and record.status in ("drafted", "failed")
-                and getattr(decision, "gmail_id", None) != record.gmail_id):
-            notice = (f"Gmail draft {record.gmail_id} still holds an earlier note to "
-                      f"{record.to}; delete it so that it is not sent a second time")
+        if (
+            not reason
+            and record is not None
+            and record.gmail_id
+            and record.status in ("drafted", "failed")
+            and getattr(decision, "gmail_id", None) != record.gmail_id
+        ):
+            notice = (
+                f"Gmail draft {record.gmail_id} still holds an earlier note to "
+                f"{record.to}; delete it so that it is not sent a second time"
+            )
         planned.append(Planned(prepared, "skip" if reason else "deliver", reason, notice, state))
     return planned
 
@@ -251,16 +306,22 @@ class BatchResult:
         have been, exits as a missing login does (2): the user has to sign in again.
         """
         went = self.count("sent") + self.count("drafted")
-        if (self.needs_auth and not went and not self.count(UNKNOWN)
-                and not self.unsettled):
+        if self.needs_auth and not went and not self.count(UNKNOWN) and not self.unsettled:
             return AuthRequired.exit_code
         return 1 if self.failed or self.unsettled else 0
 
 
-def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | None,
-            interview: Interview | None, *, source: Path | None = None,
-            resend: frozenset[str], now: Callable[[], datetime],
-            on_result: Callable[[NoteResult], None] = lambda _r: None) -> BatchResult:
+def deliver(
+    planned: Sequence[Planned],
+    sender: Sender | None,
+    log: SendLog | None,
+    interview: Interview | None,
+    *,
+    source: Path | None = None,
+    resend: frozenset[str],
+    now: Callable[[], datetime],
+    on_result: Callable[[NoteResult], None] = lambda _r: None,
+) -> BatchResult:
     """Deliver every planned note through ``sender``; one failure does not stop the others.
 
     With no ``log`` (preview and dry runs) nothing is claimed or recorded: the
@@ -288,7 +349,7 @@ def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | No
         if why is not None:
             result.stopped = why
         # The rest were never tried (nor claimed): say so, note by note.
-        for rest in to_deliver[after + 1:]:
+        for rest in to_deliver[after + 1 :]:
             report(NoteResult(rest.prepared, NOT_TRIED, f"not tried: {untried}"))
 
     with Stopper() as stopper:
@@ -308,13 +369,18 @@ def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | No
                     break
                 prepared = item.prepared
                 try:
-                    claim = journal.claim(prepared, sender,
-                                          resend=prepared.recipient.casefold() in resend,
-                                          now=now())
+                    claim = journal.claim(
+                        prepared, sender, resend=prepared.recipient.casefold() in resend, now=now()
+                    )
                 except ThanknoteError as error:
                     # Nothing was handed to the server: this note is as untried as the rest.
-                    report(NoteResult(prepared, NOT_TRIED, "not tried: the send log could not "
-                                      "record that it was about to go"))
+                    report(
+                        NoteResult(
+                            prepared,
+                            NOT_TRIED,
+                            "not tried: the send log could not record that it was about to go",
+                        )
+                    )
                     stop(f"the log could not record a note before sending it: {error}", position)
                     break
                 if isinstance(claim, Skip):
@@ -333,8 +399,9 @@ def deliver(planned: Sequence[Planned], sender: Sender | None, log: SendLog | No
                 unrecorded = journal.record(claim.row_id, outcome, now=now())
                 if unrecorded is not None:
                     report(NoteResult(prepared, UNKNOWN, _unrecorded(outcome)))
-                    stop(f"the log could not record what happened to a note: {unrecorded}",
-                         position)
+                    stop(
+                        f"the log could not record what happened to a note: {unrecorded}", position
+                    )
                     break
                 report(NoteResult(prepared, outcome.status, outcome.detail))
                 if fatal is not None:
@@ -357,8 +424,9 @@ def _interrupted(stop: KeyboardInterrupt) -> Outcome:
     if isinstance(stop, NotStarted):
         return Outcome(FAILED, "interrupted (Ctrl-C) before it was sent; nothing was sent")
     # A sender that cannot tell: the note may have gone out.
-    return Outcome(UNKNOWN, "interrupted (Ctrl-C) while it was being delivered; it may have "
-                   "gone out")
+    return Outcome(
+        UNKNOWN, "interrupted (Ctrl-C) while it was being delivered; it may have gone out"
+    )
 
 
 def _unrecorded(outcome: Outcome) -> str:
@@ -373,51 +441,75 @@ def _unrecorded(outcome: Outcome) -> str:
 class _Journal:
     """The send log as the batch uses it; without a log every call is a no-op."""
 
-    def __init__(self, log: SendLog | None, interview: Interview | None,
-                 source: Path | None) -> None:
+    def __init__(
+        self, log: SendLog | None, interview: Interview | None, source: Path | None
+    ) -> None:
         self.log = log
         self.interview = interview
         self.source = source
         self.interview_id: int | None = None
 
-    def claim(self, prepared: Prepared, sender: Sender, *, resend: bool,
-              now: datetime) -> Claim | Skip:
+    def claim(
+        self, prepared: Prepared, sender: Sender, *, resend: bool, now: datetime
+    ) -> Claim | Skip:
         if self.log is None or self.interview is None:
             return Claim(row_id=-1, gmail_id=None)
         if self.interview_id is None:
             self.interview_id = self.log.interview_id(self.interview, self.source)
             assert self.interview_id is not None
-        return self.log.claim(self.interview_id, prepared.note, via=sender.via,
-                              purpose=sender.purpose, message_id=prepared.message_id,
-                              resend=resend, now=now)
+        return self.log.claim(
+            self.interview_id,
+            prepared.note,
+            via=sender.via,
+            purpose=sender.purpose,
+            message_id=prepared.message_id,
+            resend=resend,
+            now=now,
+        )
 
     def set_gmail_id(self, row_id: int, gmail_id: str) -> None:
         if self.log is not None:
             self.log.set_gmail_id(row_id, gmail_id)
 
-    def finish(self, row_id: int, status: str, *, now: datetime, gmail_id: str | None = None,
-               error: str | None = None, thread_id: str | None = None) -> None:
+    def finish(
+        self,
+        row_id: int,
+        status: str,
+        *,
+        now: datetime,
+        gmail_id: str | None = None,
+        error: str | None = None,
+        thread_id: str | None = None,
+    ) -> None:
         if self.log is not None:
-            self.log.finish(row_id, status, now=now, gmail_id=gmail_id, error=error,
-                            thread_id=thread_id)
+            self.log.finish(
+                row_id, status, now=now, gmail_id=gmail_id, error=error, thread_id=thread_id
+            )
 
     def record(self, row_id: int, outcome: Outcome, *, now: datetime) -> ThanknoteError | None:
         """Record a delivery's outcome; the log's error when it could not."""
         try:
-            self.finish(row_id, outcome.status, now=now, gmail_id=outcome.gmail_id,
-                        error=outcome.detail if outcome.status in (FAILED, UNKNOWN) else None,
-                        thread_id=outcome.thread_id)
+            self.finish(
+                row_id,
+                outcome.status,
+                now=now,
+                gmail_id=outcome.gmail_id,
+                error=outcome.detail if outcome.status in (FAILED, UNKNOWN) else None,
+                thread_id=outcome.thread_id,
+            )
         except ThanknoteError as error:
             return error
         return None
 
 
 def _deliver_one(sender: Sender, prepared: Prepared, claim: Claim, journal: _Journal) -> Outcome:
-    outgoing = Outgoing(prepared=prepared, gmail_id=claim.gmail_id,
-                        resumed_status=claim.resumed_status,
-                        stray_message_ids=claim.stray_message_ids,
-                        record_gmail_id=lambda gmail_id: journal.set_gmail_id(claim.row_id,
-                                                                               gmail_id))
+    outgoing = Outgoing(
+        prepared=prepared,
+        gmail_id=claim.gmail_id,
+        resumed_status=claim.resumed_status,
+        stray_message_ids=claim.stray_message_ids,
+        record_gmail_id=lambda gmail_id: journal.set_gmail_id(claim.row_id, gmail_id),
+    )
     try:
         return sender.deliver(outgoing)
     except FatalSenderError:

@@ -30,9 +30,11 @@ def check_cafile(path: Path) -> None:
     try:
         context.load_verify_locations(cafile=str(path))
     except (ssl.SSLError, ValueError, OSError):
-        raise BadInput(f"{where}: {_what_is_wrong(head)}",
-                       hint="it must be the certificate of the CA that signed the server's "
-                       "certificate, in PEM form (-----BEGIN CERTIFICATE-----)") from None
+        raise BadInput(
+            f"{where}: {_what_is_wrong(head)}",
+            hint="it must be the certificate of the CA that signed the server's "
+            "certificate, in PEM form (-----BEGIN CERTIFICATE-----)",
+        ) from None
 
 
 def _what_is_wrong(head: bytes) -> str:

@@ -40,56 +40,131 @@ _APP_SETTINGS = dict(
 )
 app = typer.Typer(**_APP_SETTINGS)  # type: ignore[arg-type]
 
-FileArgument = Annotated[Path, typer.Argument(help="The interview file (TOML).",
-                                              show_default=False)]
-DbOption = Annotated[Path | None, typer.Option(
-    "--db", help="The send log (SQLite). Env: THANKNOTE_DB. Default: sends.sqlite3 in the "
-    "user data directory.", show_default=False)]
-TemplateOption = Annotated[Path | None, typer.Option(
-    "--template", help="A note template for every interviewer (an interviewer's own "
-    "template wins).", show_default=False)]
-OnlyOption = Annotated[list[str] | None, typer.Option(
-    "--only", help="Only the note to this address (repeatable).", show_default=False)]
-ResendOption = Annotated[list[str] | None, typer.Option(
-    "--resend", help="Deliver this address's note again on purpose (repeatable).",
-    show_default=False)]
-DryRunOption = Annotated[bool, typer.Option(
-    "--dry-run", help="Render, check and report what would happen; touch nothing.")]
-MaxSimilarityOption = Annotated[float, typer.Option(
-    "--max-similarity", min=0.0, max=1.0,
-    help="Refuse two notes more similar than this (0-1). The score falls by 0.1 for each "
-    "word one note has that the other lacks, so 0.5 asks each note for five words of its own.")]
-AllowSimilarOption = Annotated[bool, typer.Option(
-    "--allow-similar", help="Skip the near-identical check (identical and name-swapped "
-    "bodies are still refused).")]
-AllowMentionOption = Annotated[list[str] | None, typer.Option(
-    "--allow-mention", help="Let the notes name this company or role of another interview in "
-    "the send log on purpose (repeatable).", show_default=False)]
-YesOption = Annotated[bool, typer.Option(
-    "--yes", "-y", help="Do not ask for confirmation (required when standard input is not a "
-    "terminal).")]
+FileArgument = Annotated[
+    Path, typer.Argument(help="The interview file (TOML).", show_default=False)
+]
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="The send log (SQLite). Env: THANKNOTE_DB. Default: sends.sqlite3 in the "
+        "user data directory.",
+        show_default=False,
+    ),
+]
+TemplateOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--template",
+        help="A note template for every interviewer (an interviewer's own template wins).",
+        show_default=False,
+    ),
+]
+OnlyOption = Annotated[
+    list[str] | None,
+    typer.Option("--only", help="Only the note to this address (repeatable).", show_default=False),
+]
+ResendOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--resend",
+        help="Deliver this address's note again on purpose (repeatable).",
+        show_default=False,
+    ),
+]
+DryRunOption = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Render, check and report what would happen; touch nothing."),
+]
+MaxSimilarityOption = Annotated[
+    float,
+    typer.Option(
+        "--max-similarity",
+        min=0.0,
+        max=1.0,
+        help="Refuse two notes more similar than this (0-1). The score falls by 0.1 for each "
+        "word one note has that the other lacks, so 0.5 asks each note for five words of its own.",
+    ),
+]
+AllowSimilarOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-similar",
+        help="Skip the near-identical check (identical and name-swapped bodies are still refused).",
+    ),
+]
+AllowMentionOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-mention",
+        help="Let the notes name this company or role of another interview in "
+        "the send log on purpose (repeatable).",
+        show_default=False,
+    ),
+]
+YesOption = Annotated[
+    bool,
+    typer.Option(
+        "--yes",
+        "-y",
+        help="Do not ask for confirmation (required when standard input is not a terminal).",
+    ),
+]
 
 
-SmtpHostOption = Annotated[str, typer.Option(
-    "--smtp-host", envvar="THANKNOTE_SMTP_HOST", help="SMTP server.")]
-SmtpPortOption = Annotated[int | None, typer.Option(
-    "--smtp-port", envvar="THANKNOTE_SMTP_PORT", min=1, max=65535,
-    help="Default: 465 for ssl, 587 for starttls, 25 for none.", show_default=False)]
-SmtpSecurityOption = Annotated[str | None, typer.Option(
-    "--smtp-security", envvar="THANKNOTE_SMTP_SECURITY",
-    help="ssl, starttls, or none (loopback hosts only). Default: ssl; starttls for "
-    "smtp-mail.outlook.com and smtp.office365.com.", show_default=False)]
-SmtpUserOption = Annotated[str | None, typer.Option(
-    "--smtp-user", envvar="THANKNOTE_SMTP_USER",
-    help="Default: the candidate's email.", show_default=False)]
-SmtpCafileOption = Annotated[Path | None, typer.Option(
-    "--smtp-cafile", envvar="THANKNOTE_SMTP_CAFILE",
-    help="An extra CA bundle to trust.", show_default=False)]
-SmtpAuthOption = Annotated[str | None, typer.Option(
-    "--smtp-auth", envvar="THANKNOTE_SMTP_AUTH",
-    help="password, or oauth (XOAUTH2 with the sign-in of 'thanknote auth --provider "
-    "microsoft'). Default: oauth for smtp-mail.outlook.com and smtp.office365.com, else "
-    "password.", show_default=False)]
+SmtpHostOption = Annotated[
+    str, typer.Option("--smtp-host", envvar="THANKNOTE_SMTP_HOST", help="SMTP server.")
+]
+SmtpPortOption = Annotated[
+    int | None,
+    typer.Option(
+        "--smtp-port",
+        envvar="THANKNOTE_SMTP_PORT",
+        min=1,
+        max=65535,
+        help="Default: 465 for ssl, 587 for starttls, 25 for none.",
+        show_default=False,
+    ),
+]
+SmtpSecurityOption = Annotated[
+    str | None,
+    typer.Option(
+        "--smtp-security",
+        envvar="THANKNOTE_SMTP_SECURITY",
+        help="ssl, starttls, or none (loopback hosts only). Default: ssl; starttls for "
+        "smtp-mail.outlook.com and smtp.office365.com.",
+        show_default=False,
+    ),
+]
+SmtpUserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--smtp-user",
+        envvar="THANKNOTE_SMTP_USER",
+        help="Default: the candidate's email.",
+        show_default=False,
+    ),
+]
+SmtpCafileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--smtp-cafile",
+        envvar="THANKNOTE_SMTP_CAFILE",
+        help="An extra CA bundle to trust.",
+        show_default=False,
+    ),
+]
+SmtpAuthOption = Annotated[
+    str | None,
+    typer.Option(
+        "--smtp-auth",
+        envvar="THANKNOTE_SMTP_AUTH",
+        help="password, or oauth (XOAUTH2 with the sign-in of 'thanknote auth --provider "
+        "microsoft'). Default: oauth for smtp-mail.outlook.com and smtp.office365.com, else "
+        "password.",
+        show_default=False,
+    ),
+]
 
 
 def _fail(error: ThanknoteError) -> NoReturn:
@@ -120,8 +195,11 @@ def _app_for(arguments: list[str]) -> typer.Typer:
     """
     if not arguments:
         return app
-    chosen = [info for info in app.registered_commands
-              if (info.name or info.callback.__name__) == arguments[0]]  # type: ignore[union-attr]
+    chosen = [
+        info
+        for info in app.registered_commands
+        if (info.name or info.callback.__name__) == arguments[0]
+    ]  # type: ignore[union-attr]
     if not chosen:
         return app
     single = typer.Typer(**_APP_SETTINGS)  # type: ignore[arg-type]
@@ -154,8 +232,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     pass
 
@@ -167,13 +249,26 @@ def _root(
 @_guarded
 def init(
     path: Annotated[Path, typer.Argument(help="Where to write the interview file.")] = Path(
-        "interview.toml"),
-    invites: Annotated[list[Path] | None, typer.Option(
-        "--from", help="Build the file from this calendar invitation (.ics, or an .eml that "
-        "carries one); repeat for each session of one interview.", show_default=False)] = None,
-    me: Annotated[str | None, typer.Option(
-        "--me", help="Your address in the invitation (default: your profile's, else the only "
-        "address whose domain matches nobody else's).", show_default=False)] = None,
+        "interview.toml"
+    ),
+    invites: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--from",
+            help="Build the file from this calendar invitation (.ics, or an .eml that "
+            "carries one); repeat for each session of one interview.",
+            show_default=False,
+        ),
+    ] = None,
+    me: Annotated[
+        str | None,
+        typer.Option(
+            "--me",
+            help="Your address in the invitation (default: your profile's, else the only "
+            "address whose domain matches nobody else's).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write a commented interview file: the example, or one built from calendar invitations.
 
@@ -188,13 +283,16 @@ def init(
     if invites:
         from thanknote import clock
 
-        made = writer.from_invites(invites, target=path, me=me, profile=profile,
-                                   profile_file=profile_file, now=clock.now())
+        made = writer.from_invites(
+            invites, target=path, me=me, profile=profile, profile_file=profile_file, now=clock.now()
+        )
         writer.write_new(path, made.text)
-        typer.echo(f"wrote {path}: {made.interviewers} interviewer(s)"
-                   + (f", {len(made.left_out)} left out" if made.left_out else "")
-                   + f"; fill in its {made.placeholders} <...> placeholder(s), then run: "
-                   f"thanknote preview {path}")
+        typer.echo(
+            f"wrote {path}: {made.interviewers} interviewer(s)"
+            + (f", {len(made.left_out)} left out" if made.left_out else "")
+            + f"; fill in its {made.placeholders} <...> placeholder(s), then run: "
+            f"thanknote preview {path}"
+        )
         return
     if me is not None:
         raise BadInput("--me only applies with --from INVITE")
@@ -207,22 +305,33 @@ def init(
     typer.echo(f"wrote {path}; edit it, then run: thanknote preview {path}")
 
 
-profile_app = typer.Typer(name="profile", help="The candidate profile that interview files "
-                          "without [candidate] use.", no_args_is_help=True,
-                          rich_markup_mode=None)
+profile_app = typer.Typer(
+    name="profile",
+    help="The candidate profile that interview files without [candidate] use.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(profile_app)
 
 
 @profile_app.command("set")
 @_guarded
 def profile_set(
-    name: Annotated[str, typer.Option("--name", help="Your name, as notes are signed.",
-                                      show_default=False)],
-    email: Annotated[str, typer.Option("--email", help="Your address: the From: of every note.",
-                                       show_default=False)],
-    signature: Annotated[str | None, typer.Option(
-        "--signature", help="The note's closing lines (default: your name); \\n for a new "
-        "line.", show_default=False)] = None,
+    name: Annotated[
+        str, typer.Option("--name", help="Your name, as notes are signed.", show_default=False)
+    ],
+    email: Annotated[
+        str,
+        typer.Option("--email", help="Your address: the From: of every note.", show_default=False),
+    ],
+    signature: Annotated[
+        str | None,
+        typer.Option(
+            "--signature",
+            help="The note's closing lines (default: your name); \\n for a new line.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Save your name, address and signature for every interview file without [candidate]."""
     from thanknote import profile as profiles
@@ -241,8 +350,10 @@ def profile_show() -> None:
 
     candidate = profiles.load_profile()
     if candidate is None:
-        raise BadInput(f"no profile yet ({profiles.profile_path()})",
-                       hint=f"save one with: {profiles.SET_HINT}")
+        raise BadInput(
+            f"no profile yet ({profiles.profile_path()})",
+            hint=f"save one with: {profiles.SET_HINT}",
+        )
     typer.echo(profiles.describe(candidate, profiles.profile_path()))
 
 
@@ -253,17 +364,24 @@ def profile_show() -> None:
 @_guarded
 def preview(
     file: FileArgument,
-    out: Annotated[Path | None, typer.Option("--out", help="Write one .eml file per note here.",
-                                             show_default=False)] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write one .eml file per note here.", show_default=False),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the notes as JSON.")] = False,
     template: TemplateOption = None,
     db: DbOption = None,
     max_similarity: MaxSimilarityOption = 0.5,
     allow_similar: AllowSimilarOption = False,
     allow_mention: AllowMentionOption = None,
-    follow_up: Annotated[bool, typer.Option(
-        "--follow-up", help="The follow-up note instead (what 'thanknote followup' would "
-        "send next, and what it replies to).")] = False,
+    follow_up: Annotated[
+        bool,
+        typer.Option(
+            "--follow-up",
+            help="The follow-up note instead (what 'thanknote followup' would "
+            "send next, and what it replies to).",
+        ),
+    ] = False,
 ) -> None:
     """Render every note and run every check. Sends nothing; needs no account."""
     from thanknote import preview as previewing
@@ -293,14 +411,17 @@ def preview(
 # -- draft and send ----------------------------------------------------------------------------
 
 
-def _confirm(ready: Ready, question: str, yes: bool, lines: list[str],
-             whole_note: str = "") -> None:
+def _confirm(
+    ready: Ready, question: str, yes: bool, lines: list[str], whole_note: str = ""
+) -> None:
     """Show everything the user is about to commit to, and ask; --yes skips the question."""
     if yes:
         return
     if not sys.stdin.isatty():
-        raise BadInput("standard input is not a terminal, so thanknote cannot ask before "
-                       "sending; run it in a terminal or pass --yes")
+        raise BadInput(
+            "standard input is not a terminal, so thanknote cannot ask before "
+            "sending; run it in a terminal or pass --yes"
+        )
     for line in lines:
         typer.echo(line)
     if whole_note:
@@ -326,8 +447,13 @@ def _banner(ready: Ready, where: Channel, purpose: str) -> list[str]:
     from thanknote.render import THANK_YOU
 
     kinds = {item.prepared.note.kind for item in ready.planned}
-    lines = banner.lines(ready.interview_file.interview, ready.interview_file.candidate, where,
-                         clock.now(), timing=purpose == "send" and kinds == {THANK_YOU})
+    lines = banner.lines(
+        ready.interview_file.interview,
+        ready.interview_file.candidate,
+        where,
+        clock.now(),
+        timing=purpose == "send" and kinds == {THANK_YOU},
+    )
     if ready.timing is not None:  # a follow-up: its own dates, not 24 hours
         lines.insert(3, f"timing: {ready.timing}")
     return lines
@@ -352,9 +478,16 @@ def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run
 
     log = None if dry_run or not ready.to_deliver else ready.open_log()
     with _Progress(len(ready.to_deliver), live=not dry_run) as progress:
-        result = batch.deliver(ready.planned, sender, log, ready.interview_file.interview,
-                               source=ready.interview_file.path, resend=resend, now=clock.now,
-                               on_result=progress.report)
+        result = batch.deliver(
+            ready.planned,
+            sender,
+            log,
+            ready.interview_file.interview,
+            source=ready.interview_file.path,
+            resend=resend,
+            now=clock.now,
+            on_result=progress.report,
+        )
     delivered = {id(r.prepared) for r in result.results if r.status in ("sent", "drafted")}
     for item in ready.to_deliver:
         if item.notice and (dry_run or id(item.prepared) in delivered):
@@ -366,34 +499,56 @@ def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run
         # Said of notes that actually went out, in the log's own measure.
         for warning in ready.warnings:
             typer.echo(f"warning: {warning}", err=True)
-        timing, late = sent_timing(ready.interview_file.interview, clock.now(),
-                                   [r.prepared.note for r in result.results if r.status == "sent"])
+        timing, late = sent_timing(
+            ready.interview_file.interview,
+            clock.now(),
+            [r.prepared.note for r in result.results if r.status == "sent"],
+        )
         if late:
             typer.echo(f"warning: {timing}", err=True)
         elif timing:
             typer.echo(f"timing: {timing}")
-    counts = {status: result.count(status) for status in
-              ("sent", "drafted", "skipped", FAILED, UNKNOWN, "not tried", "would send",
-               "would draft")}
+    counts = {
+        status: result.count(status)
+        for status in (
+            "sent",
+            "drafted",
+            "skipped",
+            FAILED,
+            UNKNOWN,
+            "not tried",
+            "would send",
+            "would draft",
+        )
+    }
     summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
     where = f"; log: {ready.log.path}" if ready.log is not None and not dry_run else ""
     typer.echo(f"{summary or 'nothing to do'}{where}")
     if result.interrupted:
-        typer.echo("thanknote: interrupted (Ctrl-C); the log has each note's state, and a "
-                   "rerun delivers only what is left", err=True)
+        typer.echo(
+            "thanknote: interrupted (Ctrl-C); the log has each note's state, and a "
+            "rerun delivers only what is left",
+            err=True,
+        )
         raise typer.Exit(130)
     if result.stopped:
         typer.echo(f"thanknote: stopped: {result.stopped}", err=True)
         if result.stop_hint:
             # The batch's own problem, said once: no rerun helps until it is changed.
-            typer.echo(f"hint: {result.stop_hint}; then run the same command again (it "
-                       "delivers only what is left)", err=True)
+            typer.echo(
+                f"hint: {result.stop_hint}; then run the same command again (it "
+                "delivers only what is left)",
+                err=True,
+            )
     for unsettled in result.unsettled:
         # A note that may never have arrived is not done: say what to check, and how.
         typer.echo(f"thanknote: {unsettled.prepared.note.label}: {unsettled.detail}", err=True)
     if result.failed and not result.stop_hint:
-        typer.echo("thanknote: not every note went out; the log has each one's state, and a "
-                   "rerun delivers only what is left", err=True)
+        typer.echo(
+            "thanknote: not every note went out; the log has each one's state, and a "
+            "rerun delivers only what is left",
+            err=True,
+        )
     if result.exit_code and not dry_run:  # a dry run reports; it has nothing left undone
         raise typer.Exit(result.exit_code)
 
@@ -408,8 +563,9 @@ class _Progress:
         if live and total > 1 and sys.stdout.isatty():
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-            self.bar = Progress(TextColumn("delivering"), BarColumn(), MofNCompleteColumn(),
-                                transient=True)
+            self.bar = Progress(
+                TextColumn("delivering"), BarColumn(), MofNCompleteColumn(), transient=True
+            )
             self.task = self.bar.add_task("notes", total=total)
 
     def __enter__(self) -> _Progress:
@@ -439,16 +595,31 @@ class _Progress:
             self.bar.advance(self.task)
 
 
-def _request(file: Path, via: str, purpose: str, template: Path | None, db: Path | None,
-             only: list[str] | None, resend: list[str] | None, max_similarity: float,
-             allow_similar: bool, allow_mention: list[str] | None = None) -> Request:
+def _request(
+    file: Path,
+    via: str,
+    purpose: str,
+    template: Path | None,
+    db: Path | None,
+    only: list[str] | None,
+    resend: list[str] | None,
+    max_similarity: float,
+    allow_similar: bool,
+    allow_mention: list[str] | None = None,
+) -> Request:
     from thanknote.batch import GuardOptions
     from thanknote.workflow import Request
 
-    return Request(path=file, via=via, purpose=purpose, template=template, db=db,
-                   only=frozenset(only or ()), resend=frozenset(resend or ()),
-                   guards=GuardOptions(max_similarity, allow_similar,
-                                       frozenset(allow_mention or ())))
+    return Request(
+        path=file,
+        via=via,
+        purpose=purpose,
+        template=template,
+        db=db,
+        only=frozenset(only or ()),
+        resend=frozenset(resend or ()),
+        guards=GuardOptions(max_similarity, allow_similar, frozenset(allow_mention or ())),
+    )
 
 
 @app.command()
@@ -467,11 +638,29 @@ def draft(
     """Create one Gmail draft per interviewer (to read once more and send yourself)."""
     from thanknote import clock, workflow
 
-    request = _request(file, "gmail", "draft", template, db, only, resend, max_similarity,
-                       allow_similar, allow_mention)
+    request = _request(
+        file,
+        "gmail",
+        "draft",
+        template,
+        db,
+        only,
+        resend,
+        max_similarity,
+        allow_similar,
+        allow_mention,
+    )
     ready = workflow.prepare_request(request, clock.now())
-    _deliver(ready, "gmail", "draft", settings=None, yes=True, dry_run=dry_run,
-             question=None, after=_calendar_hint(ready))
+    _deliver(
+        ready,
+        "gmail",
+        "draft",
+        settings=None,
+        yes=True,
+        dry_run=dry_run,
+        question=None,
+        after=_calendar_hint(ready),
+    )
 
 
 @app.command()
@@ -504,25 +693,46 @@ def send(
 
     if via not in ("smtp", "gmail"):
         raise BadInput(f"--via must be smtp or gmail, not {via!r}")
-    request = _request(file, via, "send", template, db, only, resend, max_similarity,
-                       allow_similar, allow_mention)
+    request = _request(
+        file, via, "send", template, db, only, resend, max_similarity, allow_similar, allow_mention
+    )
     settings = None
     if via == "smtp":
-        settings = _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile,
-                                  smtp_auth)
+        settings = _smtp_settings(
+            smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile, smtp_auth
+        )
     ready = workflow.prepare_request(request, clock.now())
-    _deliver(ready, via, "send", settings=settings, yes=yes, dry_run=dry_run,
-             question=f"Send these {len(ready.to_deliver)} note(s) via {via}?",
-             after=_calendar_hint(ready))
+    _deliver(
+        ready,
+        via,
+        "send",
+        settings=settings,
+        yes=yes,
+        dry_run=dry_run,
+        question=f"Send these {len(ready.to_deliver)} note(s) via {via}?",
+        after=_calendar_hint(ready),
+    )
 
 
 def _calendar_hint(ready: Ready) -> str:
-    return (f"follow-up date: {ready.interview_file.interview.follow_up_on}; "
-            "'thanknote followups --ics reminders.ics' adds it to your calendar")
+    return (
+        f"follow-up date: {ready.interview_file.interview.follow_up_on}; "
+        "'thanknote followups --ics reminders.ics' adds it to your calendar"
+    )
 
 
-def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | None, yes: bool,
-             dry_run: bool, question: str | None, after: str, preview: str = "") -> None:
+def _deliver(
+    ready: Ready,
+    via: str,
+    purpose: str,
+    *,
+    settings: SmtpSettings | None,
+    yes: bool,
+    dry_run: bool,
+    question: str | None,
+    after: str,
+    preview: str = "",
+) -> None:
     """The end that draft, send and followup share: plan or ask, deliver, report, close."""
     from thanknote import banner
     from thanknote.senders.preview import DryRunSender
@@ -552,17 +762,25 @@ def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | N
                         typer.echo(line, err=True)
             if via == "gmail":
                 # A missing or revoked Gmail token is found before the question, not after.
-                sender = sender_for(via, purpose, smtp=None,
-                                    candidate=ready.interview_file.candidate,
-                                    password=_ask_password)
+                sender = sender_for(
+                    via,
+                    purpose,
+                    smtp=None,
+                    candidate=ready.interview_file.candidate,
+                    password=_ask_password,
+                )
                 sender.open()
             if question is not None:
                 _confirm(ready, question, yes, lines, preview)
             if sender is None:
                 # The SMTP password is asked only once the user has said yes.
-                sender = sender_for(via, purpose, smtp=settings,
-                                    candidate=ready.interview_file.candidate,
-                                    password=_login_secret(settings))
+                sender = sender_for(
+                    via,
+                    purpose,
+                    smtp=settings,
+                    candidate=ready.interview_file.candidate,
+                    password=_login_secret(settings),
+                )
         _run(ready, sender, resend=ready.resend, dry_run=False)
         if ready.to_deliver:
             typer.echo(after)
@@ -573,13 +791,20 @@ def _deliver(ready: Ready, via: str, purpose: str, *, settings: SmtpSettings | N
             ready.log.close()
 
 
-def _smtp_settings(host: str, port: int | None, security: str | None, user: str | None,
-                   cafile: Path | None, auth: str | None) -> SmtpSettings:
+def _smtp_settings(
+    host: str,
+    port: int | None,
+    security: str | None,
+    user: str | None,
+    cafile: Path | None,
+    auth: str | None,
+) -> SmtpSettings:
     """The SMTP options, checked before anything else runs; the password is asked later."""
     from thanknote.senders.smtp import settings_from_options
 
-    return settings_from_options(host=host, port=port, security=security, user=user,
-                                 cafile=cafile, auth=auth)
+    return settings_from_options(
+        host=host, port=port, security=security, user=user, cafile=cafile, auth=auth
+    )
 
 
 def _login_secret(settings: SmtpSettings | None) -> Callable[[str], str]:
@@ -598,9 +823,11 @@ def _login_secret(settings: SmtpSettings | None) -> Callable[[str], str]:
 
 def _ask_password(user: str) -> str:
     if not sys.stdin.isatty():
-        raise BadInput("no SMTP password: set THANKNOTE_SMTP_PASSWORD or store it with "
-                       "`thanknote login smtp` (standard input is not a terminal, so "
-                       "thanknote cannot ask)")
+        raise BadInput(
+            "no SMTP password: set THANKNOTE_SMTP_PASSWORD or store it with "
+            "`thanknote login smtp` (standard input is not a terminal, so "
+            "thanknote cannot ask)"
+        )
     import getpass
 
     try:
@@ -619,8 +846,9 @@ def _ask_password(user: str) -> str:
 @app.command("log")
 @_guarded
 def show_log(
-    file: Annotated[Path | None, typer.Argument(help="Only this interview.",
-                                                show_default=False)] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="Only this interview.", show_default=False)
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the records as JSON.")] = False,
     db: DbOption = None,
 ) -> None:
@@ -641,30 +869,65 @@ def show_log(
 @app.command()
 @_guarded
 def auth(
-    provider: Annotated[str, typer.Option(
-        "--provider", help="gmail (the Gmail API), or microsoft (Outlook.com, Hotmail, Live "
-        "and Microsoft 365 over SMTP with OAuth).")] = "gmail",
-    client_secrets: Annotated[Path | None, typer.Option(
-        "--client-secrets", envvar="THANKNOTE_CLIENT_SECRETS",
-        help="Gmail: Google OAuth client secrets (Desktop app). Default: ./credentials.json, "
-        "then the config directory.", show_default=False)] = None,
-    no_browser: Annotated[bool, typer.Option(
-        "--no-browser", help="Gmail: print the consent URL instead of opening a browser.")
+    provider: Annotated[
+        str,
+        typer.Option(
+            "--provider",
+            help="gmail (the Gmail API), or microsoft (Outlook.com, Hotmail, Live "
+            "and Microsoft 365 over SMTP with OAuth).",
+        ),
+    ] = "gmail",
+    client_secrets: Annotated[
+        Path | None,
+        typer.Option(
+            "--client-secrets",
+            envvar="THANKNOTE_CLIENT_SECRETS",
+            help="Gmail: Google OAuth client secrets (Desktop app). Default: ./credentials.json, "
+            "then the config directory.",
+            show_default=False,
+        ),
+    ] = None,
+    no_browser: Annotated[
+        bool,
+        typer.Option(
+            "--no-browser", help="Gmail: print the consent URL instead of opening a browser."
+        ),
     ] = False,
-    port: Annotated[int | None, typer.Option(
-        "--port", envvar="THANKNOTE_OAUTH_PORT", min=1, max=65535,
-        help="Gmail: wait for Google's answer on this localhost port (to forward it over "
-        "SSH). Default: any free port.", show_default=False)] = None,
-    client_id: Annotated[str | None, typer.Option(
-        "--client-id", envvar="THANKNOTE_MICROSOFT_CLIENT_ID",
-        help="Microsoft: the Application (client) ID of your app registration.",
-        show_default=False)] = None,
-    tenant: Annotated[str, typer.Option(
-        "--tenant", help="Microsoft: common, consumers, organizations, or your tenant's id "
-        "or domain.")] = "common",
-    browser: Annotated[bool, typer.Option(
-        "--browser", help="Microsoft: sign in in a browser on this machine instead of with a "
-        "device code.")] = False,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            envvar="THANKNOTE_OAUTH_PORT",
+            min=1,
+            max=65535,
+            help="Gmail: wait for Google's answer on this localhost port (to forward it over "
+            "SSH). Default: any free port.",
+            show_default=False,
+        ),
+    ] = None,
+    client_id: Annotated[
+        str | None,
+        typer.Option(
+            "--client-id",
+            envvar="THANKNOTE_MICROSOFT_CLIENT_ID",
+            help="Microsoft: the Application (client) ID of your app registration.",
+            show_default=False,
+        ),
+    ] = None,
+    tenant: Annotated[
+        str,
+        typer.Option(
+            "--tenant",
+            help="Microsoft: common, consumers, organizations, or your tenant's id or domain.",
+        ),
+    ] = "common",
+    browser: Annotated[
+        bool,
+        typer.Option(
+            "--browser",
+            help="Microsoft: sign in in a browser on this machine instead of with a device code.",
+        ),
+    ] = False,
 ) -> None:
     """Sign in and store the token (mode 0600): Gmail by default, or --provider microsoft.
 
@@ -673,14 +936,18 @@ def auth(
     """
     if provider.casefold() in ("microsoft", "outlook"):
         if client_secrets is not None or no_browser or port is not None:
-            raise BadInput("--client-secrets, --no-browser and --port are for Gmail; the "
-                           "Microsoft sign-in takes --client-id, --tenant and --browser")
+            raise BadInput(
+                "--client-secrets, --no-browser and --port are for Gmail; the "
+                "Microsoft sign-in takes --client-id, --tenant and --browser"
+            )
         from thanknote.accounts import microsoft
 
         signed = microsoft.sign_in(client_id, tenant, browser=browser, echo=typer.echo)
-        typer.echo(f"signed in as {signed.username or 'your Microsoft account'}; saved the "
-                   f"token to {signed.path} (readable only by you); next: thanknote doctor "
-                   "--via smtp --smtp-host smtp-mail.outlook.com (or smtp.office365.com)")
+        typer.echo(
+            f"signed in as {signed.username or 'your Microsoft account'}; saved the "
+            f"token to {signed.path} (readable only by you); next: thanknote doctor "
+            "--via smtp --smtp-host smtp-mail.outlook.com (or smtp.office365.com)"
+        )
         return
     if provider.casefold() not in ("gmail", "google"):
         raise BadInput(f"--provider must be gmail or microsoft, not {provider!r}")
@@ -689,40 +956,57 @@ def auth(
     from thanknote.gmail_auth import run_consent
 
     path = run_consent(client_secrets, open_browser=not no_browser, port=port, echo=typer.echo)
-    typer.echo(f"saved the Gmail token to {path} (readable only by you); next: thanknote draft "
-               "FILE, or thanknote send FILE --via gmail")
+    typer.echo(
+        f"saved the Gmail token to {path} (readable only by you); next: thanknote draft "
+        "FILE, or thanknote send FILE --via gmail"
+    )
 
 
-AccountArgument = Annotated[str, typer.Argument(help="smtp: the SMTP password.",
-                                                show_default=False)]
-LoginHostOption = Annotated[str, typer.Option(
-    "--smtp-host", envvar="THANKNOTE_SMTP_HOST", help="SMTP server.")]
-LoginUserOption = Annotated[str | None, typer.Option(
-    "--smtp-user", envvar="THANKNOTE_SMTP_USER", help="The login, usually your address. "
-    "Default: the profile's address.", show_default=False)]
+AccountArgument = Annotated[
+    str, typer.Argument(help="smtp: the SMTP password.", show_default=False)
+]
+LoginHostOption = Annotated[
+    str, typer.Option("--smtp-host", envvar="THANKNOTE_SMTP_HOST", help="SMTP server.")
+]
+LoginUserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--smtp-user",
+        envvar="THANKNOTE_SMTP_USER",
+        help="The login, usually your address. Default: the profile's address.",
+        show_default=False,
+    ),
+]
 
 
 def _login_user(account: str, user: str | None) -> str:
     if account != "smtp":
-        raise BadInput(f"thanknote keeps only the SMTP password in the keyring: use "
-                       f"'smtp', not {account!r} (Gmail and Microsoft sign in with "
-                       "'thanknote auth')")
+        raise BadInput(
+            f"thanknote keeps only the SMTP password in the keyring: use "
+            f"'smtp', not {account!r} (Gmail and Microsoft sign in with "
+            "'thanknote auth')"
+        )
     if not user:
         from thanknote.profile import load_profile
 
         candidate = load_profile()
         if candidate is None:
-            raise BadInput("--smtp-user is required: the SMTP login, usually your address "
-                           "(or set THANKNOTE_SMTP_USER, or save a profile: thanknote "
-                           "profile set)")
+            raise BadInput(
+                "--smtp-user is required: the SMTP login, usually your address "
+                "(or set THANKNOTE_SMTP_USER, or save a profile: thanknote "
+                "profile set)"
+            )
         user = candidate.email  # as send logs in with the candidate's address
     return user
 
 
 @app.command()
 @_guarded
-def login(account: AccountArgument, smtp_host: LoginHostOption = "smtp.gmail.com",
-          smtp_user: LoginUserOption = None) -> None:
+def login(
+    account: AccountArgument,
+    smtp_host: LoginHostOption = "smtp.gmail.com",
+    smtp_user: LoginUserOption = None,
+) -> None:
     """Store the SMTP password in the system keyring (asked once, hidden)."""
     from thanknote.accounts import passwords
 
@@ -731,19 +1015,26 @@ def login(account: AccountArgument, smtp_host: LoginHostOption = "smtp.gmail.com
     from thanknote.senders.smtp import OAUTH_HOSTS
 
     if smtp_host.casefold() in OAUTH_HOSTS:
-        typer.echo(f"note: {smtp_host} signs in with OAuth ('thanknote auth --provider "
-                   "microsoft'); a stored password is used only with --smtp-auth password",
-                   err=True)
+        typer.echo(
+            f"note: {smtp_host} signs in with OAuth ('thanknote auth --provider "
+            "microsoft'); a stored password is used only with --smtp-auth password",
+            err=True,
+        )
     stored = passwords.store(smtp_host, user, passwords.read_new_password(user, smtp_host))
-    typer.echo(f"stored the SMTP password for {user} at {smtp_host} in {stored.backend}; "
-               "send now takes it from there. Check it with: thanknote doctor --via smtp "
-               f"--smtp-host {smtp_host} --smtp-user {user}")
+    typer.echo(
+        f"stored the SMTP password for {user} at {smtp_host} in {stored.backend}; "
+        "send now takes it from there. Check it with: thanknote doctor --via smtp "
+        f"--smtp-host {smtp_host} --smtp-user {user}"
+    )
 
 
 @app.command()
 @_guarded
-def logout(account: AccountArgument, smtp_host: LoginHostOption = "smtp.gmail.com",
-           smtp_user: LoginUserOption = None) -> None:
+def logout(
+    account: AccountArgument,
+    smtp_host: LoginHostOption = "smtp.gmail.com",
+    smtp_user: LoginUserOption = None,
+) -> None:
     """Remove the SMTP password from the system keyring."""
     from thanknote.accounts import passwords
 
@@ -757,16 +1048,31 @@ def logout(account: AccountArgument, smtp_host: LoginHostOption = "smtp.gmail.co
 @app.command()
 @_guarded
 def doctor(
-    file: Annotated[Path | None, typer.Argument(
-        help="An interview file: its From address and follow-up date are checked too.",
-        show_default=False)] = None,
-    via: Annotated[str | None, typer.Option(
-        "--via", help="smtp or gmail. Default: every channel that is set up.",
-        show_default=False)] = None,
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="An interview file: its From address and follow-up date are checked too.",
+            show_default=False,
+        ),
+    ] = None,
+    via: Annotated[
+        str | None,
+        typer.Option(
+            "--via",
+            help="smtp or gmail. Default: every channel that is set up.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
-    smtp_host: Annotated[str | None, typer.Option(
-        "--smtp-host", envvar="THANKNOTE_SMTP_HOST",
-        help="SMTP server. Default: smtp.gmail.com.", show_default=False)] = None,
+    smtp_host: Annotated[
+        str | None,
+        typer.Option(
+            "--smtp-host",
+            envvar="THANKNOTE_SMTP_HOST",
+            help="SMTP server. Default: smtp.gmail.com.",
+            show_default=False,
+        ),
+    ] = None,
     smtp_port: SmtpPortOption = None,
     smtp_security: SmtpSecurityOption = None,
     smtp_user: SmtpUserOption = None,
@@ -782,10 +1088,17 @@ def doctor(
 
     settings = None
     if via == "smtp" or (via is None and smtp_host is not None):
-        settings = _smtp_settings(smtp_host or "smtp.gmail.com", smtp_port, smtp_security,
-                                  smtp_user, smtp_cafile, smtp_auth)
-    report = doctoring.run(via=via, path=file, smtp=settings, ask_password=_ask_password,
-                           now=clock.now())
+        settings = _smtp_settings(
+            smtp_host or "smtp.gmail.com",
+            smtp_port,
+            smtp_security,
+            smtp_user,
+            smtp_cafile,
+            smtp_auth,
+        )
+    report = doctoring.run(
+        via=via, path=file, smtp=settings, ask_password=_ask_password, now=clock.now()
+    )
     if as_json:
         import json
 
@@ -802,22 +1115,47 @@ def doctor(
 @_guarded
 def followups(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-    show_all: Annotated[bool, typer.Option(
-        "--all", help="Every interview not closed by --done, not only those that need a "
-        "follow-up today.")] = False,
-    ics: Annotated[Path | None, typer.Option(
-        "--ics", help="Write an iCalendar file: a reminder per open interview on its next "
-        "action date, a cancellation per interview closed since (re-importing it updates "
-        "them).", show_default=False)] = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="With --ics: replace the file even though thanknote did not write it.")
+    show_all: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every interview not closed by --done, not only those that need a "
+            "follow-up today.",
+        ),
     ] = False,
-    done: Annotated[Path | None, typer.Option(
-        "--done", help="Close the interview of this file (an answer came): it is no longer "
-        "listed.", show_default=False)] = None,
-    reopen: Annotated[Path | None, typer.Option(
-        "--reopen", help="Undo --done for the interview of this file: it is listed again and "
-        "'followup' may write to it.", show_default=False)] = None,
+    ics: Annotated[
+        Path | None,
+        typer.Option(
+            "--ics",
+            help="Write an iCalendar file: a reminder per open interview on its next "
+            "action date, a cancellation per interview closed since (re-importing it updates "
+            "them).",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="With --ics: replace the file even though thanknote did not write it."
+        ),
+    ] = False,
+    done: Annotated[
+        Path | None,
+        typer.Option(
+            "--done",
+            help="Close the interview of this file (an answer came): it is no longer listed.",
+            show_default=False,
+        ),
+    ] = None,
+    reopen: Annotated[
+        Path | None,
+        typer.Option(
+            "--reopen",
+            help="Undo --done for the interview of this file: it is listed again and "
+            "'followup' may write to it.",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Interviews that need a follow-up today (--all: every open one), each with its state."""
@@ -834,10 +1172,14 @@ def followups(
         typer.echo(following.reopen(reopen, db).as_text(), err=as_json)
     agenda = following.load_agenda(db, now)
     if ics is not None:
-        written = following.write_calendar(ics, agenda.items, now, force=force,
-                                           log_path=agenda.log_path)
-        typer.echo(f"wrote {ics}: {written.reminders} reminder(s), {written.cancellations} "
-                   "cancellation(s); importing it again updates them in place", err=as_json)
+        written = following.write_calendar(
+            ics, agenda.items, now, force=force, log_path=agenda.log_path
+        )
+        typer.echo(
+            f"wrote {ics}: {written.reminders} reminder(s), {written.cancellations} "
+            "cancellation(s); importing it again updates them in place",
+            err=as_json,
+        )
     if as_json:
         import json
 
@@ -850,24 +1192,46 @@ def followups(
 @_guarded
 def followup(
     file: FileArgument,
-    to: Annotated[str | None, typer.Option(
-        "--to", help="Write to this address instead of the file's follow_up_with.",
-        show_default=False)] = None,
-    via: Annotated[str | None, typer.Option(
-        "--via", help="gmail or smtp. Default: the channel of this interview's thank-you "
-        "notes.", show_default=False)] = None,
-    as_draft: Annotated[bool, typer.Option("--draft", help="Create a Gmail draft instead of "
-                                           "sending.")] = False,
-    early: Annotated[bool, typer.Option(
-        "--early", help="Follow up before the follow-up's date.")] = False,
-    resend: Annotated[bool, typer.Option(
-        "--resend", help="Deliver again a follow-up that was drafted or may have gone out "
-        "(never a third one).")] = False,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Write to this address instead of the file's follow_up_with.",
+            show_default=False,
+        ),
+    ] = None,
+    via: Annotated[
+        str | None,
+        typer.Option(
+            "--via",
+            help="gmail or smtp. Default: the channel of this interview's thank-you notes.",
+            show_default=False,
+        ),
+    ] = None,
+    as_draft: Annotated[
+        bool, typer.Option("--draft", help="Create a Gmail draft instead of sending.")
+    ] = False,
+    early: Annotated[
+        bool, typer.Option("--early", help="Follow up before the follow-up's date.")
+    ] = False,
+    resend: Annotated[
+        bool,
+        typer.Option(
+            "--resend",
+            help="Deliver again a follow-up that was drafted or may have gone out "
+            "(never a third one).",
+        ),
+    ] = False,
     yes: YesOption = False,
     dry_run: DryRunOption = False,
-    template: Annotated[Path | None, typer.Option(
-        "--template", help="The follow-up template (default: the shipped follow-up.txt).",
-        show_default=False)] = None,
+    template: Annotated[
+        Path | None,
+        typer.Option(
+            "--template",
+            help="The follow-up template (default: the shipped follow-up.txt).",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
     smtp_host: SmtpHostOption = "smtp.gmail.com",
     smtp_port: SmtpPortOption = None,
@@ -890,12 +1254,21 @@ def followup(
     def settings_for(channel: str) -> SmtpSettings | None:
         if channel != "smtp":
             return None
-        return _smtp_settings(smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile,
-                              smtp_auth)
+        return _smtp_settings(
+            smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile, smtp_auth
+        )
 
     settings = settings_for(via) if via else None  # bad options: exit 2 before anything else
-    request = following.FollowUpRequest(path=file, via=via, purpose=purpose, to=to,
-                                        template=template, db=db, early=early, resend=resend)
+    request = following.FollowUpRequest(
+        path=file,
+        via=via,
+        purpose=purpose,
+        to=to,
+        template=template,
+        db=db,
+        early=early,
+        resend=resend,
+    )
     prepared = following.prepare(request, clock.now())
     try:
         settings = settings or settings_for(prepared.via)
@@ -903,9 +1276,17 @@ def followup(
         if prepared.ready.log is not None:
             prepared.ready.log.close()
         raise
-    _deliver(prepared.ready, prepared.via, purpose, settings=settings, yes=yes, dry_run=dry_run,
-             question=f"Send this follow-up via {prepared.via}?" if purpose == "send" else None,
-             after=prepared.after_text(file, clock.now()), preview=prepared.as_text())
+    _deliver(
+        prepared.ready,
+        prepared.via,
+        purpose,
+        settings=settings,
+        yes=yes,
+        dry_run=dry_run,
+        question=f"Send this follow-up via {prepared.via}?" if purpose == "send" else None,
+        after=prepared.after_text(file, clock.now()),
+        preview=prepared.as_text(),
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

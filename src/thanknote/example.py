@@ -92,5 +92,6 @@ ready to file."""
 
 def example_for(path: str) -> str:
     """The example as ``init`` writes it at ``path``: its preview hint names that file."""
-    return EXAMPLE.replace("#     thanknote preview interview.toml",
-                           f"#     thanknote preview {path}", 1)
+    return EXAMPLE.replace(
+        "#     thanknote preview interview.toml", f"#     thanknote preview {path}", 1
+    )

@@ -36,9 +36,11 @@ CONSENT_TIMEOUT_SECONDS = 300
 HTTP_TIMEOUT_SECONDS = 60.0
 
 RUN_AUTH = "run `thanknote auth` to sign in to Gmail again"
-TESTING_EXPIRY = ("a Google Cloud OAuth app left in \"Testing\" publishing status issues refresh "
-                  "tokens that expire after 7 days; publish the app (OAuth consent screen → "
-                  "Publish app) to keep a token longer")
+TESTING_EXPIRY = (
+    'a Google Cloud OAuth app left in "Testing" publishing status issues refresh '
+    "tokens that expire after 7 days; publish the app (OAuth consent screen → "
+    "Publish app) to keep a token longer"
+)
 
 CLIENT_SECRETS_HOWTO = """\
 thanknote needs a Google OAuth client of type "Desktop app" (a one-time set-up, free):
@@ -68,8 +70,9 @@ consent happened, and when Google said the refresh token expires (it says so onl
 token of limited life, such as one from a client in "Testing"). ``doctor`` reads them."""
 
 
-def save_credentials(credentials: Any, path: Path | None = None, *,
-                     sign_in: dict[str, str] | None = None) -> Path:
+def save_credentials(
+    credentials: Any, path: Path | None = None, *, sign_in: dict[str, str] | None = None
+) -> Path:
     """Write ``credentials`` in ``Credentials.to_json()`` form, mode 0600.
 
     A refresh keeps the sign-in record of the file it replaces; a consent gives a new one.
@@ -89,8 +92,11 @@ def sign_in_record(path: Path) -> dict[str, str]:
         return {}
     if not isinstance(info, dict):
         return {}
-    return {key: info[key] for key in (SIGNED_IN_AT, REFRESH_TOKEN_EXPIRES_AT)
-            if isinstance(info.get(key), str)}
+    return {
+        key: info[key]
+        for key in (SIGNED_IN_AT, REFRESH_TOKEN_EXPIRES_AT)
+        if isinstance(info.get(key), str)
+    }
 
 
 def _new_sign_in(token_response: Any) -> dict[str, str]:
@@ -98,8 +104,9 @@ def _new_sign_in(token_response: Any) -> dict[str, str]:
 
     now = clock.now()
     record = {SIGNED_IN_AT: now.isoformat(timespec="seconds")}
-    lifetime = token_response.get("refresh_token_expires_in") if isinstance(
-        token_response, dict) else None
+    lifetime = (
+        token_response.get("refresh_token_expires_in") if isinstance(token_response, dict) else None
+    )
     if isinstance(lifetime, int | float | str) and str(lifetime).isdigit():
         expires = now + dt.timedelta(seconds=int(lifetime))
         record[REFRESH_TOKEN_EXPIRES_AT] = expires.isoformat(timespec="seconds")
@@ -118,9 +125,11 @@ def _make_private(path: Path) -> None:
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
             path.chmod(0o600)
-            _warn(f"{path} was readable by other users (mode {mode:04o}); it is now 0600. If "
-                  "someone else may have copied it, remove thanknote's access at "
-                  "https://myaccount.google.com/permissions and run `thanknote auth`")
+            _warn(
+                f"{path} was readable by other users (mode {mode:04o}); it is now 0600. If "
+                "someone else may have copied it, remove thanknote's access at "
+                "https://myaccount.google.com/permissions and run `thanknote auth`"
+            )
     except OSError:
         pass  # reading it will say what is wrong
 
@@ -162,9 +171,10 @@ def load_credentials(path: Path | None = None, *, http: Any = None) -> Any:
 
     path = path or gmail_token_path()
     if not path.is_file():
-        raise AuthRequired(f"no Gmail token at {path}",
-                           hint="run `thanknote auth` first (once per machine) to sign in to "
-                           "Gmail")
+        raise AuthRequired(
+            f"no Gmail token at {path}",
+            hint="run `thanknote auth` first (once per machine) to sign in to Gmail",
+        )
     _make_private(path)
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
@@ -173,27 +183,28 @@ def load_credentials(path: Path | None = None, *, http: Any = None) -> Any:
         info.setdefault("refresh_token", None)  # to_json() leaves out a missing one
         credentials = Credentials.from_authorized_user_info(info)  # type: ignore[no-untyped-call]
     except OSError as error:
-        raise AuthRequired(f"cannot read the Gmail token {path}: {error.strerror}",
-                           hint=RUN_AUTH) from None
+        raise AuthRequired(
+            f"cannot read the Gmail token {path}: {error.strerror}", hint=RUN_AUTH
+        ) from None
     except ValueError:
-        raise AuthRequired(f"{path} is not a Gmail token written by `thanknote auth`",
-                           hint=RUN_AUTH) from None
+        raise AuthRequired(
+            f"{path} is not a Gmail token written by `thanknote auth`", hint=RUN_AUTH
+        ) from None
     # google-auth always refreshes against Google's endpoint, whatever the file says (a
     # tampered file must not send the refresh token elsewhere). thanknote honours the file's
     # token_uri only for a server on this machine: the test double of Google.
     token_uri = info.get("token_uri")
-    if isinstance(token_uri, str) and token_uri != GOOGLE_TOKEN_URI and _is_loopback_url(
-            token_uri):
+    if isinstance(token_uri, str) and token_uri != GOOGLE_TOKEN_URI and _is_loopback_url(token_uri):
         expiry = credentials.expiry
         credentials = credentials.with_token_uri(token_uri)
         credentials.expiry = expiry  # google-auth's copy forgets it (and would never refresh)
     if credentials.scopes and COMPOSE_SCOPE not in credentials.scopes:
-        raise AuthRequired(f"the Gmail token {path} does not grant {COMPOSE_SCOPE}",
-                           hint=RUN_AUTH)
+        raise AuthRequired(f"the Gmail token {path} does not grant {COMPOSE_SCOPE}", hint=RUN_AUTH)
     if not credentials.valid:
         if not credentials.refresh_token:
-            raise AuthRequired(f"the Gmail token {path} has expired and holds no refresh token",
-                               hint=RUN_AUTH)
+            raise AuthRequired(
+                f"the Gmail token {path} has expired and holds no refresh token", hint=RUN_AUTH
+            )
         refresh(credentials, http=http)
         save_credentials(credentials, path)
     return credentials
@@ -213,19 +224,26 @@ def refresh(credentials: Any, *, http: Any = None) -> None:
         raise DeliveryError(
             "cannot reach Google to refresh the Gmail token: "
             f"{scrub(str(error) or type(error).__name__, *secrets_of(credentials))}; "
-            "nothing was sent", hint="check the network connection and try again") from None
+            "nothing was sent",
+            hint="check the network connection and try again",
+        ) from None
 
 
 def secrets_of(credentials: Any) -> tuple[str | None, ...]:
-    return (getattr(credentials, "token", None), getattr(credentials, "refresh_token", None),
-            getattr(credentials, "client_secret", None))
+    return (
+        getattr(credentials, "token", None),
+        getattr(credentials, "refresh_token", None),
+        getattr(credentials, "client_secret", None),
+    )
 
 
 def auth_required(error: Exception, credentials: Any) -> AuthRequired:
     """What to tell the user when Google refuses the saved token."""
     words = scrub(_refresh_words(error), *secrets_of(credentials))
-    return AuthRequired(f"Google no longer accepts the saved Gmail token ({words})",
-                        hint=f"{RUN_AUTH}. Note: {TESTING_EXPIRY}")
+    return AuthRequired(
+        f"Google no longer accepts the saved Gmail token ({words})",
+        hint=f"{RUN_AUTH}. Note: {TESTING_EXPIRY}",
+    )
 
 
 # -- HTTP -----------------------------------------------------------------------------------
@@ -271,8 +289,9 @@ def _http_class() -> Any:
                 if self._thanknote_method in ("GET", "HEAD"):
                     raise  # harmless to repeat: let httplib2 retry a stale keep-alive
                 # Not a BadStatusLine: httplib2 passes it on instead of re-sending.
-                raise AnswerLost(f"the server closed the connection without answering "
-                                 f"({type(error).__name__})") from error
+                raise AnswerLost(
+                    f"the server closed the connection without answering ({type(error).__name__})"
+                ) from error
 
     class HTTPConnection(OneShot, httplib2.HTTPConnectionWithTimeout):  # type: ignore[misc]
         pass
@@ -283,9 +302,15 @@ def _http_class() -> Any:
     connections = {"http": HTTPConnection, "https": HTTPSConnection}
 
     class Http(httplib2.Http):  # type: ignore[misc]
-        def request(self, uri: str, method: str = "GET", body: Any = None,
-                    headers: Any = None, redirections: int = httplib2.DEFAULT_MAX_REDIRECTS,
-                    connection_type: Any = None) -> Any:
+        def request(
+            self,
+            uri: str,
+            method: str = "GET",
+            body: Any = None,
+            headers: Any = None,
+            redirections: int = httplib2.DEFAULT_MAX_REDIRECTS,
+            connection_type: Any = None,
+        ) -> Any:
             if connection_type is None:
                 connection_type = connections.get(uri.partition(":")[0].lower())
             return super().request(uri, method, body, headers, redirections, connection_type)
@@ -305,27 +330,40 @@ def _client_config(path: Path, *, searched: bool = False) -> dict[str, Any]:
     except OSError as error:
         raise BadInput(f"cannot read {path}: {error.strerror}") from None
     except ValueError as error:
-        raise BadInput(f"{path} is not JSON ({error}); download the client secrets again",
-                       hint=CLIENT_SECRETS_HOWTO) from None
+        raise BadInput(
+            f"{path} is not JSON ({error}); download the client secrets again",
+            hint=CLIENT_SECRETS_HOWTO,
+        ) from None
     if not isinstance(config, dict):
-        raise BadInput(f"{path} is not a Google OAuth client secrets file",
-                       hint=CLIENT_SECRETS_HOWTO)
+        raise BadInput(
+            f"{path} is not a Google OAuth client secrets file", hint=CLIENT_SECRETS_HOWTO
+        )
     if "web" in config and "installed" not in config:
-        raise BadInput(f"{path} holds a \"Web application\" OAuth client; thanknote needs a "
-                       "\"Desktop app\" client, which may redirect to this machine",
-                       hint=CLIENT_SECRETS_HOWTO)
+        raise BadInput(
+            f'{path} holds a "Web application" OAuth client; thanknote needs a '
+            '"Desktop app" client, which may redirect to this machine',
+            hint=CLIENT_SECRETS_HOWTO,
+        )
     installed = config.get("installed")
     if not isinstance(installed, dict):
-        raise BadInput(f"{path} is not a Google OAuth client secrets file (no \"installed\" "
-                       "section)", hint=CLIENT_SECRETS_HOWTO)
-    missing = [key for key in ("client_id", "client_secret", "auth_uri", "token_uri")
-               if not isinstance(installed.get(key), str) or not installed[key]]
+        raise BadInput(
+            f'{path} is not a Google OAuth client secrets file (no "installed" section)',
+            hint=CLIENT_SECRETS_HOWTO,
+        )
+    missing = [
+        key
+        for key in ("client_id", "client_secret", "auth_uri", "token_uri")
+        if not isinstance(installed.get(key), str) or not installed[key]
+    ]
     if missing:
-        raise BadInput(f"{path}: the \"installed\" section lacks {', '.join(missing)}",
-                       hint=CLIENT_SECRETS_HOWTO)
+        raise BadInput(
+            f'{path}: the "installed" section lacks {", ".join(missing)}', hint=CLIENT_SECRETS_HOWTO
+        )
     if installed["client_id"].startswith("YOUR_"):
-        raise BadInput(f"{path} still holds the placeholders of credentials.example.json",
-                       hint=CLIENT_SECRETS_HOWTO)
+        raise BadInput(
+            f"{path} still holds the placeholders of credentials.example.json",
+            hint=CLIENT_SECRETS_HOWTO,
+        )
     return {"installed": installed}
 
 
@@ -341,10 +379,14 @@ def consent_port(port: int | None = None) -> int:
     return int(value)
 
 
-def run_consent(client_secrets: Path | None, *, open_browser: bool = True,
-                port: int | None = None,
-                echo: Callable[[str], None] = print,
-                timeout_seconds: int = CONSENT_TIMEOUT_SECONDS) -> Path:
+def run_consent(
+    client_secrets: Path | None,
+    *,
+    open_browser: bool = True,
+    port: int | None = None,
+    echo: Callable[[str], None] = print,
+    timeout_seconds: int = CONSENT_TIMEOUT_SECONDS,
+) -> Path:
     """Ask Google for consent to the gmail.compose scope; save the token. Returns its path.
 
     A local web server on ``localhost:port`` receives Google's redirect (port 0: any free
@@ -369,57 +411,73 @@ def run_consent(client_secrets: Path | None, *, open_browser: bool = True,
     flow = Flow.from_client_config(config, scopes=list(SCOPES))
     try:
         credentials = flow.run_local_server(
-            host="localhost", port=port, open_browser=open_browser,
-            authorization_prompt_message="", timeout_seconds=timeout_seconds,
+            host="localhost",
+            port=port,
+            open_browser=open_browser,
+            authorization_prompt_message="",
+            timeout_seconds=timeout_seconds,
             # A refresh token every time, even when this client was granted access before.
-            prompt="consent")
+            prompt="consent",
+        )
     except webbrowser.Error:
-        raise BadInput("no web browser found on this machine",
-                       hint="run `thanknote auth --no-browser` and open the printed URL "
-                       "elsewhere") from None
+        raise BadInput(
+            "no web browser found on this machine",
+            hint="run `thanknote auth --no-browser` and open the printed URL elsewhere",
+        ) from None
     except OSError as error:
         if port:
-            raise BadInput(f"cannot listen on localhost:{port} for Google's answer: "
-                           f"{error.strerror}", hint="pick another --port") from None
-        raise BadInput(f"cannot listen on localhost for Google's answer: {error.strerror}") \
-            from None
+            raise BadInput(
+                f"cannot listen on localhost:{port} for Google's answer: {error.strerror}",
+                hint="pick another --port",
+            ) from None
+        raise BadInput(
+            f"cannot listen on localhost for Google's answer: {error.strerror}"
+        ) from None
     except WSGITimeoutError:
-        raise BadInput(f"no answer from Google within {timeout_seconds // 60} minutes; "
-                       "nothing was saved", hint="run `thanknote auth` again") from None
+        raise BadInput(
+            f"no answer from Google within {timeout_seconds // 60} minutes; nothing was saved",
+            hint="run `thanknote auth` again",
+        ) from None
     except OAuth2Error as error:
         words = error.description or error.error
         if error.error == "access_denied":
             words = "consent was refused in the browser"
-        raise BadInput(f"Google did not grant access: {words}; nothing was saved",
-                       hint="run `thanknote auth` again and allow thanknote to manage "
-                       "drafts and send email") from None
+        raise BadInput(
+            f"Google did not grant access: {words}; nothing was saved",
+            hint="run `thanknote auth` again and allow thanknote to manage drafts and send email",
+        ) from None
     except Warning as warning:  # oauthlib: "Scope has changed from ... to ..."
-        raise BadInput(f"Google granted other permissions than {COMPOSE_SCOPE} ({warning}); "
-                       "nothing was saved",
-                       hint="run `thanknote auth` again and tick \"Manage drafts and send "
-                       "emails\"") from None
+        raise BadInput(
+            f"Google granted other permissions than {COMPOSE_SCOPE} ({warning}); nothing was saved",
+            hint='run `thanknote auth` again and tick "Manage drafts and send emails"',
+        ) from None
     granted = credentials.granted_scopes
     if granted is not None and COMPOSE_SCOPE not in granted:
-        raise BadInput(f"Google did not grant {COMPOSE_SCOPE}; nothing was saved",
-                       hint="run `thanknote auth` again and tick \"Manage drafts and send "
-                       "emails\"")
+        raise BadInput(
+            f"Google did not grant {COMPOSE_SCOPE}; nothing was saved",
+            hint='run `thanknote auth` again and tick "Manage drafts and send emails"',
+        )
     if not credentials.refresh_token:
         _warn("Google sent no refresh token: the saved token works for about an hour")
     session = getattr(flow, "oauth2session", None)
     return save_credentials(credentials, sign_in=_new_sign_in(getattr(session, "token", None)))
 
 
-def _announce(echo: Callable[[str], None], url: str, redirect_uri: str, *,
-              open_browser: bool) -> None:
+def _announce(
+    echo: Callable[[str], None], url: str, redirect_uri: str, *, open_browser: bool
+) -> None:
     port = urlsplit(redirect_uri).port
     if open_browser:
-        echo("Opening your browser for Google's consent. If it does not open, visit:\n\n"
-             f"    {url}\n")
+        echo(
+            f"Opening your browser for Google's consent. If it does not open, visit:\n\n    {url}\n"
+        )
         return
-    echo("Open this URL in a web browser and allow access:\n\n"
-         f"    {url}\n\n"
-         f"Google then sends the browser to {redirect_uri}, where thanknote is waiting.\n"
-         "If the browser runs on another machine (thanknote over SSH), forward that port\n"
-         f"first, from the browser's machine:  ssh -L {port}:127.0.0.1:{port} <this host>\n"
-         "(pick a fixed port with --port or THANKNOTE_OAUTH_PORT so the forward can be\n"
-         "set up before you run thanknote auth).\n")
+    echo(
+        "Open this URL in a web browser and allow access:\n\n"
+        f"    {url}\n\n"
+        f"Google then sends the browser to {redirect_uri}, where thanknote is waiting.\n"
+        "If the browser runs on another machine (thanknote over SSH), forward that port\n"
+        f"first, from the browser's machine:  ssh -L {port}:127.0.0.1:{port} <this host>\n"
+        "(pick a fixed port with --port or THANKNOTE_OAUTH_PORT so the forward can be\n"
+        "set up before you run thanknote auth).\n"
+    )

@@ -102,9 +102,13 @@ NAME_SWAPPED = "name-swapped bodies"
 SIMILAR = "near-identical bodies"
 
 
-def run_checks(new: Sequence[PooledNote], history: Iterable[PooledNote] = (), *,
-               max_similarity: float = DEFAULT_MAX_SIMILARITY,
-               allow_similar: bool = False) -> GuardReport:
+def run_checks(
+    new: Sequence[PooledNote],
+    history: Iterable[PooledNote] = (),
+    *,
+    max_similarity: float = DEFAULT_MAX_SIMILARITY,
+    allow_similar: bool = False,
+) -> GuardReport:
     """Run the three body checks over the new notes and the logged ones.
 
     Two notes to the same person are never compared: a new note to someone who
@@ -120,11 +124,14 @@ def run_checks(new: Sequence[PooledNote], history: Iterable[PooledNote] = (), *,
         report.skipped[SIMILAR] = "--allow-similar"
     else:
         # A pair already refused as a copy is not reported a second time as similar.
-        copies = {frozenset((r.first.to, r.second.to)) for r in report.refusals
-                  if r.second is not None}
+        copies = {
+            frozenset((r.first.to, r.second.to)) for r in report.refusals if r.second is not None
+        }
         report.checks[SIMILAR] = [
-            r for r in near_identical(pool, max_similarity)
-            if frozenset((r.first.to, r.second.to if r.second else "")) not in copies]
+            r
+            for r in near_identical(pool, max_similarity)
+            if frozenset((r.first.to, r.second.to if r.second else "")) not in copies
+        ]
     return report
 
 
@@ -163,8 +170,7 @@ def _pool(notes: Sequence[PooledNote] | _Pool) -> _Pool:
     return notes if isinstance(notes, _Pool) else _Pool(notes)
 
 
-def _pairs_in_groups(pool: _Pool, keys: Iterable[object], check: str,
-                     reason: str) -> list[Refusal]:
+def _pairs_in_groups(pool: _Pool, keys: Iterable[object], check: str, reason: str) -> list[Refusal]:
     groups: dict[object, list[int]] = defaultdict(list)
     for index, key in enumerate(keys):
         groups[key].append(index)
@@ -178,8 +184,9 @@ def _pairs_in_groups(pool: _Pool, keys: Iterable[object], check: str,
         for member in members:
             if not notes[member].new:
                 continue
-            partner = next((other for other in members
-                            if recipients[other] != recipients[member]), None)
+            partner = next(
+                (other for other in members if recipients[other] != recipients[member]), None
+            )
             if partner is None:
                 continue
             pair = (min(member, partner), max(member, partner))
@@ -195,8 +202,9 @@ def normalise(body: str) -> str:
 
 def identical(notes: Sequence[PooledNote] | _Pool) -> list[Refusal]:
     pool = _pool(notes)
-    return _pairs_in_groups(pool, pool.normalised, IDENTICAL,
-                            "the two bodies are the same (ignoring case and spacing)")
+    return _pairs_in_groups(
+        pool, pool.normalised, IDENTICAL, "the two bodies are the same (ignoring case and spacing)"
+    )
 
 
 def _recipient_terms(pool: Iterable[PooledNote]) -> frozenset[str]:
@@ -236,13 +244,19 @@ def _collapse(tokens: list[str]) -> str:
 def name_swapped(notes: Sequence[PooledNote] | _Pool) -> list[Refusal]:
     pool = _pool(notes)
     refusals = _pairs_in_groups(
-        pool, (_collapse(tokens) for tokens in pool.masked), NAME_SWAPPED,
+        pool,
+        (_collapse(tokens) for tokens in pool.masked),
+        NAME_SWAPPED,
         "the bodies differ only in the recipients' names, titles or addresses: "
         "a mass email with a mail-merge greeting (give each person their own "
-        "conversation_point)")
+        "conversation_point)",
+    )
     # A pair already refused as identical is reported once, as identical.
-    return [r for r in refusals
-            if r.second is None or normalise(r.first.body) != normalise(r.second.body)]
+    return [
+        r
+        for r in refusals
+        if r.second is None or normalise(r.first.body) != normalise(r.second.body)
+    ]
 
 
 def _words_of(tokens: Iterable[str]) -> frozenset[tuple[str, int]]:
@@ -277,8 +291,11 @@ def _residuals(counts: Sequence[Counter[str]]) -> list[frozenset[tuple[str, int]
         common.intersection_update(counted.items())
     residuals = []
     for counted in counts:
-        residuals.append(frozenset(
-            (word, n) for word, times in counted.items() - common for n in range(1, times + 1)))
+        residuals.append(
+            frozenset(
+                (word, n) for word, times in counted.items() - common for n in range(1, times + 1)
+            )
+        )
     return residuals
 
 
@@ -328,9 +345,9 @@ def near_identical(notes: Sequence[PooledNote] | _Pool, max_similarity: float) -
             # Fewer words of its own than the limit: too close to every larger note.
             later: Iterable[int] = range(rank + 1, count)
         else:
-            prefix = sorted(residual, key=rarity)[:limit + 2]
+            prefix = sorted(residual, key=rarity)[: limit + 2]
             needed = len(prefix) - limit + 1
-            tails = (postings[item][bisect_right(postings[item], rank):] for item in prefix)
+            tails = (postings[item][bisect_right(postings[item], rank) :] for item in prefix)
             hits = Counter(chain.from_iterable(tails))
             # Filtered in C (compress, map): a Python loop here costs more than the counting.
             later = compress(hits.keys(), map(needed.__le__, hits.values()))
@@ -345,11 +362,16 @@ def near_identical(notes: Sequence[PooledNote] | _Pool, max_similarity: float) -
     refusals = []
     for (i, j), words in sorted(found.items()):
         score = similarity(words)
-        refusals.append(Refusal(
-            SIMILAR, pool.notes[i], pool.notes[j],
-            f"similarity {score:.2f} is above --max-similarity {max_similarity:.2f}: "
-            f"one of the two has only {words} word{'s' if words != 1 else ''} the other lacks "
-            f"(each note needs at least {limit} of its own; add something from that "
-            "conversation, or pass --allow-similar)",
-            score))
+        refusals.append(
+            Refusal(
+                SIMILAR,
+                pool.notes[i],
+                pool.notes[j],
+                f"similarity {score:.2f} is above --max-similarity {max_similarity:.2f}: "
+                f"one of the two has only {words} word{'s' if words != 1 else ''} the other lacks "
+                f"(each note needs at least {limit} of its own; add something from that "
+                "conversation, or pass --allow-similar)",
+                score,
+            )
+        )
     return refusals

@@ -60,8 +60,9 @@ class Stopper:
         global _active
         if self._installed:
             previous = self._previous
-            signal.signal(signal.SIGINT, signal.default_int_handler if previous is None
-                          else previous)
+            signal.signal(
+                signal.SIGINT, signal.default_int_handler if previous is None else previous
+            )
             self._installed = False
             _active = None
 

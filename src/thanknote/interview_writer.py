@@ -22,9 +22,14 @@ from thanknote.model import Candidate
 def toml_string(value: str) -> str:
     """A TOML basic string: quotes, backslashes and control characters escaped."""
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + "".join(
-        ch if (ch >= " " and ch != "\x7f") or ch == "\t" else f"\\u{ord(ch):04x}"
-        for ch in escaped) + '"'
+    return (
+        '"'
+        + "".join(
+            ch if (ch >= " " and ch != "\x7f") or ch == "\t" else f"\\u{ord(ch):04x}"
+            for ch in escaped
+        )
+        + '"'
+    )
 
 
 def write_new(path: Path, text: str) -> None:
@@ -53,9 +58,11 @@ def without_candidate(text: str, profile: Path) -> str:
         header = not in_string and re.match(r"\s*\[", line) is not None
         if header and re.match(r"\s*\[candidate\]\s*(#.*)?$", line):
             skipping = True
-            out.append(f"# [candidate] comes from your profile ({profile});\n"
-                       "# see it with 'thanknote profile show'. A [candidate] table here would "
-                       "win over it.\n\n")
+            out.append(
+                f"# [candidate] comes from your profile ({profile});\n"
+                "# see it with 'thanknote profile show'. A [candidate] table here would "
+                "win over it.\n\n"
+            )
             continue
         if header:
             skipping = False
@@ -76,21 +83,28 @@ class Draft:
     placeholders: int
 
 
-def from_invites(paths: Sequence[Path], *, target: Path, me: str | None,
-                 profile: Candidate | None, profile_file: Path, now: datetime) -> Draft:
+def from_invites(
+    paths: Sequence[Path],
+    *,
+    target: Path,
+    me: str | None,
+    profile: Candidate | None,
+    profile_file: Path,
+    now: datetime,
+) -> Draft:
     """Read the invitations and build the interview file's text (nothing is written)."""
     from thanknote import invite, invitees
     from thanknote.invite_title import company_and_role
 
     events = invite.read_events(paths)
     invite.check_timing(events, now)
-    people = invitees.sort_people(events, me=me,
-                                  profile_email=profile.email if profile else None)
+    people = invitees.sort_people(events, me=me, profile_email=profile.email if profile else None)
     organizer = next((e.organizer.email for e in events if e.organizer is not None), None)
     if organizer is not None and organizer.casefold() == people.candidate_email.casefold():
         organizer = None
-    found = company_and_role([e.summary for e in events], organizer,
-                             [i.email for i in people.interviewers])
+    found = company_and_role(
+        [e.summary for e in events], organizer, [i.email for i in people.interviewers]
+    )
     first, last = events[0], events[-1]
     zone_name = first.zone_name
     starts_at = first.starts_at
@@ -106,32 +120,51 @@ def from_invites(paths: Sequence[Path], *, target: Path, me: str | None,
     ]
     if profile is None:
         name = people.candidate_name
-        out += ["# You, as the invitation names you. 'thanknote profile set' saves your name,",
-                "# address and signature once for every file; this table then can go.",
-                "[candidate]",
-                f"name = {toml_string(name or '<your name, as you sign your notes>')}",
-                f"# the From: address of every note ({people.candidate_note})",
-                f"email = {toml_string(people.candidate_email)}",
-                "# signature = \"...\"   # optional; default: your name",
-                ""]
+        out += [
+            "# You, as the invitation names you. 'thanknote profile set' saves your name,",
+            "# address and signature once for every file; this table then can go.",
+            "[candidate]",
+            f"name = {toml_string(name or '<your name, as you sign your notes>')}",
+            f"# the From: address of every note ({people.candidate_note})",
+            f"email = {toml_string(people.candidate_email)}",
+            '# signature = "..."   # optional; default: your name',
+            "",
+        ]
     else:
-        out += [f"# [candidate] comes from your profile ({profile_file}):",
-                f"# {profile.name} <{profile.email}>. A [candidate] table here would win over it."]
+        out += [
+            f"# [candidate] comes from your profile ({profile_file}):",
+            f"# {profile.name} <{profile.email}>. A [candidate] table here would win over it.",
+        ]
         if people.candidate_email.casefold() != profile.email.casefold():
-            out.append(f"# check: the invitation's address for you, {people.candidate_email}, "
-                       f"was {people.candidate_note}")
+            out.append(
+                f"# check: the invitation's address for you, {people.candidate_email}, "
+                f"was {people.candidate_note}"
+            )
         out.append("")
 
     out += ["[interview]"]
-    out.append(f"company = {toml_string(found.company or '<the company>')}"
-               + (f"   # check: {found.company_note}" if found.company_note else
-                  "" if found.company else "   # the invitation does not say"))
-    out.append(f"role = {toml_string(found.role or '<the role you interviewed for>')}"
-               + ("" if found.role else "   # the invitation's title does not say"))
+    out.append(
+        f"company = {toml_string(found.company or '<the company>')}"
+        + (
+            f"   # check: {found.company_note}"
+            if found.company_note
+            else ""
+            if found.company
+            else "   # the invitation does not say"
+        )
+    )
+    out.append(
+        f"role = {toml_string(found.role or '<the role you interviewed for>')}"
+        + ("" if found.role else "   # the invitation's title does not say")
+    )
     titles = list(dict.fromkeys(e.summary for e in events if e.summary))
     if titles:
-        out.append("# The invitation" + ("s" if len(titles) > 1 else "") + " said: "
-                   + "; ".join(repr(t) for t in titles[:4]))
+        out.append(
+            "# The invitation"
+            + ("s" if len(titles) > 1 else "")
+            + " said: "
+            + "; ".join(repr(t) for t in titles[:4])
+        )
     offset_text = starts_at.isoformat()
     if zone_name:
         out.append(f"starts_at = {offset_text}")
@@ -149,22 +182,31 @@ def from_invites(paths: Sequence[Path], *, target: Path, me: str | None,
         out.append(f"# Who gets the follow-up note: {who.name}, the {who.relation}.")
         out.append(f"follow_up_with = {toml_string(who.email)}")
     else:
-        out.append("# follow_up_with = \"...\"   # who gets the follow-up note; default: the "
-                   "first interviewer")
-    out += ["# Why you fit the role, with a concrete example: shared by every note unless an",
-            "# interviewer has their own.",
-            f"fit = {toml_string('<why you fit this role, with a concrete example>')}",
-            "# Something you forgot to say or wish you had added (optional):",
-            "# new_information = \"...\"", ""]
+        out.append(
+            '# follow_up_with = "..."   # who gets the follow-up note; default: the '
+            "first interviewer"
+        )
+    out += [
+        "# Why you fit the role, with a concrete example: shared by every note unless an",
+        "# interviewer has their own.",
+        f"fit = {toml_string('<why you fit this role, with a concrete example>')}",
+        "# Something you forgot to say or wish you had added (optional):",
+        '# new_information = "..."',
+        "",
+    ]
 
     if people.left_out:
         out.append("# Left out (no note):")
         out += [f"#   {line}" for line in people.left_out]
         out.append("")
-    out += ["# One table per person you met. The conversation point is what makes each note",
-            "# personal: a sentence about what you discussed with this person.", ""]
-    placeholders = 1 + (not found.company) + (not found.role) + (
-        profile is None and not people.candidate_name)
+    out += [
+        "# One table per person you met. The conversation point is what makes each note",
+        "# personal: a sentence about what you discussed with this person.",
+        "",
+    ]
+    placeholders = (
+        1 + (not found.company) + (not found.role) + (profile is None and not people.candidate_name)
+    )
     for person in people.interviewers:
         out.append("[[interviewers]]")
         out.append(f"name = {toml_string(person.name)}")
@@ -186,8 +228,12 @@ def from_invites(paths: Sequence[Path], *, target: Path, me: str | None,
         placeholders += 1
     # Comments quote the invitation (names, titles): no character in them may end the line.
     out = [_comment(line) if line.startswith("#") else line for line in out]
-    return Draft(text="\n".join(out).rstrip("\n") + "\n", interviewers=len(people.interviewers),
-                 left_out=people.left_out, placeholders=placeholders)
+    return Draft(
+        text="\n".join(out).rstrip("\n") + "\n",
+        interviewers=len(people.interviewers),
+        left_out=people.left_out,
+        placeholders=placeholders,
+    )
 
 
 def _comment(line: str) -> str:

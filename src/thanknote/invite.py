@@ -77,8 +77,10 @@ def read_events(paths: Sequence[Path]) -> list[Event]:
                 summary = str(component.get("SUMMARY", "")).strip()
                 what = f"event {summary!r}" if summary else "the event"
                 if method == "CANCEL" or str(component.get("STATUS", "")).upper() == "CANCELLED":
-                    raise BadInput(f"{path}: {what} is cancelled (METHOD:CANCEL or "
-                                   "STATUS:CANCELLED); there is no interview to thank anyone for")
+                    raise BadInput(
+                        f"{path}: {what} is cancelled (METHOD:CANCEL or "
+                        "STATUS:CANCELLED); there is no interview to thank anyone for"
+                    )
                 event = _event(path, component, summary, what, calendar_zone)
                 if event.uid is None:
                     unnamed.append(event)
@@ -87,9 +89,10 @@ def read_events(paths: Sequence[Path]) -> list[Event]:
     everything = sorted([*events.values(), *unnamed], key=lambda e: e.starts_at)
     if not everything:
         names = ", ".join(str(p) for p in paths)
-        raise BadInput(f"{names}: no event (VEVENT) in the invitation",
-                       hint="save the invitation itself: the .ics attachment, or the whole "
-                       "email as .eml")
+        raise BadInput(
+            f"{names}: no event (VEVENT) in the invitation",
+            hint="save the invitation itself: the .ics attachment, or the whole email as .eml",
+        )
     return everything
 
 
@@ -127,25 +130,30 @@ def _calendar_parts(path: Path, raw: bytes) -> list[bytes]:
                 if isinstance(payload, bytes) and _looks_like_calendar(payload):
                     parts.append(payload)
     if not parts:
-        raise BadInput(f"{path}: not an iCalendar invitation (no BEGIN:VCALENDAR), nor an "
-                       "email with a text/calendar part",
-                       hint="give the .ics file, or the invitation email saved as .eml")
+        raise BadInput(
+            f"{path}: not an iCalendar invitation (no BEGIN:VCALENDAR), nor an "
+            "email with a text/calendar part",
+            hint="give the .ics file, or the invitation email saved as .eml",
+        )
     return parts
 
 
-def _event(path: Path, component: Any, summary: str, what: str,
-           calendar_zone: str | None) -> Event:
+def _event(path: Path, component: Any, summary: str, what: str, calendar_zone: str | None) -> Event:
     if "DTSTART" not in component:
         raise BadInput(f"{path}: {what} has no start (DTSTART)")
     start_property = component["DTSTART"]
     start = start_property.dt
     if not isinstance(start, datetime):
-        raise BadInput(f"{path}: {what} is an all-day event ({start}); an interview needs its "
-                       "start time", hint="save the invitation of the interview itself")
+        raise BadInput(
+            f"{path}: {what} is an all-day event ({start}); an interview needs its start time",
+            hint="save the invitation of the interview itself",
+        )
     if start.tzinfo is None:
-        raise BadInput(f"{path}: {what} has a floating start time ({start:%Y-%m-%d %H:%M}, no "
-                       "time zone), so the instant it happened is unknown",
-                       hint="export the invitation again from the calendar that received it")
+        raise BadInput(
+            f"{path}: {what} has a floating start time ({start:%Y-%m-%d %H:%M}, no "
+            "time zone), so the instant it happened is unknown",
+            hint="export the invitation again from the calendar that received it",
+        )
     tzid = start_property.params.get("TZID")
     zone, zone_name, zone_note = _zone(tzid, start)
     starts_at = start.replace(tzinfo=zone) if zone_name else start
@@ -159,17 +167,24 @@ def _event(path: Path, component: Any, summary: str, what: str,
             starts_at, ends_at = starts_at.astimezone(shown), ends_at.astimezone(shown)
             zone_name, zone_note = calendar_zone, None
     if ends_at <= starts_at:
-        raise BadInput(f"{path}: {what} ends ({ends_at:%Y-%m-%d %H:%M}) before it starts "
-                       f"({starts_at:%Y-%m-%d %H:%M})")
+        raise BadInput(
+            f"{path}: {what} ends ({ends_at:%Y-%m-%d %H:%M}) before it starts "
+            f"({starts_at:%Y-%m-%d %H:%M})"
+        )
     organizer = _address(component.get("ORGANIZER"), organizer=True)
     attendees = component.get("ATTENDEE", [])
     if not isinstance(attendees, list):
         attendees = [attendees]
     sequence = component.get("SEQUENCE", 0)
     return Event(
-        source=path, summary=summary, uid=str(component["UID"]) if "UID" in component else None,
+        source=path,
+        summary=summary,
+        uid=str(component["UID"]) if "UID" in component else None,
         sequence=int(sequence) if str(sequence).isdigit() else 0,
-        starts_at=starts_at, ends_at=ends_at, zone_name=zone_name, zone_note=zone_note,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        zone_name=zone_name,
+        zone_note=zone_note,
         organizer=organizer,
         end_assumed="DTEND" not in component and "DURATION" not in component,
         attendees=tuple(a for a in (_address(value) for value in attendees) if a is not None),
@@ -180,8 +195,14 @@ def _zone(tzid: object, start: datetime) -> tuple[tzinfo | None, str | None, str
     """The IANA zone for a TZID: itself, the Windows name's mapping, or none (offset only)."""
     if tzid is None:
         if start.utcoffset() == timedelta(0):
-            return None, None, ("the invitation gives the time in UTC; add timezone = "
-                                "\"Region/City\" to show it in your own time")
+            return (
+                None,
+                None,
+                (
+                    "the invitation gives the time in UTC; add timezone = "
+                    '"Region/City" to show it in your own time'
+                ),
+            )
         return None, None, None
     name = str(tzid).strip().strip('"')
     for candidate in (name, WINDOWS_TO_OLSON.get(name)):
@@ -190,16 +211,31 @@ def _zone(tzid: object, start: datetime) -> tuple[tzinfo | None, str | None, str
                 zone = ZoneInfo(candidate)
             except (ZoneInfoNotFoundError, ValueError):
                 continue
-            note = None if candidate == name else (
-                f"the invitation's Windows time zone {name!r} is {candidate}")
+            note = (
+                None
+                if candidate == name
+                else (f"the invitation's Windows time zone {name!r} is {candidate}")
+            )
             return zone, candidate, note
     offset = start.utcoffset()
-    return None, None, (f"the invitation's time zone {name!r} has no IANA name; the start "
-                        f"is written with its UTC offset ({offset})")
+    return (
+        None,
+        None,
+        (
+            f"the invitation's time zone {name!r} has no IANA name; the start "
+            f"is written with its UTC offset ({offset})"
+        ),
+    )
 
 
-def _end(path: Path, component: Any, what: str, starts_at: datetime,
-         zone: tzinfo | None, start_tzid: object) -> datetime:
+def _end(
+    path: Path,
+    component: Any,
+    what: str,
+    starts_at: datetime,
+    zone: tzinfo | None,
+    start_tzid: object,
+) -> datetime:
     if "DTEND" in component:
         end = component["DTEND"].dt
         if not isinstance(end, datetime) or end.tzinfo is None:
@@ -240,17 +276,24 @@ def check_timing(events: Sequence[Event], now: datetime) -> None:
     """Refuse an invitation a year away or long past: it is not this interview's."""
     first, last = events[0], events[-1]
     if first.starts_at - now > timedelta(days=365):
-        raise BadInput(f"{first.source}: {first.label} starts on {first.starts_at:%Y-%m-%d}, more "
-                       "than a year from now; is this the right invitation?")
+        raise BadInput(
+            f"{first.source}: {first.label} starts on {first.starts_at:%Y-%m-%d}, more "
+            "than a year from now; is this the right invitation?"
+        )
     if now - last.ends_at > timedelta(days=PAST_LIMIT_DAYS):
-        raise BadInput(f"{last.source}: {last.label} ended on {last.ends_at:%Y-%m-%d}, more than "
-                       f"{PAST_LIMIT_DAYS} days ago: too late for a thank-you note; is this the "
-                       "right invitation?")
+        raise BadInput(
+            f"{last.source}: {last.label} ended on {last.ends_at:%Y-%m-%d}, more than "
+            f"{PAST_LIMIT_DAYS} days ago: too late for a thank-you note; is this the "
+            "right invitation?"
+        )
     span = last.ends_at - first.starts_at
     if span > timedelta(hours=24):
-        raise BadInput(f"{last.source}: the events run from {first.starts_at:%Y-%m-%d %H:%M} to "
-                       f"{last.ends_at:%Y-%m-%d %H:%M}, more than a day: one interview file is "
-                       "one interview day", hint="give the invitations of one day at a time")
+        raise BadInput(
+            f"{last.source}: the events run from {first.starts_at:%Y-%m-%d %H:%M} to "
+            f"{last.ends_at:%Y-%m-%d %H:%M}, more than a day: one interview file is "
+            "one interview day",
+            hint="give the invitations of one day at a time",
+        )
 
 
 ASSUMED_MINUTES = 60

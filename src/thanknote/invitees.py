@@ -20,17 +20,22 @@ from thanknote.errors import BadInput
 from thanknote.invite import Address, Event
 
 _ROOM_DOMAINS = ("resource.calendar.google.com", "group.calendar.google.com")
-_ROOM_WORDS = re.compile(r"\b(?:room|conference|boardroom|meeting\s*space|huddle|auditorium)\b",
-                         re.IGNORECASE)
-_ROOM_MAILBOX = re.compile(r"^(?:room|rm|conf|confroom|mtgroom|meetingroom)(?:[._-]|\d|$)",
-                           re.IGNORECASE)
-_NO_REPLY = re.compile(r"^(?:no-?reply|do-?not-?reply|calendar-notification|notifications?)\b",
-                       re.IGNORECASE)
+_ROOM_WORDS = re.compile(
+    r"\b(?:room|conference|boardroom|meeting\s*space|huddle|auditorium)\b", re.IGNORECASE
+)
+_ROOM_MAILBOX = re.compile(
+    r"^(?:room|rm|conf|confroom|mtgroom|meetingroom)(?:[._-]|\d|$)", re.IGNORECASE
+)
+_NO_REPLY = re.compile(
+    r"^(?:no-?reply|do-?not-?reply|calendar-notification|notifications?)\b", re.IGNORECASE
+)
 _RECRUITER = re.compile(r"recruit|talent|sourcer|sourcing|\bhr\b|people partner", re.IGNORECASE)
-_COORDINATOR = re.compile(r"coordinat|scheduling|scheduler|candidate experience|\binterviews?@",
-                          re.IGNORECASE)
-_TEAM = re.compile(r"\b(?:team|recruiting|talent|careers|hiring|jobs|scheduling|interviews)\b",
-                   re.IGNORECASE)
+_COORDINATOR = re.compile(
+    r"coordinat|scheduling|scheduler|candidate experience|\binterviews?@", re.IGNORECASE
+)
+_TEAM = re.compile(
+    r"\b(?:team|recruiting|talent|careers|hiring|jobs|scheduling|interviews)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -80,14 +85,17 @@ class _Seen:
         return bool(self.answers) and all(answer == "DECLINED" for answer in self.answers)
 
 
-def sort_people(events: Sequence[Event], *, me: str | None,
-                profile_email: str | None) -> People:
+def sort_people(events: Sequence[Event], *, me: str | None, profile_email: str | None) -> People:
     """Split everyone in ``events`` into the candidate, the interviewers and the rest."""
     seen = _collect(events)
     people = [s for s in seen.values() if not s.room]
-    candidate, candidate_note = _candidate(people, seen, me=me, profile_email=profile_email,
-                                           organizer=next((s for s in people if s.organizer),
-                                                          None))
+    candidate, candidate_note = _candidate(
+        people,
+        seen,
+        me=me,
+        profile_email=profile_email,
+        organizer=next((s for s in people if s.organizer), None),
+    )
     left_out: list[str] = []
     invitees: list[Invitee] = []
     for entry in sorted(seen.values(), key=lambda s: s.order):
@@ -107,16 +115,24 @@ def sort_people(events: Sequence[Event], *, me: str | None,
         else:
             invitees.append(_invitee(entry))
     if not invitees:
-        raise BadInput(f"{_sources(events)}: nobody to thank: the invitation has no attendee but "
-                       f"you ({candidate.email})" + (f"; left out: {'; '.join(left_out)}"
-                                                     if left_out else ""))
+        raise BadInput(
+            f"{_sources(events)}: nobody to thank: the invitation has no attendee but "
+            f"you ({candidate.email})" + (f"; left out: {'; '.join(left_out)}" if left_out else "")
+        )
     # The people who interviewed first; recruiters and coordinators after them.
     invitees.sort(key=lambda i: i.relation is not None)
-    follow_up = next((i for i in invitees if i.relation == "recruiter"),
-                     next((i for i in invitees if i.relation == "coordinator"), None))
-    return People(candidate_email=candidate.email, candidate_name=_best_name(candidate),
-                  candidate_note=candidate_note, interviewers=tuple(invitees),
-                  left_out=tuple(left_out), follow_up_with=follow_up)
+    follow_up = next(
+        (i for i in invitees if i.relation == "recruiter"),
+        next((i for i in invitees if i.relation == "coordinator"), None),
+    )
+    return People(
+        candidate_email=candidate.email,
+        candidate_name=_best_name(candidate),
+        candidate_note=candidate_note,
+        interviewers=tuple(invitees),
+        left_out=tuple(left_out),
+        follow_up_with=follow_up,
+    )
 
 
 def _collect(events: Sequence[Event]) -> dict[str, _Seen]:
@@ -139,8 +155,12 @@ def _note(entry: _Seen, address: Address) -> None:
         return  # the organiser's own PARTSTAT says nothing about the others
     domain = address.email.rpartition("@")[2].casefold()
     local = address.email.partition("@")[0]
-    if (address.cutype in ("ROOM", "RESOURCE") or domain.endswith(_ROOM_DOMAINS)
-            or (name and _ROOM_WORDS.search(name)) or _ROOM_MAILBOX.match(local)):
+    if (
+        address.cutype in ("ROOM", "RESOURCE")
+        or domain.endswith(_ROOM_DOMAINS)
+        or (name and _ROOM_WORDS.search(name))
+        or _ROOM_MAILBOX.match(local)
+    ):
         entry.room = True
     if address.role == "NON-PARTICIPANT":
         entry.non_participant = True
@@ -148,13 +168,21 @@ def _note(entry: _Seen, address: Address) -> None:
     entry.answers.append(address.partstat)
 
 
-def _candidate(people: list[_Seen], seen: dict[str, _Seen], *, me: str | None,
-               profile_email: str | None, organizer: _Seen | None) -> tuple[_Seen, str]:
+def _candidate(
+    people: list[_Seen],
+    seen: dict[str, _Seen],
+    *,
+    me: str | None,
+    profile_email: str | None,
+    organizer: _Seen | None,
+) -> tuple[_Seen, str]:
     by_address = {s.email.casefold(): s for s in people}
     if me is not None:
         if me.casefold() not in by_address:
-            raise BadInput(f"--me {me}: not among the invitation's people ("
-                           f"{', '.join(s.email for s in people)})")
+            raise BadInput(
+                f"--me {me}: not among the invitation's people ("
+                f"{', '.join(s.email for s in people)})"
+            )
         return by_address[me.casefold()], "given with --me"
     if profile_email is not None and profile_email.casefold() in by_address:
         return by_address[profile_email.casefold()], "your profile's address"
@@ -169,7 +197,8 @@ def _candidate(people: list[_Seen], seen: dict[str, _Seen], *, me: str | None,
         return alone[0], why
     raise BadInput(
         "cannot tell which attendee is you: " + ", ".join(s.email for s in people),
-        hint="name your address with --me EMAIL (or save it once: thanknote profile set)")
+        hint="name your address with --me EMAIL (or save it once: thanknote profile set)",
+    )
 
 
 def _best_name(entry: _Seen) -> str | None:
@@ -182,8 +211,10 @@ def _invitee(entry: _Seen) -> Invitee:
     title = None
     if given is None:
         name = guess_name(entry.email)
-        notes.append(f"name guessed from the address {entry.email}:\n"
-                     "check the spelling, and add the last name if it is missing")
+        notes.append(
+            f"name guessed from the address {entry.email}:\n"
+            "check the spelling, and add the last name if it is missing"
+        )
     else:
         name, title, name_note = _clean_name(given)
         if name_note:
@@ -195,17 +226,20 @@ def _invitee(entry: _Seen) -> Invitee:
     elif _RECRUITER.search(words) or entry.organizer:
         relation = "recruiter"
     if entry.organizer:
-        notes.append(f"organised the invitation, so probably the {relation}; if they\n"
-                     "interviewed you, make relation \"interviewer\" or \"hiring-manager\"")
+        notes.append(
+            f"organised the invitation, so probably the {relation}; if they\n"
+            'interviewed you, make relation "interviewer" or "hiring-manager"'
+        )
     elif relation is not None:
         notes.append(f"{'their title' if title else 'the name'} suggests a {relation}")
     if _TEAM.search(name) or not any(c.isalpha() for c in name):
-        notes.append("looks like a team or shared mailbox, not a person: write the name of "
-                     "the person who looks after you, or remove this table")
+        notes.append(
+            "looks like a team or shared mailbox, not a person: write the name of "
+            "the person who looks after you, or remove this table"
+        )
     if entry.optional:
         notes.append("an optional attendee: remove this table if they were not there")
-    return Invitee(name=name, email=entry.email, title=title, relation=relation,
-                   notes=tuple(notes))
+    return Invitee(name=name, email=entry.email, title=title, relation=relation, notes=tuple(notes))
 
 
 def guess_name(address: str) -> str:
@@ -220,8 +254,13 @@ def _clean_name(given: str) -> tuple[str, str | None, str | None]:
     name, title, note = given.strip().strip('"').strip(), None, None
     if match := re.fullmatch(r"(.+?)\s*\((.+)\)", name):
         name, extra = match.group(1).strip(), match.group(2).strip()
-        if _RECRUITER.search(extra) or _COORDINATOR.search(extra) or re.search(
-                r"engineer|manager|director|lead|head|developer|designer|scientist", extra, re.I):
+        if (
+            _RECRUITER.search(extra)
+            or _COORDINATOR.search(extra)
+            or re.search(
+                r"engineer|manager|director|lead|head|developer|designer|scientist", extra, re.I
+            )
+        ):
             title = extra
         else:
             note = f"the invitation says {given!r}"

@@ -25,11 +25,24 @@ DEFAULT_FOLLOW_UP_DAYS = 10
 
 _CANDIDATE_KEYS = {"name", "email", "signature"}
 _INTERVIEW_KEYS = {
-    "company", "role", "starts_at", "timezone", "duration_minutes", "follow_up_on",
-    "follow_up_with", "fit", "new_information",
+    "company",
+    "role",
+    "starts_at",
+    "timezone",
+    "duration_minutes",
+    "follow_up_on",
+    "follow_up_with",
+    "fit",
+    "new_information",
 }
 _INTERVIEWER_KEYS = {
-    "name", "email", "title", "conversation_point", "fit", "new_information", "template",
+    "name",
+    "email",
+    "title",
+    "conversation_point",
+    "fit",
+    "new_information",
+    "template",
     "relation",
 }
 _TOP_KEYS = {"candidate", "interview", "interviewers"}
@@ -79,8 +92,16 @@ class _Reader:
         self.path = path
         self.text = text
 
-    def fail(self, where: str, message: str, *, table: str = "", index: int = 0,
-             key: str | None = None, hint: str | None = None) -> BadInput:
+    def fail(
+        self,
+        where: str,
+        message: str,
+        *,
+        table: str = "",
+        index: int = 0,
+        key: str | None = None,
+        hint: str | None = None,
+    ) -> BadInput:
         # Lines are looked up only when something is wrong: a good file never pays.
         line = _KeyLines.scan(self.text).line(table, index, key)
         location = f"{self.path}:{line}" if line else str(self.path)
@@ -139,20 +160,35 @@ class _Parser:
 
     # -- field helpers ---------------------------------------------------------------------
 
-    def _unknown_keys(self, table: str, index: int, values: dict[str, Any],
-                      allowed: set[str]) -> None:
+    def _unknown_keys(
+        self, table: str, index: int, values: dict[str, Any], allowed: set[str]
+    ) -> None:
         for key in values:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
                 known = (f"did you mean {close[0]!r}? " if close else "") + (
-                    "known keys: " + ", ".join(sorted(allowed)))
-                where = f"[[interviewers]] #{index + 1}" if table == "interviewers" else (
-                    f"[{table}]" if table else "top level")
-                raise self.reader.fail(where, f"unknown key {key!r} ({known})",
-                                       table=table, index=index, key=key)
+                    "known keys: " + ", ".join(sorted(allowed))
+                )
+                where = (
+                    f"[[interviewers]] #{index + 1}"
+                    if table == "interviewers"
+                    else (f"[{table}]" if table else "top level")
+                )
+                raise self.reader.fail(
+                    where, f"unknown key {key!r} ({known})", table=table, index=index, key=key
+                )
 
-    def _text(self, table: str, index: int, values: dict[str, Any], key: str, *,
-              required: bool, header: bool = False, prose: bool = True) -> str | None:
+    def _text(
+        self,
+        table: str,
+        index: int,
+        values: dict[str, Any],
+        key: str,
+        *,
+        required: bool,
+        header: bool = False,
+        prose: bool = True,
+    ) -> str | None:
         label = _label(table, index, key)
         if key not in values:
             if required:
@@ -160,24 +196,32 @@ class _Parser:
             return None
         value = values[key]
         if not isinstance(value, str):
-            raise self.reader.fail(label, f"must be a string, not {_kind(value)}",
-                                   table=table, index=index, key=key)
+            raise self.reader.fail(
+                label, f"must be a string, not {_kind(value)}", table=table, index=index, key=key
+            )
         value = value.strip()
         if not value:
             raise self.reader.fail(label, "must not be empty", table=table, index=index, key=key)
         if (problem := text_problem(value, prose=prose)) is not None:
             raise self.reader.fail(label, problem, table=table, index=index, key=key)
         if header and (problem := header_problem(value)) is not None:
-            raise self.reader.fail(label, f"{value!r} {problem}; it cannot go into an email header",
-                                   table=table, index=index, key=key)
+            raise self.reader.fail(
+                label,
+                f"{value!r} {problem}; it cannot go into an email header",
+                table=table,
+                index=index,
+                key=key,
+            )
         return value
 
-    def _address(self, table: str, index: int, values: dict[str, Any], key: str, *,
-                 required: bool) -> str | None:
+    def _address(
+        self, table: str, index: int, values: dict[str, Any], key: str, *, required: bool
+    ) -> str | None:
         value = self._text(table, index, values, key, required=required, prose=False)
         if value is not None and (problem := address_problem(value)) is not None:
-            raise self.reader.fail(_label(table, index, key), f"{value!r} {problem}",
-                                   table=table, index=index, key=key)
+            raise self.reader.fail(
+                _label(table, index, key), f"{value!r} {problem}", table=table, index=index, key=key
+            )
         # An internationalised domain goes out, is logged and is compared in its IDNA form.
         return None if value is None else ascii_address(value)
 
@@ -201,7 +245,10 @@ class _Parser:
                 raise self.reader.fail(
                     f"[[interviewers]] #{number + 1} fit",
                     "missing: give [interview].fit (shared by every interviewer) or this "
-                    "interviewer's own fit", table="interviewers", index=number)
+                    "interviewer's own fit",
+                    table="interviewers",
+                    index=number,
+                )
         return InterviewFile(self.reader.path, candidate, interview, interviewers)
 
     def parse_interview(self) -> Interview:
@@ -225,11 +272,14 @@ class _Parser:
         entries = self.data.get("interviewers")
         if entries is None or entries == []:
             raise self.reader.fail(
-                "[[interviewers]]", "no interviewers: add one [[interviewers]] table per "
-                "person you met (name, email, conversation_point)")
+                "[[interviewers]]",
+                "no interviewers: add one [[interviewers]] table per "
+                "person you met (name, email, conversation_point)",
+            )
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            raise self.reader.fail("interviewers", "must be [[interviewers]] tables",
-                                   key="interviewers")
+            raise self.reader.fail(
+                "interviewers", "must be [[interviewers]] tables", key="interviewers"
+            )
         people: list[Interviewer] = []
         seen: dict[str, int] = {}
         for index, entry in enumerate(entries):
@@ -243,7 +293,10 @@ class _Parser:
                     f"[[interviewers]] #{index + 1} email",
                     f"{email!r} is also interviewer #{seen[folded] + 1}'s address: one note "
                     "per person, so each interviewer needs their own address",
-                    table="interviewers", index=index, key="email")
+                    table="interviewers",
+                    index=index,
+                    key="email",
+                )
             seen[folded] = index
             template = self._text("interviewers", index, entry, "template", required=False)
             template_path = None
@@ -254,26 +307,35 @@ class _Parser:
                         f"[[interviewers]] #{index + 1} template",
                         f"template file {template!r} not found (looked at {template_path}; "
                         "paths are relative to the interview file)",
-                        table="interviewers", index=index, key="template")
+                        table="interviewers",
+                        index=index,
+                        key="template",
+                    )
             title = self._text("interviewers", index, entry, "title", required=False)
             relation, assumed = self._relation(index, entry, title)
-            people.append(Interviewer(
-                name=name,
-                email=email,
-                title=title,
-                relation=relation,
-                relation_assumed=assumed,
-                conversation_point=self._text("interviewers", index, entry,
-                                              "conversation_point", required=True) or "",
-                fit=self._text("interviewers", index, entry, "fit", required=False),
-                new_information=self._text("interviewers", index, entry, "new_information",
-                                           required=False),
-                template=template_path,
-            ))
+            people.append(
+                Interviewer(
+                    name=name,
+                    email=email,
+                    title=title,
+                    relation=relation,
+                    relation_assumed=assumed,
+                    conversation_point=self._text(
+                        "interviewers", index, entry, "conversation_point", required=True
+                    )
+                    or "",
+                    fit=self._text("interviewers", index, entry, "fit", required=False),
+                    new_information=self._text(
+                        "interviewers", index, entry, "new_information", required=False
+                    ),
+                    template=template_path,
+                )
+            )
         return tuple(people)
 
-    def _relation(self, index: int, entry: dict[str, Any],
-                  title: str | None) -> tuple[Relation, bool]:
+    def _relation(
+        self, index: int, entry: dict[str, Any], title: str | None
+    ) -> tuple[Relation, bool]:
         """The interviewer's relation: as written, else suggested by the title, else interviewer."""
         value = self._text("interviewers", index, entry, "relation", required=False)
         if value is None:
@@ -285,7 +347,10 @@ class _Parser:
             raise self.reader.fail(
                 f"[[interviewers]] #{index + 1} relation",
                 f"{value!r} is not one of {', '.join(relation.value for relation in Relation)}",
-                table="interviewers", index=index, key="relation") from None
+                table="interviewers",
+                index=index,
+                key="relation",
+            ) from None
 
     def _interview(self, interviewers: tuple[Interviewer, ...]) -> Interview:
         table = self._table("interview")
@@ -300,16 +365,21 @@ class _Parser:
                 zone = ZoneInfo(zone_name)
             except (ZoneInfoNotFoundError, ValueError):
                 raise self.reader.fail(
-                    "interview.timezone", f"unknown timezone {zone_name!r} (use an IANA name "
+                    "interview.timezone",
+                    f"unknown timezone {zone_name!r} (use an IANA name "
                     "such as 'America/New_York' or 'Europe/London')",
-                    table="interview", key="timezone") from None
+                    table="interview",
+                    key="timezone",
+                ) from None
         starts_at = self._starts_at(table, zone)
         duration = table.get("duration_minutes", DEFAULT_DURATION_MINUTES)
         if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= 1440:
-            raise self.reader.fail("interview.duration_minutes",
-                                   "must be a whole number of minutes from 1 to 1440, "
-                                   f"not {duration!r}",
-                                   table="interview", key="duration_minutes")
+            raise self.reader.fail(
+                "interview.duration_minutes",
+                f"must be a whole number of minutes from 1 to 1440, not {duration!r}",
+                table="interview",
+                key="duration_minutes",
+            )
         display = zone if zone is not None else starts_at.tzinfo
         assert display is not None
         local_day = starts_at.astimezone(display).date()
@@ -317,13 +387,19 @@ class _Parser:
         if follow_up_on is None:
             follow_up_on = local_day + timedelta(days=DEFAULT_FOLLOW_UP_DAYS)
         elif isinstance(follow_up_on, datetime) or not isinstance(follow_up_on, date):
-            raise self.reader.fail("interview.follow_up_on",
-                                   f"must be a date such as 2026-12-07, not {_kind(follow_up_on)}",
-                                   table="interview", key="follow_up_on")
+            raise self.reader.fail(
+                "interview.follow_up_on",
+                f"must be a date such as 2026-12-07, not {_kind(follow_up_on)}",
+                table="interview",
+                key="follow_up_on",
+            )
         elif follow_up_on < local_day:
-            raise self.reader.fail("interview.follow_up_on",
-                                   f"{follow_up_on} is before the interview ({local_day})",
-                                   table="interview", key="follow_up_on")
+            raise self.reader.fail(
+                "interview.follow_up_on",
+                f"{follow_up_on} is before the interview ({local_day})",
+                table="interview",
+                key="follow_up_on",
+            )
         follow_up_with = self._address("interview", 0, table, "follow_up_with", required=False)
         return Interview(
             company=company,
@@ -342,33 +418,43 @@ class _Parser:
         if "starts_at" not in table:
             raise self.reader.fail("interview.starts_at", "missing (required)", table="interview")
         value = table["starts_at"]
+
         def fail(message: str) -> BadInput:
-            return self.reader.fail("interview.starts_at", message, table="interview",
-                                    key="starts_at")
+            return self.reader.fail(
+                "interview.starts_at", message, table="interview", key="starts_at"
+            )
 
         if isinstance(value, datetime):
             if value.tzinfo is not None:
                 return value
             if zone is None:
-                raise fail(f"{value.isoformat()} has no UTC offset and no timezone is given: "
-                           "write it with an offset (2026-11-25T14:00:00-05:00) or add "
-                           "timezone = \"America/New_York\"")
+                raise fail(
+                    f"{value.isoformat()} has no UTC offset and no timezone is given: "
+                    "write it with an offset (2026-11-25T14:00:00-05:00) or add "
+                    'timezone = "America/New_York"'
+                )
             placed = value.replace(tzinfo=zone)
             # A wall-clock time skipped by a daylight-saving jump does not exist.
             if placed.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != value:
-                raise fail(f"{value.isoformat()} does not exist in {zone.key} "
-                           "(the clocks skip it for daylight saving time)")
+                raise fail(
+                    f"{value.isoformat()} does not exist in {zone.key} "
+                    "(the clocks skip it for daylight saving time)"
+                )
             return placed
         if isinstance(value, date | time):
-            raise fail(f"must be a date and time with an offset, not just a "
-                       f"{'date' if isinstance(value, date) else 'time'} ({value.isoformat()})")
+            raise fail(
+                f"must be a date and time with an offset, not just a "
+                f"{'date' if isinstance(value, date) else 'time'} ({value.isoformat()})"
+            )
         raise fail(f"must be a date-time such as 2026-11-25T14:00:00-05:00, not {_kind(value)}")
 
 
 _TITLE_RELATIONS = (
     (re.compile(r"coordinator|scheduler", re.IGNORECASE), Relation.COORDINATOR),
-    (re.compile(r"recruit|talent|sourc(?:er|ing)|people partner", re.IGNORECASE),
-     Relation.RECRUITER),
+    (
+        re.compile(r"recruit|talent|sourc(?:er|ing)|people partner", re.IGNORECASE),
+        Relation.RECRUITER,
+    ),
     (re.compile(r"hiring manager", re.IGNORECASE), Relation.HIRING_MANAGER),
 )
 
@@ -380,12 +466,16 @@ def text_problem(value: str, *, prose: bool = True) -> str | None:
     The one check for every text a note carries: the file's and the profile's.
     """
     if "\x00" in value:  # it would go out raw in a 7bit body, or end a C string early
-        return ("contains a NUL character (U+0000, often \\u0000 in TOML), which an email "
-                "cannot carry; remove it")
+        return (
+            "contains a NUL character (U+0000, often \\u0000 in TOML), which an email "
+            "cannot carry; remove it"
+        )
     # An address has its own rules: "{x}@example.com" is a real one.
     if prose and (found := placeholder(value)) is not None:
-        return (f"{found!r} looks like a placeholder, not the text for this note; write what "
-                "you mean to send")
+        return (
+            f"{found!r} looks like a placeholder, not the text for this note; write what "
+            "you mean to send"
+        )
     return None
 
 
@@ -410,7 +500,8 @@ _PLACEHOLDER = re.compile(
     r"|(?i:\bx{2,}\b)"
     r"|(?i:\blorem\s+ipsum\b)"
     r"|(?im:(?:^|(?<=[.!?:;(] ))insert\b[^.!?\n]{0,60}?\bhere\b)"
-    r"|(?i:\byour\s+name\b)")
+    r"|(?i:\byour\s+name\b)"
+)
 
 
 def placeholder(value: str) -> str | None:
@@ -423,9 +514,12 @@ def placeholder(value: str) -> str | None:
     # Most text has none of the markers: a few substring tests (in C) spare the
     # full pattern, which a thousand-note batch would otherwise run on every body.
     lowered = value.lower()
-    if (value.strip(".… \t\r\n") and not any(c in value for c in "<[{")
-            and not any(marker in lowered for marker in _MARKERS)
-            and not ("your" in lowered and "name" in lowered)):
+    if (
+        value.strip(".… \t\r\n")
+        and not any(c in value for c in "<[{")
+        and not any(marker in lowered for marker in _MARKERS)
+        and not ("your" in lowered and "name" in lowered)
+    ):
         return None
     match = _PLACEHOLDER.search(value)
     return match.group(0).strip() or value if match else None
@@ -435,7 +529,15 @@ _MARKERS = ("todo", "tbd", "tk", "fixme", "xx", "lorem", "insert")
 
 
 def _kind(value: object) -> str:
-    names = {str: "a string", int: "a number", float: "a number", bool: "true/false",
-             list: "a list", dict: "a table", datetime: "a date-time", date: "a date",
-             time: "a time"}
+    names = {
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a table",
+        datetime: "a date-time",
+        date: "a date",
+        time: "a time",
+    }
     return names.get(type(value), type(value).__name__)

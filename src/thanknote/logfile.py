@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 DEFAULT_LOCK_TIMEOUT = 30.0
 """Seconds a run waits for a log another run holds (``THANKNOTE_LOCK_TIMEOUT``)."""
 
-_KEEP_A_COPY = ("keep a copy of it before anything else: it is the record of what was "
-                "sent, and a new log would send every note again")
+_KEEP_A_COPY = (
+    "keep a copy of it before anything else: it is the record of what was "
+    "sent, and a new log would send every note again"
+)
 
 # SQLite's primary result codes (the low byte of an extended code).
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
@@ -58,8 +60,7 @@ def lock_timeout() -> float:
     except ValueError:
         seconds = -1.0
     if not 0 <= seconds <= 86400:
-        raise BadInput(f"THANKNOTE_LOCK_TIMEOUT={value!r} is not a number of seconds "
-                       "(0 to 86400)")
+        raise BadInput(f"THANKNOTE_LOCK_TIMEOUT={value!r} is not a number of seconds (0 to 86400)")
     return seconds
 
 
@@ -73,8 +74,10 @@ def lock_holder(path: Path) -> int | None:
     if not sys.platform.startswith("linux"):
         return None
     wanted = {}
-    for file, first, last in ((Path(f"{path}-shm"), _WAL_WRITE_LOCK, _WAL_WRITE_LOCK),
-                              (path, _PENDING_BYTE, _PENDING_BYTE + 1 + _SHARED_SIZE)):
+    for file, first, last in (
+        (Path(f"{path}-shm"), _WAL_WRITE_LOCK, _WAL_WRITE_LOCK),
+        (path, _PENDING_BYTE, _PENDING_BYTE + 1 + _SHARED_SIZE),
+    ):
         try:
             status = file.stat()
         except OSError:
@@ -109,37 +112,50 @@ def waiting_notice(path: Path) -> None:
     """Said before a lock wait, so that a run never waits in silence."""
     holder = lock_holder(path)
     who = f", process {holder}" if holder else ""
-    print(f"thanknote: waiting for the send log {path} (held by another run{who})",
-          file=sys.stderr, flush=True)
+    print(
+        f"thanknote: waiting for the send log {path} (held by another run{who})",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
-def storage_error(path: Path, error: sqlite3.Error, *, waited: float | None = None
-                  ) -> ThanknoteError:
+def storage_error(
+    path: Path, error: sqlite3.Error, *, waited: float | None = None
+) -> ThanknoteError:
     """An SQLite error on the log at ``path``, named for what it is."""
     code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
     detail = str(error)
     if code in (_BUSY, _LOCKED):
         wait = f" (waited {waited:g} s for it)" if waited is not None else ""
-        return LogLocked(f"the send log {path} is locked by {held_by(path)}{wait}",
-                         hint="let that run finish (or stop it), then run again; "
-                         "THANKNOTE_LOCK_TIMEOUT sets how long thanknote waits")
+        return LogLocked(
+            f"the send log {path} is locked by {held_by(path)}{wait}",
+            hint="let that run finish (or stop it), then run again; "
+            "THANKNOTE_LOCK_TIMEOUT sets how long thanknote waits",
+        )
     if code == _FULL or (code == _IOERR and _disk_full(path)):
-        return SendLogError(f"the disk holding the send log {path} is full",
-                            hint="free some space on it, then run again; the log still "
-                            "holds every note recorded so far")
+        return SendLogError(
+            f"the disk holding the send log {path} is full",
+            hint="free some space on it, then run again; the log still "
+            "holds every note recorded so far",
+        )
     if code == _READONLY or (code == _CANTOPEN and path.exists() and not _writable(path)):
-        return BadInput(f"the send log {path} is read-only, so thanknote cannot record what "
-                        "it sends",
-                        hint=f"make it (and its folder) writable for this user, e.g. chmod u+w "
-                        f"{path}; {_KEEP_A_COPY}")
+        return BadInput(
+            f"the send log {path} is read-only, so thanknote cannot record what it sends",
+            hint=f"make it (and its folder) writable for this user, e.g. chmod u+w "
+            f"{path}; {_KEEP_A_COPY}",
+        )
     if code in (_CORRUPT, _NOTADB):
-        return BadInput(f"the send log {path} is damaged or not a send log: {detail}",
-                        hint=_KEEP_A_COPY)
+        return BadInput(
+            f"the send log {path} is damaged or not a send log: {detail}", hint=_KEEP_A_COPY
+        )
     if code == _CANTOPEN:
         return BadInput(f"cannot open the send log {path}: {detail}")
     if code == _IOERR:
-        return SendLogError(f"the send log {path} could not be read or written: {detail} "
-                            "(a disk or file-system error)", hint=_KEEP_A_COPY)
+        return SendLogError(
+            f"the send log {path} could not be read or written: {detail} "
+            "(a disk or file-system error)",
+            hint=_KEEP_A_COPY,
+        )
     return SendLogError(f"the send log {path}: {detail}")
 
 
@@ -163,8 +179,10 @@ def _writable(path: Path) -> bool:
 def refuse_non_file(path: Path) -> None:
     if path.exists() and not path.is_file():
         kind = "a directory" if path.is_dir() else "not a regular file"
-        raise BadInput(f"the send log {path} is {kind}",
-                       hint="point --db / THANKNOTE_DB at the log file (sends.sqlite3)")
+        raise BadInput(
+            f"the send log {path} is {kind}",
+            hint="point --db / THANKNOTE_DB at the log file (sends.sqlite3)",
+        )
 
 
 def connect(path: Path, *, write: bool) -> sqlite3.Connection:
@@ -207,29 +225,38 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
 
 
 def tables(db: sqlite3.Connection) -> set[str]:
-    return {row[0] for row in db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    return {
+        row[0]
+        for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    }
 
 
 def refuse_foreign(path: Path, present: set[str]) -> None:
     """Refuse, before writing anything, a database that is not a thanknote send log."""
     if present and "migrations" not in present:
         shown = ", ".join(sorted(present)[:5]) + (", ..." if len(present) > 5 else "")
-        raise BadInput(f"{path} is an SQLite database but not a thanknote send log (it has "
-                       f"tables {shown} and no thanknote migrations); thanknote leaves it "
-                       "untouched",
-                       hint="point --db / THANKNOTE_DB at the send log (sends.sqlite3), or at "
-                       "a file that does not exist yet to start one")
+        raise BadInput(
+            f"{path} is an SQLite database but not a thanknote send log (it has "
+            f"tables {shown} and no thanknote migrations); thanknote leaves it "
+            "untouched",
+            hint="point --db / THANKNOTE_DB at the send log (sends.sqlite3), or at "
+            "a file that does not exist yet to start one",
+        )
 
 
 def check_integrity(db: sqlite3.Connection, path: Path) -> None:
     """SQLite's own integrity check: a damaged index would make a sent note look unsent."""
     problems = [row[0] for row in db.execute("PRAGMA integrity_check(20)")]
     if problems != ["ok"]:
-        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more"
-                                           if len(problems) > 3 else "")
-        raise BadInput(f"the send log {path} is damaged (SQLite's integrity check: {shown}); "
-                       "nothing was sent, since it can no longer say what was",
-                       hint=f"{_KEEP_A_COPY}. `sqlite3 {path} .recover | sqlite3 "
-                       "repaired.sqlite3` rebuilds what it can; read that with `thanknote log "
-                       "--db repaired.sqlite3` before you send with it")
+        shown = "; ".join(problems[:3]) + (
+            f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+        )
+        raise BadInput(
+            f"the send log {path} is damaged (SQLite's integrity check: {shown}); "
+            "nothing was sent, since it can no longer say what was",
+            hint=f"{_KEEP_A_COPY}. `sqlite3 {path} .recover | sqlite3 "
+            "repaired.sqlite3` rebuilds what it can; read that with `thanknote log "
+            "--db repaired.sqlite3` before you send with it",
+        )

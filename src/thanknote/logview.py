@@ -43,10 +43,10 @@ from thanknote.timing import ON_TIME_HOURS
 THANK_YOU = "thank-you"
 FOLLOW_UP = "follow-up"
 
-STATUS_WIDTH = 7    # drafted, unknown
-VIA_WIDTH = 5       # smtp, gmail
-WHEN_WIDTH = 12     # 25 Nov 17:00
-AFTER_WIDTH = 11    # 132.5 h late
+STATUS_WIDTH = 7  # drafted, unknown
+VIA_WIDTH = 5  # smtp, gmail
+WHEN_WIDTH = 12  # 25 Nov 17:00
+AFTER_WIDTH = 11  # 132.5 h late
 GAP = "  "
 INDENT = "  "
 NARROWEST = 40
@@ -78,8 +78,12 @@ def show(file: Path | None, db: Path | None, *, as_json: bool, out: TextIO) -> N
             return
         # Closed here, while the log is open, also when the output pipe closes early.
         with contextlib.closing(log.attempts_by_interview(interview_id=interview_id)) as groups:
-            if not write_table(() if nothing else groups, out, styled=out.isatty(),
-                               width=shutil.get_terminal_size().columns):
+            if not write_table(
+                () if nothing else groups,
+                out,
+                styled=out.isatty(),
+                width=shutil.get_terminal_size().columns,
+            ):
                 out.write(empty)
 
 
@@ -95,8 +99,9 @@ def write_json(records: Iterable[Record], out: TextIO) -> int:
     count = 0
     with _Chunks(out) as chunks:
         for record in records:
-            fields = ",\n    ".join(f"{_encode(key)}: {_json_value(value)}"
-                                    for key, value in record.as_json().items())
+            fields = ",\n    ".join(
+                f"{_encode(key)}: {_json_value(value)}" for key, value in record.as_json().items()
+            )
             chunks.add(("[\n  {\n    " if count == 0 else ",\n  {\n    ") + fields + "\n  }")
             count += 1
         chunks.add("\n]\n" if count else "[]\n")
@@ -119,8 +124,13 @@ def _json_value(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def write_table(groups: Iterable[tuple[ListedInterview, list[AttemptRow]]], out: TextIO, *,
-                width: int = 80, styled: bool = False) -> int:
+def write_table(
+    groups: Iterable[tuple[ListedInterview, list[AttemptRow]]],
+    out: TextIO,
+    *,
+    width: int = 80,
+    styled: bool = False,
+) -> int:
     """Every attempt, one block per interview; returns how many were written."""
     width = max(width, NARROWEST)
     count = 0
@@ -157,8 +167,7 @@ class _Chunks:
         self.flush()
 
 
-def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
-           styled: bool) -> str:
+def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int, styled: bool) -> str:
     """One interview's block, blank line included.
 
     The loop over its attempts runs once per row of the log, so it is written for
@@ -174,10 +183,15 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
     lines = [title] if len(title) <= width else _wrap(title, width)
     if styled:
         lines = [f"\033[1m{line}\033[0m" for line in lines]
-    ended = (f"{end.hour:02d}:{end.minute:02d}" if end.date() == start.date()
-             else f"{end:%a %d %b %H:%M}")
-    about = (f"interview {_WEEKDAYS[start.weekday()]} {start.day:02d} {_MONTHS[start.month]} "
-             f"{start.year} {start.hour:02d}:{start.minute:02d} {start.tzname()}, ended {ended}")
+    ended = (
+        f"{end.hour:02d}:{end.minute:02d}"
+        if end.date() == start.date()
+        else f"{end:%a %d %b %H:%M}"
+    )
+    about = (
+        f"interview {_WEEKDAYS[start.weekday()]} {start.day:02d} {_MONTHS[start.month]} "
+        f"{start.year} {start.hour:02d}:{start.minute:02d} {start.tzname()}, ended {ended}"
+    )
     show_via = len(channels) > 1
     if not show_via:
         about += f"; via {'gmail' if channels == {GMAIL} else 'smtp'}"
@@ -191,8 +205,10 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
     pad = _PAD_WITH_VIA if show_via else _PAD
     newest: dict[tuple[int, str], int] = {}
     if max(codes) >= _FAILED_CODE:
-        newest = {(code & FOLLOW_UP_NOTE, to.casefold()): number
-                  for _, code, _at, _name, to, _error, number in attempts}
+        newest = {
+            (code & FOLLOW_UP_NOTE, to.casefold()): number
+            for _, code, _at, _name, to, _error, number in attempts
+        }
     # The first cells of a row: status (and channel), looked up rather than padded.
     cells = _CELLS_WITH_VIA if show_via else _CELLS
     parse = datetime.fromisoformat
@@ -220,16 +236,19 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
             # The same arithmetic as Record.hours_after_end and send's own line, so that
             # a figure on a rounding edge (20.25 h) reads the same everywhere.
             hours = (instant - ends).total_seconds() / 3600
-            after = (f"{hours:.1f} h late" if hours > on_time_hours
-                     else f"{hours:.1f} h").ljust(after_width) + gap
+            after = (f"{hours:.1f} h late" if hours > on_time_hours else f"{hours:.1f} h").ljust(
+                after_width
+            ) + gap
         else:
             after = blank_after
         if utc and at[4:17:3] == "--T::" and at.endswith("+00:00") and len(at) in lengths:
             row = f"{cells[code >> 2]}{at[8:10]} {month_of[at[5:7]]} {at[11:16]}{gap}{after}"
         else:
             when = instant.astimezone(zone)
-            row = (f"{cells[code >> 2]}{when.day:02d} {months[when.month]} "
-                   f"{when.hour:02d}:{when.minute:02d}{gap}{after}")
+            row = (
+                f"{cells[code >> 2]}{when.day:02d} {months[when.month]} "
+                f"{when.hour:02d}:{when.minute:02d}{gap}{after}"
+            )
         if len(name) + len(to) + 3 <= room:
             append(f"{row}{name} <{to}>" if name else row + to)
         elif not name:
@@ -247,31 +266,55 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int,
             append(f"{pad}<{to}>")
         if code >= failed:  # failed or unknown: why
             latest = newest[(code & FOLLOW_UP_NOTE, to.casefold())] == number
-            lines += _wrap_why(_why(FAILED if code < _UNKNOWN_CODE else UNKNOWN,
-                                    FOLLOW_UP if code & FOLLOW_UP_NOTE else THANK_YOU,
-                                    to, error, latest), width)
+            lines += _wrap_why(
+                _why(
+                    FAILED if code < _UNKNOWN_CODE else UNKNOWN,
+                    FOLLOW_UP if code & FOLLOW_UP_NOTE else THANK_YOU,
+                    to,
+                    error,
+                    latest,
+                ),
+                width,
+            )
     append("\n")
     return "\n".join(lines)
 
 
-_LEAD = f"{INDENT}{'status':<{STATUS_WIDTH}}{GAP}{'when':<{WHEN_WIDTH}}{GAP}" \
+_LEAD = (
+    f"{INDENT}{'status':<{STATUS_WIDTH}}{GAP}{'when':<{WHEN_WIDTH}}{GAP}"
     f"{'after end':<{AFTER_WIDTH}}{GAP}"
-_LEAD_WITH_VIA = f"{INDENT}{'status':<{STATUS_WIDTH}}{GAP}{'via':<{VIA_WIDTH}}{GAP}" \
+)
+_LEAD_WITH_VIA = (
+    f"{INDENT}{'status':<{STATUS_WIDTH}}{GAP}{'via':<{VIA_WIDTH}}{GAP}"
     f"{'when':<{WHEN_WIDTH}}{GAP}{'after end':<{AFTER_WIDTH}}{GAP}"
+)
 _HEADER, _HEADER_WITH_VIA = f"{_LEAD}to", f"{_LEAD_WITH_VIA}to"
 _PAD, _PAD_WITH_VIA = " " * len(_LEAD), " " * len(_LEAD_WITH_VIA)
 _BLANK_AFTER = " " * AFTER_WIDTH + GAP
 _utc: dict[tzinfo, bool] = {}
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_STATUS_CELLS = {status: INDENT + status.ljust(STATUS_WIDTH) + GAP
-                 for status in ("sent", "drafted", "failed", "unknown")}
+_STATUS_CELLS = {
+    status: INDENT + status.ljust(STATUS_WIDTH) + GAP
+    for status in ("sent", "drafted", "failed", "unknown")
+}
 _CODE = itemgetter(Attempt._fields.index("code"))
-_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-           "Dec")
+_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_OF = {f"{number:02d}": name for number, name in enumerate(_MONTHS) if number}
 _UTC_LENGTHS = (25, 32)  # 2026-11-25T22:00:00+00:00, with .ffffff
-_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/UCT", "UCT", "Etc/Universal",
-                        "Universal", "Etc/Zulu", "Zulu"})
+_UTC_NAMES = frozenset(
+    {
+        "UTC",
+        "Etc/UTC",
+        "Etc/GMT",
+        "GMT",
+        "Etc/UCT",
+        "UCT",
+        "Etc/Universal",
+        "Universal",
+        "Etc/Zulu",
+        "Zulu",
+    }
+)
 
 
 def _is_utc(zone: tzinfo) -> bool:
@@ -287,7 +330,8 @@ def _cells(*, via: bool) -> tuple[str, ...]:
     for status, code in STATUS_CODES.items():
         for channel, bit in (("smtp", 0), ("gmail", GMAIL)):
             cells[(code + bit) >> 2] = _STATUS_CELLS[status] + (
-                channel.ljust(VIA_WIDTH) + GAP if via else "")
+                channel.ljust(VIA_WIDTH) + GAP if via else ""
+            )
     return tuple(cells)
 
 
@@ -298,8 +342,14 @@ _FAILED_CODE, _UNKNOWN_CODE = STATUS_CODES[FAILED], STATUS_CODES[UNKNOWN]
 @functools.lru_cache(maxsize=256)
 def _wrap_why(text: str, width: int) -> list[str]:
     """The why line wrapped under its row (many failures share one text: made once each)."""
-    return textwrap.wrap(text, width, initial_indent=INDENT * 2, subsequent_indent=INDENT * 3,
-                         break_long_words=False, break_on_hyphens=False)
+    return textwrap.wrap(
+        text,
+        width,
+        initial_indent=INDENT * 2,
+        subsequent_indent=INDENT * 3,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -313,8 +363,10 @@ def _why(status: str, kind: str, to: str, error: str | None, latest: bool) -> st
     if status == FAILED:
         detail = error or "the server refused it"
         return f"why: {detail.rstrip('.')}" + ("; the next run sends it again" if latest else "")
-    detail = error or ("an earlier run stopped while sending it (or another run is sending it "
-                       "now), so it may have gone out")
+    detail = error or (
+        "an earlier run stopped while sending it (or another run is sending it "
+        "now), so it may have gone out"
+    )
     advice = ""
     if latest and kind == THANK_YOU:
         advice = f"; check your Sent folder, then --resend {to} if it is not there"

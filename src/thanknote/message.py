@@ -38,10 +38,18 @@ from thanknote.addresses import (
 from thanknote.errors import BadInput
 from thanknote.render import Note
 
-EXPECTED_HEADERS = frozenset({
-    "from", "to", "subject", "date", "message-id", "mime-version", "content-type",
-    "content-transfer-encoding",
-})
+EXPECTED_HEADERS = frozenset(
+    {
+        "from",
+        "to",
+        "subject",
+        "date",
+        "message-id",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+    }
+)
 REPLY_HEADERS = frozenset({"in-reply-to", "references"})
 """Also expected on a note that answers another (a follow-up): they thread it."""
 
@@ -103,26 +111,43 @@ class Prepared:
         return BytesParser(policy=default).parsebytes(self.raw)
 
 
-def build(note: Note, *, sender_name: str, sender_address: str, date: datetime,
-          message_id: str | None = None) -> Prepared:
-    for what, value in (("the sender's name", sender_name),
-                        (f"the name of {note.to}", note.name),
-                        (f"the subject of the note to {note.to}", note.subject),
-                        *((f"the Message-ID the note to {note.to} answers", value)
-                          for value in filter(None, (note.in_reply_to, *note.references)))):
+def build(
+    note: Note,
+    *,
+    sender_name: str,
+    sender_address: str,
+    date: datetime,
+    message_id: str | None = None,
+) -> Prepared:
+    for what, value in (
+        ("the sender's name", sender_name),
+        (f"the name of {note.to}", note.name),
+        (f"the subject of the note to {note.to}", note.subject),
+        *(
+            (f"the Message-ID the note to {note.to} answers", value)
+            for value in filter(None, (note.in_reply_to, *note.references))
+        ),
+    ):
         check_header_value(what, value)
-    if note.subject.isascii() and any(len(word) > _LONGEST_HEADER_WORD
-                                      for word in note.subject.split()):
-        raise BadInput(f"the subject of the note to {note.to} has a word longer than "
-                       f"{_LONGEST_HEADER_WORD} characters, which a mail header cannot carry "
-                       "unbroken; shorten it (a link belongs in the body)")
+    if note.subject.isascii() and any(
+        len(word) > _LONGEST_HEADER_WORD for word in note.subject.split()
+    ):
+        raise BadInput(
+            f"the subject of the note to {note.to} has a word longer than "
+            f"{_LONGEST_HEADER_WORD} characters, which a mail header cannot carry "
+            "unbroken; shorten it (a link belongs in the body)"
+        )
     for what, value in (("sender", sender_address), ("recipient", note.to)):
         if not is_valid_address(value):  # the loader gives addresses in their ASCII form
-            raise BadInput(f"the {what} address {value!r} "
-                           f"{address_problem(value) or 'is not in its ASCII (IDNA) form'}")
+            raise BadInput(
+                f"the {what} address {value!r} "
+                f"{address_problem(value) or 'is not in its ASCII (IDNA) form'}"
+            )
     if "\x00" in note.body:  # a NUL cannot travel in a 7bit body (RFC 2045)
-        raise BadInput(f"the note to {note.to} contains a NUL character (U+0000) in its body; "
-                       "remove it from the interview file or the template")
+        raise BadInput(
+            f"the note to {note.to} contains a NUL character (U+0000) in its body; "
+            "remove it from the interview file or the template"
+        )
     domain = sender_address.rpartition("@")[2]
     message_id = message_id or note.message_id or make_msgid(domain=domain)
     message = Message()
@@ -145,8 +170,7 @@ def build(note: Note, *, sender_name: str, sender_address: str, date: datetime,
     return Prepared(note=note, message_id=message_id, recipient=note.to, raw=raw)
 
 
-def verify(raw: bytes, *, note: Note, sender_address: str,
-           sender_name: str | None = None) -> None:
+def verify(raw: bytes, *, note: Note, sender_address: str, sender_name: str | None = None) -> None:
     """Parse the serialised message back; refuse anything but the expected headers and recipient.
 
     The headers are read back as a mail client would: raw lines (compat32, which
@@ -160,15 +184,15 @@ def verify(raw: bytes, *, note: Note, sender_address: str,
     if longest > _LONGEST_LINE:  # RFC 5322 2.1.1; servers answer "500 Line too long"
         problems.append(f"a line of {longest} octets (the limit is {_LONGEST_LINE})")
     end = raw.find(b"\r\n\r\n")
-    header_block = raw if end < 0 else raw[:end + 2]  # the body cannot add a header line
+    header_block = raw if end < 0 else raw[: end + 2]  # the body cannot add a header line
     parsed = BytesHeaderParser().parsebytes(header_block)  # compat32: raw lines, as written
     items = [(name.lower(), value) for name, value in parsed.items()]
     names = [name for name, _ in items]
     raw_values = {name: _unfolded(value) for name, value in items}
-    headers = {name: _decoded(value) for name, value in items
-               if name in ("to", "from", "subject")}
-    unexpected = sorted(set(names) - EXPECTED_HEADERS - (REPLY_HEADERS if note.in_reply_to
-                                                         else frozenset()))
+    headers = {name: _decoded(value) for name, value in items if name in ("to", "from", "subject")}
+    unexpected = sorted(
+        set(names) - EXPECTED_HEADERS - (REPLY_HEADERS if note.in_reply_to else frozenset())
+    )
     if unexpected:
         problems.append(f"unexpected header(s) {', '.join(unexpected)}")
     repeated = sorted({name for name in names if names.count(name) > 1})
@@ -176,8 +200,10 @@ def verify(raw: bytes, *, note: Note, sender_address: str,
         problems.append(f"repeated header(s) {', '.join(repeated)}")
     # Addresses are parsed before encoded words are decoded, as a mail client does:
     # a decoded display name such as "Müller, Hans" is one name, not two addresses.
-    for header, address, name in (("to", note.to, note.name),
-                                  ("from", sender_address, sender_name)):
+    for header, address, name in (
+        ("to", note.to, note.name),
+        ("from", sender_address, sender_name),
+    ):
         mailboxes = _mailboxes(raw_values.get(header, ""))
         found = [mailbox_address for _, mailbox_address in mailboxes]
         if [a.casefold() for a in found] != [address.casefold()]:
@@ -224,9 +250,10 @@ def _mailbox(name: str, address: str) -> str:
         return address
     if name.isascii() and name.isprintable():
         plain = formataddr((name, address))
-        phrase = plain[:-len(address) - 3]
+        phrase = plain[: -len(address) - 3]
         if phrase.split() == phrase.split(" ") and all(
-                len(word) <= _LONGEST_HEADER_WORD for word in phrase.split()):
+            len(word) <= _LONGEST_HEADER_WORD for word in phrase.split()
+        ):
             return plain
     return f"{' '.join(_encoded_words(name))} <{address}>"
 
@@ -253,8 +280,9 @@ def _encoded_words(text: str) -> list[str]:
         for part in (cluster,) if _cost(cluster, use_q) <= limit else tuple(cluster):
             cost = _cost(part, use_q)
             if current and size + cost > limit:
-                cut = max((i + 1 for i, kept in enumerate(current) if kept == " "),
-                          default=len(current))
+                cut = max(
+                    (i + 1 for i, kept in enumerate(current) if kept == " "), default=len(current)
+                )
                 chunks.append(current[:cut])
                 current = current[cut:]
                 size = sum(_cost(kept, use_q) for kept in current)
@@ -264,16 +292,22 @@ def _encoded_words(text: str) -> list[str]:
         chunks.append(current)
     if use_q:
         return [prefix + "".join(map(_q, chunk)) + "?=" for chunk in chunks]
-    return [prefix + base64.b64encode("".join(chunk).encode("utf-8")).decode("ascii") + "?="
-            for chunk in chunks]
+    return [
+        prefix + base64.b64encode("".join(chunk).encode("utf-8")).decode("ascii") + "?="
+        for chunk in chunks
+    ]
 
 
 def _clusters(text: str) -> list[str]:
     """``text`` cut before each character that does not attach to the one before it."""
     clusters: list[str] = []
     for char in text:
-        if clusters and (unicodedata.combining(char) or char in "\u200c\u200d"
-                         or "\ufe00" <= char <= "\ufe0f" or clusters[-1][-1] == "\u200d"):
+        if clusters and (
+            unicodedata.combining(char)
+            or char in "\u200c\u200d"
+            or "\ufe00" <= char <= "\ufe0f"
+            or clusters[-1][-1] == "\u200d"
+        ):
             clusters[-1] += char
         else:
             clusters.append(char)
@@ -286,8 +320,10 @@ def _cost(text: str, use_q: bool) -> int:
 
 @functools.lru_cache(maxsize=4096)
 def _q(char: str) -> str:
-    return "".join("_" if byte == 0x20 else chr(byte) if byte in _Q_SAFE else f"={byte:02X}"
-                   for byte in char.encode("utf-8"))
+    return "".join(
+        "_" if byte == 0x20 else chr(byte) if byte in _Q_SAFE else f"={byte:02X}"
+        for byte in char.encode("utf-8")
+    )
 
 
 @functools.lru_cache(maxsize=4096)

@@ -107,8 +107,11 @@ class Interview:
         Read as its first occurrence (``fold=0``), as RFC 5545 reads such a time.
         """
         start = self.starts_at
-        return (start.tzinfo is not None and start.tzinfo is not UTC
-                and start.replace(fold=1 - start.fold).utcoffset() != start.utcoffset())
+        return (
+            start.tzinfo is not None
+            and start.tzinfo is not UTC
+            and start.replace(fold=1 - start.fold).utcoffset() != start.utcoffset()
+        )
 
     @property
     def local_start(self) -> datetime:

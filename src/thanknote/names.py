@@ -31,15 +31,33 @@ WRONG_NAME = "wrong name"
 
 _GREETING = re.compile(
     r"^(?:(?P<word>dear|hi|hello|hey|good\s+(?:morning|afternoon|evening))(?:\s+|(?=[,:;!]|$)))?"
-    r"(?P<name>.*?)\s*(?P<end>[,:;!]*)\s*$", re.IGNORECASE)
-_HONORIFICS = frozenset(("dr", "mr", "mrs", "ms", "mx", "miss", "prof", "professor", "sir",
-                         "madam"))
-_NOBODY = frozenset({"", "there", "all", "team", "everyone", "hiring manager", "hiring team",
-                     "sir or madam", "friends", "folks"})
+    r"(?P<name>.*?)\s*(?P<end>[,:;!]*)\s*$",
+    re.IGNORECASE,
+)
+_HONORIFICS = frozenset(
+    ("dr", "mr", "mrs", "ms", "mx", "miss", "prof", "professor", "sir", "madam")
+)
+_NOBODY = frozenset(
+    {
+        "",
+        "there",
+        "all",
+        "team",
+        "everyone",
+        "hiring manager",
+        "hiring team",
+        "sir or madam",
+        "friends",
+        "folks",
+    }
+)
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _CAPITALISED = re.compile(r"(?<![\w'’-])[^\W\d_a-z][\w'’-]*")
 # Capitalised words a note says for their own sake, a short edit from many names.
-_COMMON = frozenset(re.findall(r"\w+", """
+_COMMON = frozenset(
+    re.findall(
+        r"\w+",
+        """
     a about after again all also am an and any are as at be been before best but by can
     could dear did do does for from had has have he hello her here hey hi his how i if in
     is it its just kind let like many may me mine more most much my no not now of off on
@@ -49,7 +67,9 @@ _COMMON = frozenset(re.findall(r"\w+", """
     your yours sincerely cheers warm warmly looking forward hope great good
     monday tuesday wednesday thursday friday saturday sunday january february march april
     june july august september october november december
-"""))
+""",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -73,8 +93,9 @@ class OtherInterview:
     when: str
 
 
-_ASCII_PUNCTUATION = str.maketrans({c: " " for c in map(chr, range(128))
-                                    if not c.isalnum() and c not in "'-"})
+_ASCII_PUNCTUATION = str.maketrans(
+    {c: " " for c in map(chr, range(128)) if not c.isalnum() and c not in "'-"}
+)
 
 
 @lru_cache(maxsize=65536)
@@ -83,8 +104,9 @@ def fold(text: str) -> str:
     if text.isascii():
         return " ".join(text.lower().translate(_ASCII_PUNCTUATION).split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c if c.isalnum() or c in "'’-" else " " for c in decomposed
-                    if not unicodedata.combining(c))
+    plain = "".join(
+        c if c.isalnum() or c in "'’-" else " " for c in decomposed if not unicodedata.combining(c)
+    )
     return " ".join(plain.split())
 
 
@@ -97,8 +119,7 @@ def edits(first: str, second: str, limit: int = 2) -> int:
     for i, a in enumerate(first, start=1):
         current = [i] + [0] * len(second)
         for j, b in enumerate(second, start=1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1,
-                             previous[j - 1] + (a != b))
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b))
             if i > 1 and j > 1 and a == second[j - 2] and first[i - 2] == b:
                 current[j] = min(current[j], previous2[j - 2] + 1)
         if min(current) > limit:
@@ -124,9 +145,12 @@ def greeting_name(body: str) -> str | None:
     if match.group("word") is None:
         # "Grace," opens a note; "Thanks again," or a sentence on the first line does not.
         words = name.split()
-        if (not match.group("end").startswith(",") or not 1 <= len(words) <= 3
-                or not all(w[:1].isupper() for w in words)
-                or any(fold(w) in _COMMON for w in words)):
+        if (
+            not match.group("end").startswith(",")
+            or not 1 <= len(words) <= 3
+            or not all(w[:1].isupper() for w in words)
+            or any(fold(w) in _COMMON for w in words)
+        ):
             return None
     return name
 
@@ -139,24 +163,29 @@ def _own_greetings(person: Interviewer) -> set[str]:
     return allowed
 
 
-def _greeting_problem(interview_file: InterviewFile, person: Interviewer,
-                      name: str) -> str | None:
+def _greeting_problem(interview_file: InterviewFile, person: Interviewer, name: str) -> str | None:
     folded = fold(name)
     if folded in _own_greetings(person) or folded in _NOBODY:
         return None
     for other in interview_file.interviewers:
         if other.email != person.email and folded in _own_greetings(other):
-            return (f"the greeting names {other.name}, but the note goes to {person.name}: "
-                    "a note (or template) written for someone else")
+            return (
+                f"the greeting names {other.name}, but the note goes to {person.name}: "
+                "a note (or template) written for someone else"
+            )
     if folded in _own_greetings_of_name(interview_file.candidate.name):
         return f"the greeting names the candidate ({name!r}), not {person.name}"
     words = folded.split()
     for part in fold(person.name).split():
         if any(_close(word, part) for word in words):
-            return (f"the greeting {name!r} looks like a misspelling of {person.name}; "
-                    "write the name exactly as the file spells it")
-    return (f"the greeting names {name!r}, but the note goes to {person.name}: greet them "
-            f"by their first or full name ({person.first_name!r})")
+            return (
+                f"the greeting {name!r} looks like a misspelling of {person.name}; "
+                "write the name exactly as the file spells it"
+            )
+    return (
+        f"the greeting names {name!r}, but the note goes to {person.name}: greet them "
+        f"by their first or full name ({person.first_name!r})"
+    )
 
 
 def _own_greetings_of_name(name: str) -> set[str]:
@@ -182,10 +211,12 @@ class _Vocabulary:
         company = interview_file.interview.company
         if len(company.split()) == 1:
             self.words.setdefault(fold(company), company)
-        self.known = set(self.words) | {fold(word) for word in _WORD.findall(
-            f"{company} {interview_file.interview.role}")}
-        self.company_words = {form for word in _WORD.findall(company)
-                              for form in (fold(word), word.lower())}
+        self.known = set(self.words) | {
+            fold(word) for word in _WORD.findall(f"{company} {interview_file.interview.role}")
+        }
+        self.company_words = {
+            form for word in _WORD.findall(company) for form in (fold(word), word.lower())
+        }
         self._seen: dict[str, str | None] = {}
         self.index: dict[str, list[str]] = {}
         for word in self.words:
@@ -214,13 +245,14 @@ def _deletions(word: str, depth: int = 2) -> set[str]:
     found = {word}
     frontier = {word}
     for _ in range(depth):
-        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
         found |= frontier
     return found
 
 
-def _misspellings(text: str, interview_file: InterviewFile,
-                  vocabulary: _Vocabulary) -> list[tuple[str, str]]:
+def _misspellings(
+    text: str, interview_file: InterviewFile, vocabulary: _Vocabulary
+) -> list[tuple[str, str]]:
     """(as written, as the file spells it) for each near miss of a file name in ``text``."""
     found: list[tuple[str, str]] = []
     tokens = _WORD.findall(text)
@@ -240,20 +272,26 @@ def _misspellings(text: str, interview_file: InterviewFile,
         exact = [token.lower() in words for token in tokens]
         shape = [word[:1].isupper() for word in company.split()]
         for start in range(len(tokens) - size + 1):
-            if not any(exact[start:start + size]) or [
-                    token[:1].isupper() for token in tokens[start:start + size]] != shape:
+            if (
+                not any(exact[start : start + size])
+                or [token[:1].isupper() for token in tokens[start : start + size]] != shape
+            ):
                 # Two edits leave one of three words as it is (of two words, most often),
                 # and a misspelt name keeps its capitals.
                 continue
-            window = " ".join(tokens[start:start + size])
+            window = " ".join(tokens[start : start + size])
             folded = fold(window)
             if folded != wanted and edits(folded, wanted, 2) <= 2:
                 found.append((window, company))
     return found
 
 
-def _mentions(text: str, interview_file: InterviewFile, others: Sequence[OtherInterview],
-              allowed: frozenset[str]) -> list[str]:
+def _mentions(
+    text: str,
+    interview_file: InterviewFile,
+    others: Sequence[OtherInterview],
+    allowed: frozenset[str],
+) -> list[str]:
     """Why the text names another interview's company or role (this one's masked first)."""
     if not others:
         return []
@@ -274,7 +312,8 @@ def _mentions(text: str, interview_file: InterviewFile, others: Sequence[OtherIn
                     f"it names {value!r}, the {what} of another interview in the send log "
                     f"({other.company} / {other.role}, {other.when}): is it copied from "
                     f"another application? If the mention is deliberate, pass "
-                    f"--allow-mention {value!r}")
+                    f"--allow-mention {value!r}"
+                )
     return problems
 
 
@@ -283,9 +322,12 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", fold(text)))
 
 
-def check(interview_file: InterviewFile, notes: Sequence[tuple[str, str, str]],
-          others: Sequence[OtherInterview] = (),
-          allow_mention: Iterable[str] = ()) -> NameReport:
+def check(
+    interview_file: InterviewFile,
+    notes: Sequence[tuple[str, str, str]],
+    others: Sequence[OtherInterview] = (),
+    allow_mention: Iterable[str] = (),
+) -> NameReport:
     """Check each (to, subject, body): refusals for wrong names, warnings for misspellings."""
     report = NameReport()
     allowed = frozenset(_words(value) for value in allow_mention)
@@ -303,12 +345,13 @@ def check(interview_file: InterviewFile, notes: Sequence[tuple[str, str, str]],
         if greeted is not None:
             lines = body.splitlines()
             opening = next(i for i, line in enumerate(lines) if line.strip())
-            rest = "\n".join(lines[opening + 1:])
+            rest = "\n".join(lines[opening + 1 :])
         seen = set()
         for written, spelt in _misspellings(f"{subject}\n{rest}", interview_file, vocabulary):
             if (written, spelt) not in seen:
                 seen.add((written, spelt))
                 who = person.name if person is not None else to
-                report.warnings.append(f"the note to {who} has {written!r}: did you mean "
-                                       f"{spelt!r}?")
+                report.warnings.append(
+                    f"the note to {who} has {written!r}: did you mean {spelt!r}?"
+                )
     return report

@@ -56,8 +56,11 @@ _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _TOKEN = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
 _STAND_IN = "Zzreader Zzstandin"
-_NEUTRAL = {PointKind.PHRASE: "zzpoint", PointKind.SENTENCES: "Zzpoint.",
-            PointKind.QUESTION: "Zzpoint?"}
+_NEUTRAL = {
+    PointKind.PHRASE: "zzpoint",
+    PointKind.SENTENCES: "Zzpoint.",
+    PointKind.QUESTION: "Zzpoint?",
+}
 _NEUTRAL_WORDS = frozenset({"zzpoint", "zzfit", "zznews"})
 
 
@@ -109,8 +112,11 @@ def _missing(first: Counter[str], second: Counter[str]) -> int:
 
 def _near(first: Counter[str], second: Counter[str]) -> bool:
     missing = _missing(first, second)
-    return (missing <= FEW_WORDS and first.total() - missing >= COMMON_WORDS
-            and _missing(second, first) <= FEW_WORDS)
+    return (
+        missing <= FEW_WORDS
+        and first.total() - missing >= COMMON_WORDS
+        and _missing(second, first) <= FEW_WORDS
+    )
 
 
 def _stand_in(interview_file: InterviewFile, person: Interviewer, note: Note) -> str | None:
@@ -120,15 +126,24 @@ def _stand_in(interview_file: InterviewFile, person: Interviewer, note: Note) ->
     variables = note_variables(interview_file, person)
     kind = variables["point_kind"]
     stand_in = replace(
-        person, name=_STAND_IN, email="stand-in@invalid.example",
-        title="Zztitle" if person.title else None, conversation_point=_NEUTRAL[kind],
+        person,
+        name=_STAND_IN,
+        email="stand-in@invalid.example",
+        title="Zztitle" if person.title else None,
+        conversation_point=_NEUTRAL[kind],
         fit="Zzfit." if person.fit else None,
-        new_information="Zznews." if person.new_information else None, template=None)
-    overrides = {"interviewer": stand_in, "conversation_point": stand_in.conversation_point,
-                 "fit": "Zzfit." if variables["fit"] else "",
-                 "new_information": "Zznews." if variables["new_information"] else ""}
+        new_information="Zznews." if person.new_information else None,
+        template=None,
+    )
+    overrides = {
+        "interviewer": stand_in,
+        "conversation_point": stand_in.conversation_point,
+        "fit": "Zzfit." if variables["fit"] else "",
+        "new_information": "Zznews." if variables["new_information"] else "",
+    }
     _subject, body = load_template(Path(note.template)).render(
-        note_variables(interview_file, person, **overrides))
+        note_variables(interview_file, person, **overrides)
+    )
     return body
 
 
@@ -148,7 +163,8 @@ def measure(interview_file: InterviewFile, notes: Sequence[Note]) -> PersonalRep
         if member.relation_assumed:
             report.notices.append(
                 f"{member.name} is taken as a {member.relation.value} (from the title "
-                f"{member.title!r}); write relation = \"...\" in their entry to say otherwise")
+                f'{member.title!r}); write relation = "..." in their entry to say otherwise'
+            )
     notes = [note for note in notes if note.kind == THANK_YOU]
     if not notes:
         return report
@@ -162,9 +178,16 @@ def measure(interview_file: InterviewFile, notes: Sequence[Note]) -> PersonalRep
             continue
         # Readers alike in everything a template can branch on get the same stand-in.
         colleagues = len(colleague_names(interview_file, person))
-        alike = (note.template, person.template, person.relation,
-                 point_kind(person.conversation_point), bool(person.title), bool(person.fit),
-                 bool(person.new_information), min(colleagues, 5))
+        alike = (
+            note.template,
+            person.template,
+            person.relation,
+            point_kind(person.conversation_point),
+            bool(person.title),
+            bool(person.fit),
+            bool(person.new_information),
+            min(colleagues, 5),
+        )
         if alike in written:
             continue
         written.add(alike)
@@ -180,8 +203,9 @@ def measure(interview_file: InterviewFile, notes: Sequence[Note]) -> PersonalRep
     keys = list(owners) + [key for key in bones if key not in owners]
     near = _near_keys(keys)
     held = {key: owners.get(key, 0) for key in keys}
-    template_text = {key for key in keys
-                     if key in bones or any(other in bones for other in near[key])}
+    template_text = {
+        key for key in keys if key in bones or any(other in bones for other in near[key])
+    }
     # A template sentence with a field inside ("... and for our conversation about X.")
     # lends the note only the field's words.
     slots = [Counter(key) for key in bones if _NEUTRAL_WORDS & set(key)]
@@ -190,8 +214,11 @@ def measure(interview_file: InterviewFile, notes: Sequence[Note]) -> PersonalRep
     for index, (note, person, found) in enumerate(zip(notes, people, split, strict=True)):
         me = 1 << index
         words = sum(s.words for s in found)
-        own = sum(_own_words(s, slots) for s in found
-                  if s.key not in template_text and reach[s.key] & ~me == 0)
+        own = sum(
+            _own_words(s, slots)
+            for s in found
+            if s.key not in template_text and reach[s.key] & ~me == 0
+        )
         share = own / words if words else 0.0
         relation = person.relation.value if person is not None else ""
         report.measures.append(Measure(note.to, note.name, relation, words, round(share, 2)))
@@ -203,17 +230,24 @@ def measure(interview_file: InterviewFile, notes: Sequence[Note]) -> PersonalRep
         partner = _most_shared(content)
         if partner is not None:
             other, count = partner
-            problems.append(f"shares {count} of its {len(content)} sentences of substance with "
-                            f"{notes[other].name or notes[other].to}'s")
+            problems.append(
+                f"shares {count} of its {len(content)} sentences of substance with "
+                f"{notes[other].name or notes[other].to}'s"
+            )
         if problems:
-            report.warnings.append(f"{who}'s note {' and '.join(problems)}: "
-                                   f"{_fields_to_add(interview_file, person)}")
+            report.warnings.append(
+                f"{who}'s note {' and '.join(problems)}: {_fields_to_add(interview_file, person)}"
+            )
         if words > MAX_WORDS:
-            report.warnings.append(f"{who}'s note has {words} words; a thank-you note reads "
-                                   f"best under {MAX_WORDS}: shorten the fit or new_information")
+            report.warnings.append(
+                f"{who}'s note has {words} words; a thank-you note reads "
+                f"best under {MAX_WORDS}: shorten the fit or new_information"
+            )
         elif words < MIN_WORDS:
-            report.warnings.append(f"{who}'s note has only {words} words (fewer than "
-                                   f"{MIN_WORDS}): say more in their conversation_point")
+            report.warnings.append(
+                f"{who}'s note has only {words} words (fewer than "
+                f"{MIN_WORDS}): say more in their conversation_point"
+            )
     return report
 
 
@@ -285,14 +319,20 @@ def _near_keys(keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], list[tuple[
             continue
         words = distinct[index]
         # Of any m distinct words of this sentence, a near one holds at least m - FEW_WORDS.
-        rarest = sorted(words, key=lambda word: len(postings[word]))[:FEW_WORDS + 3]
+        rarest = sorted(words, key=lambda word: len(postings[word]))[: FEW_WORDS + 3]
         needed = max(1, len(rarest) - FEW_WORDS)
-        hits = Counter(chain.from_iterable(
-            postings[word][bisect_right(postings[word], index):] for word in rarest))
+        hits = Counter(
+            chain.from_iterable(
+                postings[word][bisect_right(postings[word], index) :] for word in rarest
+            )
+        )
         for other, count in hits.items():
-            if (count < needed or abs(len(keys[other]) - len(key)) > FEW_WORDS
-                    or len(words - distinct[other]) > FEW_WORDS
-                    or len(distinct[other] - words) > FEW_WORDS):
+            if (
+                count < needed
+                or abs(len(keys[other]) - len(key)) > FEW_WORDS
+                or len(words - distinct[other]) > FEW_WORDS
+                or len(distinct[other] - words) > FEW_WORDS
+            ):
                 continue  # the sets differ by more, so the sentences do
             if _near(counted[index], counted[other]):
                 near[key].append(keys[other])
@@ -305,15 +345,20 @@ def _fields_to_add(interview_file: InterviewFile, person: Interviewer | None) ->
     if person is None:
         return "give this note something of its own"
     interview = interview_file.interview
-    missing = [name for name, own, shared in (
-        ("fit", person.fit, interview.fit),
-        ("new_information", person.new_information, interview.new_information)) if not own
-        and (shared or person.arranges)]
+    missing = [
+        name
+        for name, own, shared in (
+            ("fit", person.fit, interview.fit),
+            ("new_information", person.new_information, interview.new_information),
+        )
+        if not own and (shared or person.arranges)
+    ]
     first = person.first_name
     advice = []
     if missing:
         advice.append(f"give {first} their own {' or '.join(f'`{m}`' for m in missing)}")
     if point_kind(person.conversation_point) != PointKind.SENTENCES:
-        advice.append(f"write {first}'s `conversation_point` as a sentence or two of what you "
-                      "talked about")
+        advice.append(
+            f"write {first}'s `conversation_point` as a sentence or two of what you talked about"
+        )
     return ", or ".join(advice) or f"say more in {first}'s `conversation_point`"

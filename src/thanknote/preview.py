@@ -38,16 +38,29 @@ class PreviewResult:
     def as_json(self) -> dict[str, object]:
         personal = self.preparation.personal
         return {
-            "notes": [{"to": p.note.to, "name": p.note.name, "subject": p.note.subject,
-                       "body": p.note.body, **_figures(personal.of(p.note.to))}
-                      for p in self.preparation.prepared],
-            "checks": [{"check": check, "ok": not refusals,
-                        "problems": [f"{r.describe()}: {r.reason}"
-                                     for r in refusals]}
-                       for check, refusals in self.report.checks.items()],
+            "notes": [
+                {
+                    "to": p.note.to,
+                    "name": p.note.name,
+                    "subject": p.note.subject,
+                    "body": p.note.body,
+                    **_figures(personal.of(p.note.to)),
+                }
+                for p in self.preparation.prepared
+            ],
+            "checks": [
+                {
+                    "check": check,
+                    "ok": not refusals,
+                    "problems": [f"{r.describe()}: {r.reason}" for r in refusals],
+                }
+                for check, refusals in self.report.checks.items()
+            ],
             "warnings": self.warnings,
-            "plan": [{"to": to, "action": action, "reason": reason or None}
-                     for action, to, reason in self.send_plan],
+            "plan": [
+                {"to": to, "action": action, "reason": reason or None}
+                for action, to, reason in self.send_plan
+            ],
             "assumed": self.preparation.personal.notices,
         }
 
@@ -66,15 +79,24 @@ class PreviewResult:
         ]
         for number, item in enumerate(prepared, start=1):
             note = item.note
-            lines += ["", f"--- note {number} of {len(prepared)} " + "-" * 40,
-                      f"To:      {note.label}", *_idna_notes(note.to, "         "),
-                      f"Subject: {note.subject}"]
+            lines += [
+                "",
+                f"--- note {number} of {len(prepared)} " + "-" * 40,
+                f"To:      {note.label}",
+                *_idna_notes(note.to, "         "),
+                f"Subject: {note.subject}",
+            ]
             if (measure := self.preparation.personal.of(note.to)) is not None:
-                lines.append(f"({measure.relation}; {measure.words} words, personal share "
-                             f"{measure.personal_share:.2f})")
+                lines.append(
+                    f"({measure.relation}; {measure.words} words, personal share "
+                    f"{measure.personal_share:.2f})"
+                )
             lines += ["", note.body.rstrip()]
-        lines += ["", "--- checks " + "-" * 50,
-                  f"ok       header safety: {len(prepared)} message(s), one recipient each"]
+        lines += [
+            "",
+            "--- checks " + "-" * 50,
+            f"ok       header safety: {len(prepared)} message(s), one recipient each",
+        ]
         for check, refusals in self.report.checks.items():
             if refusals:
                 for refusal in refusals:
@@ -86,8 +108,10 @@ class PreviewResult:
         if not self.logged:
             lines.append("ok       send log: no earlier notes for this interview")
         else:
-            lines.append(f"ok       send log: {self.logged} earlier note(s) of this interview; "
-                         f"compared with the {self.history_count} to other readers")
+            lines.append(
+                f"ok       send log: {self.logged} earlier note(s) of this interview; "
+                f"compared with the {self.history_count} to other readers"
+            )
         labels = {p.note.to.casefold(): p.note.label for p in prepared}
         for action, to, reason in self.send_plan:
             label = labels.get(to.casefold(), to)
@@ -104,8 +128,11 @@ class PreviewResult:
 def _figures(measure: Measure | None) -> dict[str, object]:
     if measure is None:
         return {}
-    return {"relation": measure.relation, "words": measure.words,
-            "personal_share": measure.personal_share}
+    return {
+        "relation": measure.relation,
+        "words": measure.words,
+        "personal_share": measure.personal_share,
+    }
 
 
 def _idna_notes(address: str, indent: str) -> list[str]:
@@ -116,8 +143,14 @@ def _idna_notes(address: str, indent: str) -> list[str]:
     return [f"{indent}(the IDNA form of {written}: mail servers route domains in ASCII)"]
 
 
-def preview(path: Path, *, template: Path | None, db: Path | None, options: GuardOptions,
-            out: Path | None = None) -> PreviewResult:
+def preview(
+    path: Path,
+    *,
+    template: Path | None,
+    db: Path | None,
+    options: GuardOptions,
+    out: Path | None = None,
+) -> PreviewResult:
     interview_file = loader.load(path)
     notes = render_notes(interview_file, template=template)
     now = clock.now()
@@ -125,8 +158,9 @@ def preview(path: Path, *, template: Path | None, db: Path | None, options: Guar
     look_alike = None
     fresh = frozenset(n.to.casefold() for n in notes)
     try:
-        preparation = batch.prepare(interview_file, notes, log=log, options=options, now=now,
-                                    raise_on_refusal=False)
+        preparation = batch.prepare(
+            interview_file, notes, log=log, options=options, now=now, raise_on_refusal=False
+        )
         history = log.history(interview_file.interview, notes[0].kind) if log else []
         latest: dict[str, Record] = {}
         if log is not None:
@@ -135,13 +169,21 @@ def preview(path: Path, *, template: Path | None, db: Path | None, options: Guar
             interview_id = log.interview_id(interview_file.interview, create=False)
             look_alike = look_alike_problem(log, interview_file, fresh, frozenset(), interview_id)
             if interview_id is not None:
-                latest = {r.to.casefold(): r for r in log.records(
-                    interview_id=interview_id, latest_only=True, kind=notes[0].kind)}
+                latest = {
+                    r.to.casefold(): r
+                    for r in log.records(
+                        interview_id=interview_id, latest_only=True, kind=notes[0].kind
+                    )
+                }
     finally:
         if log is not None:
             log.close()
-    result = PreviewResult(preparation, sum(1 for r in history if r.to.casefold() not in fresh),
-                           warnings=list(preparation.warnings), logged=len(latest))
+    result = PreviewResult(
+        preparation,
+        sum(1 for r in history if r.to.casefold() not in fresh),
+        warnings=list(preparation.warnings),
+        logged=len(latest),
+    )
     if look_alike is not None:
         result.warnings.append(f"send would refuse: {look_alike}")
     interview = interview_file.interview
@@ -152,12 +194,20 @@ def preview(path: Path, *, template: Path | None, db: Path | None, options: Guar
         result.warnings.append(f"send would refuse now: {problem}")
     elif (late := batch.late_warning(interview, now)) is not None:
         result.warnings.append(late)
-    whole_batch = ("the checks above refuse these notes" if not preparation.report.ok
-                   else "the interview has not ended yet" if problem is not None
-                   else "the send log has notes to the same people for a look-alike interview "
-                   "(see the warning)" if look_alike is not None else "")
-    result.send_plan = [_planned(item.note, latest.get(item.note.to.casefold()), whole_batch)
-                   for item in preparation.prepared]
+    whole_batch = (
+        "the checks above refuse these notes"
+        if not preparation.report.ok
+        else "the interview has not ended yet"
+        if problem is not None
+        else "the send log has notes to the same people for a look-alike interview "
+        "(see the warning)"
+        if look_alike is not None
+        else ""
+    )
+    result.send_plan = [
+        _planned(item.note, latest.get(item.note.to.casefold()), whole_batch)
+        for item in preparation.prepared
+    ]
     if out is not None and result.report.ok:
         sender = EmlFileSender(out)
         planned = [batch.Planned(p, "deliver") for p in preparation.prepared]
@@ -179,6 +229,4 @@ def _planned(note: Note, record: Record | None, whole_batch: str) -> tuple[str, 
         return "skip", note.to, decision.reason
     if decision.gmail_id:
         return "send", note.to, f"through its Gmail draft {decision.gmail_id}"
-    return "send", note.to, "its earlier attempt failed" if (
-        record.status == FAILED) else ""
-
+    return "send", note.to, "its earlier attempt failed" if (record.status == FAILED) else ""

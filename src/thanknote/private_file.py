@@ -22,8 +22,7 @@ def write_private(path: Path, text: str, *, what: str = "the token") -> None:
         if not directory.exists():
             directory.mkdir(mode=0o700, parents=True)
         # mkstemp opens with O_CREAT | O_EXCL and mode 0600: private before a byte is written.
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                             dir=directory)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as error:
         raise BadInput(f"cannot write {what} to {path}: {error.strerror}") from None
     try:

@@ -19,8 +19,10 @@ from thanknote.loader import text_problem
 from thanknote.model import Candidate
 
 _KEYS = ("name", "email", "signature")
-SET_HINT = ("thanknote profile set, giving --name (your name, as you sign notes) and --email "
-            "(the address your notes come from); --signature is optional")
+SET_HINT = (
+    "thanknote profile set, giving --name (your name, as you sign notes) and --email "
+    "(the address your notes come from); --signature is optional"
+)
 
 
 def profile_path() -> Path:
@@ -43,8 +45,9 @@ def load_profile(path: Path | None = None) -> Candidate | None:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise BadInput(f"{path}: TOML syntax error in the profile: {error}",
-                       hint=SET_HINT) from None
+        raise BadInput(
+            f"{path}: TOML syntax error in the profile: {error}", hint=SET_HINT
+        ) from None
     return _candidate(path, data)
 
 
@@ -52,9 +55,11 @@ def candidate_for(interview_file: Path) -> Candidate:
     """The candidate of a file that has no ``[candidate]``: the profile, or a clear refusal."""
     candidate = load_profile()
     if candidate is None:
-        raise BadInput(f"{interview_file}: [candidate]: missing, and there is no profile "
-                       f"({profile_path()}) to take it from",
-                       hint=f"save yours once with: {SET_HINT} (or add [candidate] to the file)")
+        raise BadInput(
+            f"{interview_file}: [candidate]: missing, and there is no profile "
+            f"({profile_path()}) to take it from",
+            hint=f"save yours once with: {SET_HINT} (or add [candidate] to the file)",
+        )
     return candidate
 
 
@@ -89,8 +94,10 @@ def _candidate(path: Path, data: dict[str, Any], *, option: bool = False) -> Can
 
     for key in data:
         if key not in _KEYS:
-            raise BadInput(f"{path}: unknown key {key!r} in the profile (known keys: "
-                           f"{', '.join(_KEYS)})", hint=SET_HINT)
+            raise BadInput(
+                f"{path}: unknown key {key!r} in the profile (known keys: {', '.join(_KEYS)})",
+                hint=SET_HINT,
+            )
     found: dict[str, str] = {}
     for key in _KEYS:
         value = data.get(key)
@@ -104,16 +111,19 @@ def _candidate(path: Path, data: dict[str, Any], *, option: bool = False) -> Can
         if (problem := text_problem(found[key], prose=key != "email")) is not None:
             raise BadInput(f"{where(key)}: {problem}", hint=SET_HINT)
     if (problem := header_problem(found["name"])) is not None:
-        raise BadInput(f"{where('name')}: {found['name']!r} {problem}; it cannot go into an "
-                       "email header")
+        raise BadInput(
+            f"{where('name')}: {found['name']!r} {problem}; it cannot go into an email header"
+        )
     if not is_valid_address(found["email"]):
         raise BadInput(f"{where('email')}: {found['email']!r} is not a valid email address")
-    return Candidate(name=found["name"], email=found["email"],
-                     signature=found.get("signature", found["name"]))
+    return Candidate(
+        name=found["name"], email=found["email"], signature=found.get("signature", found["name"])
+    )
 
 
 def describe(candidate: Candidate, path: Path) -> str:
     signature = candidate.signature.replace("\n", "\n           ")
-    return (f"profile: {path}\nname:      {candidate.name}\nemail:     {candidate.email}\n"
-            f"signature: {signature}")
-
+    return (
+        f"profile: {path}\nname:      {candidate.name}\nemail:     {candidate.email}\n"
+        f"signature: {signature}"
+    )

@@ -97,15 +97,42 @@ def point_kind(value: object) -> PointKind:
     text = str(value).strip().rstrip(_CLOSERS)
     if not text or text[-1] not in ".!?…":
         return PointKind.PHRASE
-    if (text.endswith("?") and not _SENTENCE_BREAK.search(text)
-            and not _REPORTED.match(str(value).strip())):
+    if (
+        text.endswith("?")
+        and not _SENTENCE_BREAK.search(text)
+        and not _REPORTED.match(str(value).strip())
+    ):
         return PointKind.QUESTION
     return PointKind.SENTENCES
 
 
-_LEADING_WORDS = frozenset((
-    "a", "an", "the", "your", "our", "my", "their", "his", "her", "its", "this", "that",
-    "these", "those", "how", "why", "what", "when", "where", "whether", "which", "who", "some"))
+_LEADING_WORDS = frozenset(
+    (
+        "a",
+        "an",
+        "the",
+        "your",
+        "our",
+        "my",
+        "their",
+        "his",
+        "her",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "how",
+        "why",
+        "what",
+        "when",
+        "where",
+        "whether",
+        "which",
+        "who",
+        "some",
+    )
+)
 
 
 def _phrase(value: object) -> str:
@@ -164,16 +191,19 @@ class Template:
             subject = self.subject.render(variables).strip()
             body = self.body.render(variables)
         except jinja2.UndefinedError as error:
-            raise BadInput(f"{self.path}:{_template_line(error, self.path)}: "
-                           f"{_undefined_words(error.message or str(error))}",
-                           hint="the variables are: candidate, interview, interviewer, fit, "
-                           "new_information, conversation_point, point_kind, follow_up_on, "
-                           "colleagues, interviewers") from None
+            raise BadInput(
+                f"{self.path}:{_template_line(error, self.path)}: "
+                f"{_undefined_words(error.message or str(error))}",
+                hint="the variables are: candidate, interview, interviewer, fit, "
+                "new_information, conversation_point, point_kind, follow_up_on, "
+                "colleagues, interviewers",
+            ) from None
         except jinja2.TemplateError as error:
             raise BadInput(f"{self.path}:{_template_line(error, self.path)}: {error}") from None
         except Exception as error:  # whatever a template's own expressions raise (1/0, ...)
-            raise BadInput(f"{self.path}:{_template_line(error, self.path)}: "
-                           f"{type(error).__name__}: {error}") from None
+            raise BadInput(
+                f"{self.path}:{_template_line(error, self.path)}: {type(error).__name__}: {error}"
+            ) from None
         body = _tidy(body)
         self._refuse_placeholders(subject, body)
         return subject, body
@@ -189,11 +219,19 @@ class Template:
         for text in (subject, body):
             if (found := placeholder(text)) is None:
                 continue
-            line = next((number for number, written in
-                         enumerate(self.source.splitlines(), start=1) if found in written), None)
+            line = next(
+                (
+                    number
+                    for number, written in enumerate(self.source.splitlines(), start=1)
+                    if found in written
+                ),
+                None,
+            )
             if line is not None:  # not in the template's text: it came from a checked value
-                raise BadInput(f"{self.path}:{line}: {found!r} looks like a placeholder left in "
-                               "the template; write the text the note should say")
+                raise BadInput(
+                    f"{self.path}:{line}: {found!r} looks like a placeholder left in "
+                    "the template; write the text the note should say"
+                )
 
 
 _VARIABLES = {"Interviewer": "interviewer", "Interview": "interview", "Candidate": "candidate"}
@@ -215,8 +253,7 @@ def _undefined_words(message: str) -> str:
     fields = [*cls.__dataclass_fields__, *properties]
     close = difflib.get_close_matches(attribute, fields, n=1)
     guess = f"; did you mean '{close[0]}'?" if close else ""
-    return (f"{_VARIABLES[kind]} has no field '{attribute}'{guess} "
-            f"(its fields: {', '.join(fields)})")
+    return f"{_VARIABLES[kind]} has no field '{attribute}'{guess} (its fields: {', '.join(fields)})"
 
 
 def _template_line(error: BaseException, path: Path) -> str:
@@ -260,23 +297,30 @@ def _compile(path: Path, _mtime: int, _size: int) -> Template:
         raise BadInput(f"{path}: cannot read template: {error}") from None
     first, newline, rest = source.partition("\n")
     if not first.startswith("Subject:"):
-        raise BadInput(f"{path}:1: a template starts with a 'Subject:' line, then a blank line, "
-                       "then the body")
+        raise BadInput(
+            f"{path}:1: a template starts with a 'Subject:' line, then a blank line, then the body"
+        )
     blank, _, body_source = rest.partition("\n")
     if blank.strip():
         raise BadInput(f"{path}:2: the line after 'Subject:' must be blank (the body follows it)")
     environment = _environment()
     try:
-        subject_tree = environment.parse(first[len("Subject:"):].strip(), str(path), str(path))
+        subject_tree = environment.parse(first[len("Subject:") :].strip(), str(path), str(path))
         # Two newlines in front keep Jinja2's line numbers equal to the file's.
         body_tree = environment.parse("\n\n" + body_source, str(path), str(path))
         _refuse_other_templates(path, subject_tree, body_tree)
         subject = environment.template_class.from_code(
-            environment, environment.compile(subject_tree, str(path), str(path)),
-            environment.make_globals(None), None)
+            environment,
+            environment.compile(subject_tree, str(path), str(path)),
+            environment.make_globals(None),
+            None,
+        )
         body = environment.template_class.from_code(
-            environment, environment.compile(body_tree, str(path), str(path)),
-            environment.make_globals(None), None)
+            environment,
+            environment.compile(body_tree, str(path), str(path)),
+            environment.make_globals(None),
+            None,
+        )
     except jinja2.TemplateSyntaxError as error:
         raise BadInput(f"{path}:{error.lineno}: template syntax error: {error.message}") from None
     return Template(path=path, subject=subject, body=body, source=source)
@@ -286,13 +330,19 @@ def _refuse_other_templates(path: Path, *trees: jinja2.nodes.Template) -> None:
     """A template is one self-contained file: include, import and extends are bad input."""
     from jinja2 import nodes
 
-    words = {nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "from ... import",
-             nodes.Extends: "extends"}
+    words = {
+        nodes.Include: "include",
+        nodes.Import: "import",
+        nodes.FromImport: "from ... import",
+        nodes.Extends: "extends",
+    }
     for tree in trees:
         for node in tree.find_all(tuple(words)):
-            raise BadInput(f"{path}:{node.lineno}: {{% {words[type(node)]} %}} is not supported: "
-                           "a template is one self-contained file (copy the shared text into "
-                           "it)")
+            raise BadInput(
+                f"{path}:{node.lineno}: {{% {words[type(node)]} %}} is not supported: "
+                "a template is one self-contained file (copy the shared text into "
+                "it)"
+            )
 
 
 def render_notes(interview_file: InterviewFile, *, template: Path | None = None) -> list[Note]:
@@ -305,13 +355,23 @@ def render_notes(interview_file: InterviewFile, *, template: Path | None = None)
         if chosen not in compiled:
             compiled[chosen] = load_template(chosen)
         subject, body = compiled[chosen].render(note_variables(interview_file, person))
-        notes.append(Note(kind=THANK_YOU, to=person.email, name=person.name, title=person.title,
-                          subject=subject, body=body, template=str(chosen)))
+        notes.append(
+            Note(
+                kind=THANK_YOU,
+                to=person.email,
+                name=person.name,
+                title=person.title,
+                subject=subject,
+                body=body,
+                template=str(chosen),
+            )
+        )
     return notes
 
 
-def note_variables(interview_file: InterviewFile, person: Interviewer,
-                   **overrides: Any) -> dict[str, Any]:
+def note_variables(
+    interview_file: InterviewFile, person: Interviewer, **overrides: Any
+) -> dict[str, Any]:
     """What a thank-you template sees when it writes to ``person``."""
     interview = interview_file.interview
     variables: dict[str, Any] = {
@@ -407,7 +467,12 @@ def _names_to_call(interviewers: tuple[Interviewer, ...]) -> tuple[tuple[str, st
             return names
     met = [person for person in interviewers if not person.arranges]
     firsts = Counter(person.first_name.casefold() for person in met)
-    names = tuple((person.email, person.first_name if firsts[person.first_name.casefold()] == 1
-                   else person.name) for person in met)
+    names = tuple(
+        (
+            person.email,
+            person.first_name if firsts[person.first_name.casefold()] == 1 else person.name,
+        )
+        for person in met
+    )
     _last_names_to_call[:] = [(interviewers, names)]
     return names

@@ -47,8 +47,9 @@ class RateLimitTooLong(Exception):
     """The server asks to wait longer than thanknote waits: stop the batch."""
 
     def __init__(self, seconds: float, cap: float) -> None:
-        super().__init__(f"asked to wait {seconds:.0f} s, more than the {cap:.0f} s "
-                         "thanknote waits")
+        super().__init__(
+            f"asked to wait {seconds:.0f} s, more than the {cap:.0f} s thanknote waits"
+        )
         self.seconds = seconds
 
 

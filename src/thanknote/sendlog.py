@@ -59,7 +59,9 @@ def _run_script(db: sqlite3.Connection, script: str) -> None:
 
 
 def _migration_001_initial(db: sqlite3.Connection) -> None:
-    _run_script(db, """
+    _run_script(
+        db,
+        """
         CREATE TABLE interviews (
             id INTEGER PRIMARY KEY,
             company TEXT NOT NULL,
@@ -95,7 +97,8 @@ def _migration_001_initial(db: sqlite3.Connection) -> None:
             sent_at TEXT
         );
         CREATE INDEX notes_by_note ON notes (interview_id, kind, recipient, id);
-    """)
+    """,
+    )
 
 
 def _migration_002_claimed_by(db: sqlite3.Connection) -> None:
@@ -213,7 +216,8 @@ class Record:
             "interview_at": self.interview.starts_at.astimezone(zone).isoformat(),
             "sent_at": self.sent_at.astimezone(zone).isoformat() if self.sent_at else None,
             "hours_after_interview": round(hours, 2) if hours is not None else None,
-            "hours_after_end": round(after, 2) if (after := self.hours_after_end) is not None
+            "hours_after_end": round(after, 2)
+            if (after := self.hours_after_end) is not None
             else None,
             "on_time": self.on_time,
             "message_id": self.message_id,
@@ -272,19 +276,26 @@ _LISTED_NOTES = (
     "+ (n.sent_at IS NOT NULL AND n.kind = 'thank-you'), "
     "coalesce(nullif(n.sent_at, ''), n.created_at), n.name, n.address, n.error, n.id "
     "FROM notes n NOT INDEXED JOIN interviews i ON i.id = n.interview_id WHERE 1 "
-    "ORDER BY i.starts_at, i.id, n.kind != 'thank-you', n.id")
+    "ORDER BY i.starts_at, i.id, n.kind != 'thank-you', n.id"
+)
 _LISTED_INTERVIEWS = (
     "SELECT i.id, i.company, i.role, i.starts_at, i.starts_at_local, i.timezone, i.ends_at "
     "FROM interviews i WHERE 1 AND EXISTS (SELECT 1 FROM notes n WHERE n.interview_id = i.id) "
-    "ORDER BY i.starts_at, i.id")
+    "ORDER BY i.starts_at, i.id"
+)
 
 
 def _listed(row: tuple[Any, ...]) -> ListedInterview:
     number, company, role, starts_at, local, timezone, ends_at = row
-    zone: tzinfo = (ZoneInfo(timezone) if timezone
-                    else datetime.fromisoformat(local).tzinfo or UTC)
-    return ListedInterview(number, company, role, datetime.fromisoformat(starts_at),
-                           datetime.fromisoformat(ends_at), zone)
+    zone: tzinfo = ZoneInfo(timezone) if timezone else datetime.fromisoformat(local).tzinfo or UTC
+    return ListedInterview(
+        number,
+        company,
+        role,
+        datetime.fromisoformat(starts_at),
+        datetime.fromisoformat(ends_at),
+        zone,
+    )
 
 
 @dataclass(frozen=True)
@@ -311,8 +322,11 @@ def unknown_reason(status: str, address: str, detail: str | None = None) -> str:
     advice = f"check your Sent folder, then use --resend {address} to send it again"
     if status != SENDING and detail:
         return f"unknown: {detail.rstrip('.')}. Before sending again, {advice}"
-    why = ("an earlier run stopped while sending it" if status == SENDING
-           else "the answer to an earlier attempt was lost")
+    why = (
+        "an earlier run stopped while sending it"
+        if status == SENDING
+        else "the answer to an earlier attempt was lost"
+    )
     return f"unknown: {why}, so it may have gone out; {advice}"
 
 
@@ -342,15 +356,28 @@ class Latest:
     def of(cls, row: sqlite3.Row | Record) -> Latest:
         if isinstance(row, Record):
             sent = row.sent_at.isoformat() if row.sent_at else None
-            return cls(row.status, row.via, row.gmail_id, row.subject, row.body, sent,
-                       row.status == SENDING and claim_is_live(row.claimed_by,
-                                                               row.claimant_started),
-                       row.error, claimant.pid_of(row.claimed_by))
-        return cls(row["status"], row["via"], row["gmail_id"], row["subject"], row["body"],
-                   row["sent_at"],
-                   row["status"] == SENDING and claim_is_live(row["claimed_by"],
-                                                              row["claimant_started"]),
-                   row["error"], claimant.pid_of(row["claimed_by"]))
+            return cls(
+                row.status,
+                row.via,
+                row.gmail_id,
+                row.subject,
+                row.body,
+                sent,
+                row.status == SENDING and claim_is_live(row.claimed_by, row.claimant_started),
+                row.error,
+                claimant.pid_of(row.claimed_by),
+            )
+        return cls(
+            row["status"],
+            row["via"],
+            row["gmail_id"],
+            row["subject"],
+            row["body"],
+            row["sent_at"],
+            row["status"] == SENDING and claim_is_live(row["claimed_by"], row["claimant_started"]),
+            row["error"],
+            claimant.pid_of(row["claimed_by"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -363,8 +390,9 @@ class Resume:
     """Earlier Gmail attempts may have left drafts the log has no id for: look for them."""
 
 
-def decide(latest: Latest | None, note: Note, *, via: str, purpose: str,
-           resend: bool) -> Skip | Resume:
+def decide(
+    latest: Latest | None, note: Note, *, via: str, purpose: str, resend: bool
+) -> Skip | Resume:
     """What a run may do with a note, given its newest row: the one rule, for plan and claim."""
     if latest is None or resend:
         return Resume()
@@ -387,13 +415,22 @@ def decide(latest: Latest | None, note: Note, *, via: str, purpose: str,
         return Skip(unknown_reason(status, note.to, latest.error), UNKNOWN)
     same_text = (latest.subject, latest.body) == (note.subject, note.body)
     if status == DRAFTED and purpose == "draft":
-        hint = "" if same_text else (f"; the file has changed since: --resend {note.to} makes "
-                                     "a new draft (then delete the old one)")
+        hint = (
+            ""
+            if same_text
+            else (
+                f"; the file has changed since: --resend {note.to} makes "
+                "a new draft (then delete the old one)"
+            )
+        )
         return Skip(f"already drafted (Gmail draft {draft}){hint}", DRAFTED)
     if status == DRAFTED and gmail_draft and not same_text:
-        return Skip(f"its Gmail draft ({draft}) was made from an earlier version of the file; "
-                    f"send that draft from Gmail as it is, or use --resend {note.to} for a new "
-                    "one (then delete the old draft)", DRAFTED)
+        return Skip(
+            f"its Gmail draft ({draft}) was made from an earlier version of the file; "
+            f"send that draft from Gmail as it is, or use --resend {note.to} for a new "
+            "one (then delete the old draft)",
+            DRAFTED,
+        )
     if status in (DRAFTED, FAILED) and gmail_draft and same_text:
         # A draft thanknote has not handed to drafts.send: reuse it rather than leave a
         # stray copy. The sender records it on the new row once it has seen that the
@@ -518,16 +555,20 @@ class SendLog:
         """The migrations the log records (refusing a log newer than this thanknote)."""
         names = [row[0] for row in self.db.execute("SELECT name FROM migrations")]
         if any(not isinstance(name, str) or not name for name in names):
-            raise BadInput(f"the send log {self.path} has a migration with no name (NULL) in "
-                           "its migrations table, so thanknote cannot tell which version "
-                           "wrote it",
-                           hint="it was edited by hand or damaged; keep a copy of it, then "
-                           "remove that row (DELETE FROM migrations WHERE name IS NULL)")
+            raise BadInput(
+                f"the send log {self.path} has a migration with no name (NULL) in "
+                "its migrations table, so thanknote cannot tell which version "
+                "wrote it",
+                hint="it was edited by hand or damaged; keep a copy of it, then "
+                "remove that row (DELETE FROM migrations WHERE name IS NULL)",
+            )
         done = set(names)
         newer = sorted(done - {name for name, _ in MIGRATIONS})
         if newer:
-            raise BadInput(f"{self.path} was written by a newer thanknote (migrations "
-                           f"{', '.join(newer)}); upgrade thanknote to use it")
+            raise BadInput(
+                f"{self.path} was written by a newer thanknote (migrations "
+                f"{', '.join(newer)}); upgrade thanknote to use it"
+            )
         return done
 
     def _pending(self) -> list[tuple[str, Callable[[sqlite3.Connection], None]]]:
@@ -538,12 +579,13 @@ class SendLog:
         if not self._pending():
             return  # the usual case: no write lock taken
         with self._write() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS migrations "
-                       "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS migrations "
+                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
             for name, migrate in self._pending():  # again, under the lock
                 migrate(db)
-                db.execute("INSERT INTO migrations VALUES (?, ?)",
-                           (name, _iso(datetime.now(UTC))))
+                db.execute("INSERT INTO migrations VALUES (?, ?)", (name, _iso(datetime.now(UTC))))
 
     def _upgrade_in_memory(self, present: set[str]) -> None:
         """A read-only view of a log from an earlier release: its upgrade, in memory only."""
@@ -563,12 +605,14 @@ class SendLog:
     # -- interviews ------------------------------------------------------------------------
 
     @_translated
-    def interview_id(self, interview: Interview, source: Path | None = None,
-                     *, create: bool = True) -> int | None:
+    def interview_id(
+        self, interview: Interview, source: Path | None = None, *, create: bool = True
+    ) -> int | None:
         company, role, starts_at = interview.key
         row = self.db.execute(
             "SELECT id FROM interviews WHERE company = ? AND role = ? AND starts_at = ?",
-            (company, role, starts_at)).fetchone()
+            (company, role, starts_at),
+        ).fetchone()
         if row is not None:
             if create:
                 # The file may have moved its follow-up date or added a recruiter.
@@ -577,9 +621,15 @@ class SendLog:
                         "UPDATE interviews SET follow_up_on = ?, follow_up_with = ?, "
                         "ends_at = ?, timezone = ?, source_path = coalesce(?, source_path) "
                         "WHERE id = ?",
-                        (interview.follow_up_on.isoformat(), interview.follow_up_with,
-                         _iso(interview.ends_at), interview.timezone_name,
-                         str(source.resolve()) if source else None, row[0]))
+                        (
+                            interview.follow_up_on.isoformat(),
+                            interview.follow_up_with,
+                            _iso(interview.ends_at),
+                            interview.timezone_name,
+                            str(source.resolve()) if source else None,
+                            row[0],
+                        ),
+                    )
             return int(row[0])
         if not create:
             return None
@@ -589,10 +639,18 @@ class SendLog:
                 "ends_at, follow_up_on, follow_up_with, source_path) VALUES (?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT (company, role, starts_at) DO UPDATE SET company = company "
                 "RETURNING id",
-                (company, role, starts_at, interview.local_start.isoformat(),
-                 interview.timezone_name, _iso(interview.ends_at),
-                 interview.follow_up_on.isoformat(), interview.follow_up_with,
-                 str(source.resolve()) if source else None))
+                (
+                    company,
+                    role,
+                    starts_at,
+                    interview.local_start.isoformat(),
+                    interview.timezone_name,
+                    _iso(interview.ends_at),
+                    interview.follow_up_on.isoformat(),
+                    interview.follow_up_with,
+                    str(source.resolve()) if source else None,
+                ),
+            )
             return int(cursor.fetchone()[0])
 
     def _interview_from_row(self, row: sqlite3.Row | Mapping[str, Any]) -> LoggedInterview:
@@ -600,11 +658,17 @@ class SendLog:
         zone: tzinfo = ZoneInfo(row["timezone"]) if row["timezone"] else local.tzinfo or UTC
         done = _time(row["done_at"])
         return LoggedInterview(
-            id=row["id"], company=row["company"], role=row["role"],
+            id=row["id"],
+            company=row["company"],
+            role=row["role"],
             starts_at=datetime.fromisoformat(row["starts_at"]),
-            ends_at=datetime.fromisoformat(row["ends_at"]), display_timezone=zone,
+            ends_at=datetime.fromisoformat(row["ends_at"]),
+            display_timezone=zone,
             follow_up_on=date.fromisoformat(row["follow_up_on"]),
-            follow_up_with=row["follow_up_with"], source_path=row["source_path"], done_at=done)
+            follow_up_with=row["follow_up_with"],
+            source_path=row["source_path"],
+            done_at=done,
+        )
 
     @_translated
     def interviews(self) -> list[LoggedInterview]:
@@ -616,7 +680,8 @@ class SendLog:
         company, role, starts_at = interview.key
         row = self.db.execute(
             "SELECT * FROM interviews WHERE company = ? AND role = ? AND starts_at = ?",
-            (company, role, starts_at)).fetchone()
+            (company, role, starts_at),
+        ).fetchone()
         return self._interview_from_row(row) if row else None
 
     @_translated
@@ -633,13 +698,16 @@ class SendLog:
     # -- notes -----------------------------------------------------------------------------
 
     @_translated
-    def records(self, *, interview_id: int | None = None, latest_only: bool = False,
-                kind: str | None = None) -> list[Record]:
-        return list(self.iter_records(interview_id=interview_id, latest_only=latest_only,
-                                      kind=kind))
+    def records(
+        self, *, interview_id: int | None = None, latest_only: bool = False, kind: str | None = None
+    ) -> list[Record]:
+        return list(
+            self.iter_records(interview_id=interview_id, latest_only=latest_only, kind=kind)
+        )
 
-    def iter_records(self, *, interview_id: int | None = None, latest_only: bool = False,
-                     kind: str | None = None) -> Iterator[Record]:
+    def iter_records(
+        self, *, interview_id: int | None = None, latest_only: bool = False, kind: str | None = None
+    ) -> Iterator[Record]:
         """The records one by one, ordered by interview then attempt: memory stays flat."""
         import sqlite3
 
@@ -648,8 +716,9 @@ class SendLog:
         except sqlite3.Error as error:
             raise logfile.storage_error(self.path, error, waited=self.lock_timeout) from None
 
-    def _iter_records(self, interview_id: int | None, latest_only: bool,
-                      kind: str | None) -> Iterator[Record]:
+    def _iter_records(
+        self, interview_id: int | None, latest_only: bool, kind: str | None
+    ) -> Iterator[Record]:
         where: list[str] = []
         params: list[object] = []
         if interview_id is not None:
@@ -659,11 +728,15 @@ class SendLog:
             where.append("n.kind = ?")
             params.append(kind)
         if latest_only:
-            where.append("n.id = (SELECT max(id) FROM notes m WHERE m.interview_id = "
-                         "n.interview_id AND m.kind = n.kind AND m.recipient = n.recipient)")
-        sql = ("SELECT n.*, i.company, i.role, i.starts_at, i.starts_at_local, i.timezone, "
-               "i.ends_at, i.follow_up_on, i.follow_up_with, i.source_path, i.done_at, "
-               "i.id AS interview_row FROM notes n JOIN interviews i ON i.id = n.interview_id")
+            where.append(
+                "n.id = (SELECT max(id) FROM notes m WHERE m.interview_id = "
+                "n.interview_id AND m.kind = n.kind AND m.recipient = n.recipient)"
+            )
+        sql = (
+            "SELECT n.*, i.company, i.role, i.starts_at, i.starts_at_local, i.timezone, "
+            "i.ends_at, i.follow_up_on, i.follow_up_with, i.source_path, i.done_at, "
+            "i.id AS interview_row FROM notes n JOIN interviews i ON i.id = n.interview_id"
+        )
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY i.starts_at, i.id, n.id"
@@ -673,18 +746,31 @@ class SendLog:
             if current is None or current.id != row["interview_row"]:
                 current = self._interview_from_row(_InterviewRow(row))
             yield Record(
-                id=row["id"], interview=current, kind=row["kind"], to=row["address"],
-                name=row["name"], title=row["title"], subject=row["subject"], body=row["body"],
-                status=row["status"], via=row["via"], message_id=row["message_id"],
-                gmail_id=row["gmail_id"], error=row["error"],
+                id=row["id"],
+                interview=current,
+                kind=row["kind"],
+                to=row["address"],
+                name=row["name"],
+                title=row["title"],
+                subject=row["subject"],
+                body=row["body"],
+                status=row["status"],
+                via=row["via"],
+                message_id=row["message_id"],
+                gmail_id=row["gmail_id"],
+                error=row["error"],
                 created_at=datetime.fromisoformat(row["created_at"]),
-                sent_at=_time(row["sent_at"]), claimed_by=row["claimed_by"],
+                sent_at=_time(row["sent_at"]),
+                claimed_by=row["claimed_by"],
                 claimant_started=row["claimant_started"],
-                thread_id=row["thread_id"], in_reply_to=row["in_reply_to"],
-                references=tuple((row["reference_ids"] or "").split()))
+                thread_id=row["thread_id"],
+                in_reply_to=row["in_reply_to"],
+                references=tuple((row["reference_ids"] or "").split()),
+            )
 
-    def attempts_by_interview(self, *, interview_id: int | None = None
-                              ) -> Generator[tuple[ListedInterview, list[AttemptRow]]]:
+    def attempts_by_interview(
+        self, *, interview_id: int | None = None
+    ) -> Generator[tuple[ListedInterview, list[AttemptRow]]]:
         """Every attempt, one interview at a time (by start): what ``thanknote log`` lists.
 
         Per interview, its thank-you notes then its follow-ups, each in the order they
@@ -715,8 +801,9 @@ class SendLog:
             rows.row_factory = None  # plain tuples: a Row per attempt costs more than the rest
             # Grouped in C (groupby, itemgetter): per attempt, Python builds nothing but
             # the tuple SQLite hands over.
-            for (number, group), head in zip(groupby(rows.execute(notes, params),
-                                                     key=itemgetter(0)), heads, strict=True):
+            for (number, group), head in zip(
+                groupby(rows.execute(notes, params), key=itemgetter(0)), heads, strict=True
+            ):
                 if head[0] != number:
                     raise RuntimeError("the send log's interviews and notes disagree")
                 yield _listed(head), list(group)
@@ -735,8 +822,11 @@ class SendLog:
         interview_id = self.interview_id(interview, create=False)
         if interview_id is None:
             return []
-        return [r for r in self.records(interview_id=interview_id, latest_only=True, kind=kind)
-                if r.status != FAILED]
+        return [
+            r
+            for r in self.records(interview_id=interview_id, latest_only=True, kind=kind)
+            if r.status != FAILED
+        ]
 
     @_translated
     def notes_of_look_alike_interviews(self, interview: Interview, kind: str) -> list[Record]:
@@ -749,36 +839,64 @@ class SendLog:
         """
         company, role, starts_at = interview.key
         wanted = (_folded(company), _folded(role))
-        others = [row["id"] for row in self.db.execute(
-            "SELECT id, company, role, starts_at FROM interviews")
+        others = [
+            row["id"]
+            for row in self.db.execute("SELECT id, company, role, starts_at FROM interviews")
             if (row["company"], row["role"], row["starts_at"]) != (company, role, starts_at)
-            and ((_folded(row["company"]), _folded(row["role"])) == wanted
-                 or row["starts_at"] == starts_at)]
-        return [record for other in others
-                for record in self.records(interview_id=other, latest_only=True, kind=kind)
-                if record.status != FAILED]
+            and (
+                (_folded(row["company"]), _folded(row["role"])) == wanted
+                or row["starts_at"] == starts_at
+            )
+        ]
+        return [
+            record
+            for other in others
+            for record in self.records(interview_id=other, latest_only=True, kind=kind)
+            if record.status != FAILED
+        ]
 
     @_translated
-    def claim(self, interview_id: int, note: Note, *, via: str, purpose: str, message_id: str,
-              resend: bool, now: datetime) -> Claim | Skip:
+    def claim(
+        self,
+        interview_id: int,
+        note: Note,
+        *,
+        via: str,
+        purpose: str,
+        message_id: str,
+        resend: bool,
+        now: datetime,
+    ) -> Claim | Skip:
         """Atomically decide whether this run may deliver ``note``, and record that it is."""
         with self._write() as db:
             latest = db.execute(
                 "SELECT * FROM notes WHERE interview_id = ? AND kind = ? AND recipient = ? "
                 "ORDER BY id DESC LIMIT 1",
-                (interview_id, note.kind, note.to.casefold())).fetchone()
-            decision = decide(Latest.of(latest) if latest is not None else None, note,
-                              via=via, purpose=purpose, resend=resend)
+                (interview_id, note.kind, note.to.casefold()),
+            ).fetchone()
+            decision = decide(
+                Latest.of(latest) if latest is not None else None,
+                note,
+                via=via,
+                purpose=purpose,
+                resend=resend,
+            )
             if isinstance(decision, Skip):
                 return decision
             gmail_id, resumed_status = decision.gmail_id, decision.resumed_status
             strays: tuple[str, ...] = ()
             if decision.strays:
-                strays = tuple(dict.fromkeys(row[0] for row in db.execute(
-                    "SELECT message_id FROM notes WHERE interview_id = ? AND kind = ? AND "
-                    "recipient = ? AND via = 'gmail' AND gmail_id IS NULL AND status IN "
-                    "('sending', 'failed') ORDER BY id DESC LIMIT 5",
-                    (interview_id, note.kind, note.to.casefold()))))
+                strays = tuple(
+                    dict.fromkeys(
+                        row[0]
+                        for row in db.execute(
+                            "SELECT message_id FROM notes WHERE interview_id = ? AND kind = ? AND "
+                            "recipient = ? AND via = 'gmail' AND gmail_id IS NULL AND status IN "
+                            "('sending', 'failed') ORDER BY id DESC LIMIT 5",
+                            (interview_id, note.kind, note.to.casefold()),
+                        )
+                    )
+                )
             subject, body = note.subject, note.body
             thread_id, in_reply_to = note.thread_id, note.in_reply_to
             references = " ".join(note.references) or None
@@ -794,31 +912,71 @@ class SendLog:
                 "body, status, via, message_id, gmail_id, created_at, updated_at, claimed_by, "
                 "claimant_started, thread_id, in_reply_to, reference_ids) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (interview_id, note.kind, note.to.casefold(), note.to, note.name, note.title,
-                 subject, body, SENDING, via, message_id,
-                 gmail_id if resumed_status in (SENDING, UNKNOWN) else None, stamp, stamp,
-                 claimed_by, started, thread_id, in_reply_to, references))
+                (
+                    interview_id,
+                    note.kind,
+                    note.to.casefold(),
+                    note.to,
+                    note.name,
+                    note.title,
+                    subject,
+                    body,
+                    SENDING,
+                    via,
+                    message_id,
+                    gmail_id if resumed_status in (SENDING, UNKNOWN) else None,
+                    stamp,
+                    stamp,
+                    claimed_by,
+                    started,
+                    thread_id,
+                    in_reply_to,
+                    references,
+                ),
+            )
             assert cursor.lastrowid is not None
-            return Claim(row_id=cursor.lastrowid, gmail_id=gmail_id,
-                         resumed_status=resumed_status, stray_message_ids=strays)
+            return Claim(
+                row_id=cursor.lastrowid,
+                gmail_id=gmail_id,
+                resumed_status=resumed_status,
+                stray_message_ids=strays,
+            )
 
     @_translated
     def set_gmail_id(self, row_id: int, gmail_id: str) -> None:
         with self._write() as db:
-            db.execute("UPDATE notes SET gmail_id = ?, updated_at = ? WHERE id = ?",
-                       (gmail_id, _iso(datetime.now(UTC)), row_id))
+            db.execute(
+                "UPDATE notes SET gmail_id = ?, updated_at = ? WHERE id = ?",
+                (gmail_id, _iso(datetime.now(UTC)), row_id),
+            )
 
     @_translated
-    def finish(self, row_id: int, status: str, *, now: datetime, gmail_id: str | None = None,
-               error: str | None = None, thread_id: str | None = None) -> None:
+    def finish(
+        self,
+        row_id: int,
+        status: str,
+        *,
+        now: datetime,
+        gmail_id: str | None = None,
+        error: str | None = None,
+        thread_id: str | None = None,
+    ) -> None:
         # Not fsynced on its own: the next claim's fsync (or closing the log) makes it
         # durable. Lost to a power cut in between, the note reads 'unknown', never a lie.
         with self._write(durable=False) as db:
             db.execute(
                 "UPDATE notes SET status = ?, gmail_id = coalesce(?, gmail_id), error = ?, "
                 "updated_at = ?, sent_at = ?, thread_id = coalesce(?, thread_id) WHERE id = ?",
-                (status, gmail_id, error, _iso(now), _iso(now) if status == SENT else None,
-                 thread_id, row_id))
+                (
+                    status,
+                    gmail_id,
+                    error,
+                    _iso(now),
+                    _iso(now) if status == SENT else None,
+                    thread_id,
+                    row_id,
+                ),
+            )
 
 
 def _busy(error: sqlite3.Error) -> bool:

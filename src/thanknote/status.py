@@ -1,10 +1,9 @@
-"""A note's states, as the send log stores them and senders report them."""
+"""A note's states (kept for existing imports; the type is :class:`thanknote.values.Status`)."""
 
-SENDING = "sending"
-"""Claimed, the network call under way (or interrupted): shown as ``unknown``."""
-SENT = "sent"
-DRAFTED = "drafted"
-FAILED = "failed"
-"""Certainly not delivered: the next run delivers it."""
-UNKNOWN = "unknown"
-"""May have been delivered: never retried without ``--resend``."""
+from thanknote.values import Status
+
+SENDING = Status.SENDING
+SENT = Status.SENT
+DRAFTED = Status.DRAFTED
+FAILED = Status.FAILED
+UNKNOWN = Status.UNKNOWN

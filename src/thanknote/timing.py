@@ -35,10 +35,14 @@ def timing_phrase(hours_after_end: float, *, hypothetical: bool) -> str:
         head = f"if sent now, it would be {when} after the interview ended"
         if late is None:
             return f"{head}: on time"
-        return (f"{head}, {format_hours(late)} past the {ON_TIME_HOURS} h the protocol asks "
-                "for; the log would mark it on_time: false")
+        return (
+            f"{head}, {format_hours(late)} past the {ON_TIME_HOURS} h the protocol asks "
+            "for; the log would mark it on_time: false"
+        )
     head = f"sent {when} after the interview ended"
     if late is None:
         return f"{head}: on time"
-    return (f"{head}, {format_hours(late)} past the {ON_TIME_HOURS} h the protocol asks for; "
-            "the log marks it on_time: false")
+    return (
+        f"{head}, {format_hours(late)} past the {ON_TIME_HOURS} h the protocol asks for; "
+        "the log marks it on_time: false"
+    )

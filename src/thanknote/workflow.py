@@ -61,20 +61,30 @@ class Ready:
         return [p for p in self.planned if p.action == "deliver"]
 
 
-def _addresses(interview_file: InterviewFile, values: frozenset[str], option: str,
-               extra: frozenset[str] = frozenset()) -> frozenset[str]:
+def _addresses(
+    interview_file: InterviewFile,
+    values: frozenset[str],
+    option: str,
+    extra: frozenset[str] = frozenset(),
+) -> frozenset[str]:
     known = {person.email.casefold() for person in interview_file.interviewers} | extra
     folded = frozenset(as_sent(value).casefold() for value in values)
     unknown = sorted(folded - known)
     if unknown:
-        raise BadInput(f"{option} {', '.join(unknown)}: not an address in {interview_file.path} "
-                       f"(the notes go to: {', '.join(sorted(known))})")
+        raise BadInput(
+            f"{option} {', '.join(unknown)}: not an address in {interview_file.path} "
+            f"(the notes go to: {', '.join(sorted(known))})"
+        )
     return folded
 
 
-def look_alike_problem(log: SendLog, interview_file: InterviewFile,
-                       recipients: frozenset[str], resend: frozenset[str],
-                       interview_id: int | None) -> str | None:
+def look_alike_problem(
+    log: SendLog,
+    interview_file: InterviewFile,
+    recipients: frozenset[str],
+    resend: frozenset[str],
+    interview_id: int | None,
+) -> str | None:
     """Why notes to these people may already have gone out under an edited interview.
 
     The log keys notes by company, role and start instant, so correcting any of
@@ -85,24 +95,30 @@ def look_alike_problem(log: SendLog, interview_file: InterviewFile,
     interview = interview_file.interview
     present = set()
     if interview_id is not None:
-        present = {r.to.casefold() for r in log.records(interview_id=interview_id,
-                                                        latest_only=True, kind=THANK_YOU)}
-    earlier = [record for record in log.notes_of_look_alike_interviews(interview, THANK_YOU)
-               if record.to.casefold() in recipients - resend - present]
+        present = {
+            r.to.casefold()
+            for r in log.records(interview_id=interview_id, latest_only=True, kind=THANK_YOU)
+        }
+    earlier = [
+        record
+        for record in log.notes_of_look_alike_interviews(interview, THANK_YOU)
+        if record.to.casefold() in recipients - resend - present
+    ]
     if not earlier:
         return None
     first = earlier[0].interview
     when = first.starts_at.astimezone(first.display_timezone)
     people = ", ".join(sorted({record.to for record in earlier}))
-    return (f"the send log already has thank-you notes to {people} for {first.company} / "
-            f"{first.role} at {when:%a %d %b %Y %H:%M %Z}, an interview that looks like this "
-            "one. If you corrected the file's company, role or start time, those notes went "
-            "out already; if this is a new round of interviews, pass --resend EMAIL once for "
-            "each person to write to again")
+    return (
+        f"the send log already has thank-you notes to {people} for {first.company} / "
+        f"{first.role} at {when:%a %d %b %Y %H:%M %Z}, an interview that looks like this "
+        "one. If you corrected the file's company, role or start time, those notes went "
+        "out already; if this is a new round of interviews, pass --resend EMAIL once for "
+        "each person to write to again"
+    )
 
 
-def prepare_request(request: Request, now: datetime, *,
-                    notes: list[Note] | None = None) -> Ready:
+def prepare_request(request: Request, now: datetime, *, notes: list[Note] | None = None) -> Ready:
     """Load, render, check and plan. Raises BadInput (2) or GuardRefusal (3); sends nothing."""
     interview_file = loader.load(request.path)
     if notes is None:
@@ -122,21 +138,23 @@ def prepare_request(request: Request, now: datetime, *,
     path = send_log_path(request.db)
     log = SendLog.existing(path)
     try:
-        preparation = batch.prepare(interview_file, notes, log=log, options=request.guards,
-                                    now=now)
-        planned = batch.plan(preparation, log, via=request.via, purpose=request.purpose,
-                             resend=resend, only=only)
+        preparation = batch.prepare(interview_file, notes, log=log, options=request.guards, now=now)
+        planned = batch.plan(
+            preparation, log, via=request.via, purpose=request.purpose, resend=resend, only=only
+        )
         interview_id = None
         if log is not None:
             interview_id = log.interview_id(interview, create=False)
             if notes and notes[0].kind == THANK_YOU:
-                problem = look_alike_problem(log, interview_file, only or recipients, resend,
-                                             interview_id)
+                problem = look_alike_problem(
+                    log, interview_file, only or recipients, resend, interview_id
+                )
                 if problem is not None:
                     raise GuardRefusal(f"refused: {problem}. Nothing was sent")
     except BaseException:
         if log is not None:
             log.close()
         raise
-    return Ready(interview_file, preparation, planned, log, interview_id, warnings, resend,
-                 log_path=path)
+    return Ready(
+        interview_file, preparation, planned, log, interview_id, warnings, resend, log_path=path
+    )

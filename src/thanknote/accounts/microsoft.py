@@ -44,10 +44,14 @@ HTTP_TIMEOUT_SECONDS = 60
 SIGN_IN_TIMEOUT_SECONDS = 300
 FORMAT = "thanknote-microsoft-token"
 RUN_AUTH = "run `thanknote auth --provider microsoft` to sign in again"
-REVOKE = ("remove the app's access at https://account.live.com/consent/Manage (work or school "
-          "accounts: https://myapps.microsoft.com), then " + RUN_AUTH)
-FIRST_AUTH = ("run `thanknote auth --provider microsoft --client-id ID` first (once per "
-              "machine); the README's Accounts section shows how to get a client id")
+REVOKE = (
+    "remove the app's access at https://account.live.com/consent/Manage (work or school "
+    "accounts: https://myapps.microsoft.com), then " + RUN_AUTH
+)
+FIRST_AUTH = (
+    "run `thanknote auth --provider microsoft --client-id ID` first (once per "
+    "machine); the README's Accounts section shows how to get a client id"
+)
 
 # msal logs through the standard library; nothing of it should reach a terminal or a log
 # file the user keeps (the cache it works on is a secret).
@@ -55,18 +59,33 @@ logging.getLogger("msal").addHandler(logging.NullHandler())
 
 _TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,253}")
 _HINTS = (
-    ("AADSTS7000218", "the app registration does not allow public client flows: Azure "
-     "portal → App registrations → your app → Authentication → \"Allow public client "
-     "flows\" → Yes"),
-    ("AADSTS700016", "no app with this client id in the tenant: check --client-id and "
-     "--tenant (a personal account needs an app for \"personal Microsoft accounts\")"),
-    ("AADSTS50020", "this account type is not accepted by the app: register it for "
-     "\"Accounts in any organizational directory and personal Microsoft accounts\", or pass "
-     "the --tenant your account belongs to"),
-    ("AADSTS65001", "the app has not been granted SMTP.Send: add the delegated permission "
-     "SMTP.Send (and offline_access) to the app, or ask your administrator to consent"),
-    ("unauthorized_client", "the app does not accept this account type or flow: check its "
-     "supported account types and \"Allow public client flows\""),
+    (
+        "AADSTS7000218",
+        "the app registration does not allow public client flows: Azure "
+        'portal → App registrations → your app → Authentication → "Allow public client '
+        'flows" → Yes',
+    ),
+    (
+        "AADSTS700016",
+        "no app with this client id in the tenant: check --client-id and "
+        '--tenant (a personal account needs an app for "personal Microsoft accounts")',
+    ),
+    (
+        "AADSTS50020",
+        "this account type is not accepted by the app: register it for "
+        '"Accounts in any organizational directory and personal Microsoft accounts", or pass '
+        "the --tenant your account belongs to",
+    ),
+    (
+        "AADSTS65001",
+        "the app has not been granted SMTP.Send: add the delegated permission "
+        "SMTP.Send (and offline_access) to the app, or ask your administrator to consent",
+    ),
+    (
+        "unauthorized_client",
+        "the app does not accept this account type or flow: check its "
+        'supported account types and "Allow public client flows"',
+    ),
 )
 
 
@@ -101,15 +120,17 @@ def authority(tenant: str) -> tuple[str, bool]:
         return f"{DEFAULT_AUTHORITY}/{tenant}", True
     parts = urlsplit(base)
     if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
-        raise BadInput(f"{AUTHORITY_VARIABLE} must be an https URL such as "
-                       f"{DEFAULT_AUTHORITY}, not {base!r}")
+        raise BadInput(
+            f"{AUTHORITY_VARIABLE} must be an https URL such as {DEFAULT_AUTHORITY}, not {base!r}"
+        )
     return f"{base}/{tenant}", base == DEFAULT_AUTHORITY
 
 
 def check_tenant(tenant: str) -> None:
     if not _TENANT.fullmatch(tenant):
-        raise BadInput(f"--tenant must be {', '.join(TENANTS)}, a tenant id or a domain "
-                       f"name, not {tenant!r}")
+        raise BadInput(
+            f"--tenant must be {', '.join(TENANTS)}, a tenant id or a domain name, not {tenant!r}"
+        )
 
 
 def _words(result: dict[str, Any]) -> str:
@@ -130,67 +151,93 @@ def _application(client_id: str, tenant: str, cache: Any) -> Any:
     url, known = authority(tenant)
     try:
         return msal.PublicClientApplication(
-            client_id, authority=url, token_cache=cache, timeout=HTTP_TIMEOUT_SECONDS,
+            client_id,
+            authority=url,
+            token_cache=cache,
+            timeout=HTTP_TIMEOUT_SECONDS,
             # Outside Microsoft's own host, msal would ask login.microsoftonline.com
             # whether the host is one of its clouds: the override is trusted as given.
-            instance_discovery=None if known else False)
+            instance_discovery=None if known else False,
+        )
     except requests.exceptions.RequestException as error:
-        raise DeliveryError(f"cannot reach Microsoft's sign-in at {url}: "
-                            f"{type(error).__name__}",
-                            hint="check the network connection and try again") from None
+        raise DeliveryError(
+            f"cannot reach Microsoft's sign-in at {url}: {type(error).__name__}",
+            hint="check the network connection and try again",
+        ) from None
     except ValueError as error:
-        raise BadInput(f"cannot use the Microsoft sign-in at {url}: "
-                       f"{str(error).splitlines()[0]}",
-                       hint="check --tenant and THANKNOTE_MICROSOFT_AUTHORITY") from None
+        raise BadInput(
+            f"cannot use the Microsoft sign-in at {url}: {str(error).splitlines()[0]}",
+            hint="check --tenant and THANKNOTE_MICROSOFT_AUTHORITY",
+        ) from None
 
 
-def sign_in(client_id: str | None, tenant: str, *, browser: bool,
-            echo: Callable[[str], None] = print) -> SignedIn:
+def sign_in(
+    client_id: str | None, tenant: str, *, browser: bool, echo: Callable[[str], None] = print
+) -> SignedIn:
     """Sign in (device code, or the browser with a local redirect) and save the cache."""
     import msal
     import requests
 
     client_id = (client_id or os.environ.get(CLIENT_ID_VARIABLE, "")).strip()
     if not client_id:
-        raise BadInput("no client id: pass --client-id (or set THANKNOTE_MICROSOFT_CLIENT_ID)",
-                       hint="register a free app in the Azure portal first; the README's "
-                       "Accounts section walks through it (about five minutes)")
+        raise BadInput(
+            "no client id: pass --client-id (or set THANKNOTE_MICROSOFT_CLIENT_ID)",
+            hint="register a free app in the Azure portal first; the README's "
+            "Accounts section walks through it (about five minutes)",
+        )
     cache = msal.SerializableTokenCache()
     application = _application(client_id, tenant, cache)
     try:
         if browser:
             echo("Opening your browser to sign in to Microsoft...")
             result = application.acquire_token_interactive(
-                list(SCOPES), prompt="select_account", timeout=SIGN_IN_TIMEOUT_SECONDS)
+                list(SCOPES), prompt="select_account", timeout=SIGN_IN_TIMEOUT_SECONDS
+            )
         else:
             flow = application.initiate_device_flow(scopes=list(SCOPES))
             if "user_code" not in flow:
-                raise BadInput(f"Microsoft did not start the sign-in: {_words(flow)}",
-                               hint=_hint(flow, "check --client-id and --tenant"))
+                raise BadInput(
+                    f"Microsoft did not start the sign-in: {_words(flow)}",
+                    hint=_hint(flow, "check --client-id and --tenant"),
+                )
             echo(flow["message"])
             result = application.acquire_token_by_device_flow(flow)
     except requests.exceptions.RequestException as error:
-        raise DeliveryError(f"lost the connection to Microsoft's sign-in: "
-                            f"{type(error).__name__}; nothing was saved",
-                            hint="check the network connection and run it again") from None
+        raise DeliveryError(
+            f"lost the connection to Microsoft's sign-in: "
+            f"{type(error).__name__}; nothing was saved",
+            hint="check the network connection and run it again",
+        ) from None
     if "access_token" not in result:
-        raise BadInput(f"Microsoft did not sign you in: {_words(result)}; nothing was saved",
-                       hint=_hint(result, "run `thanknote auth --provider microsoft` again"))
+        raise BadInput(
+            f"Microsoft did not sign you in: {_words(result)}; nothing was saved",
+            hint=_hint(result, "run `thanknote auth --provider microsoft` again"),
+        )
     granted = str(result.get("scope", "")).casefold().split()
     if SMTP_SCOPE.casefold() not in granted:
-        raise BadInput(f"Microsoft did not grant {SMTP_SCOPE}; nothing was saved",
-                       hint=_HINTS[3][1])
+        raise BadInput(
+            f"Microsoft did not grant {SMTP_SCOPE}; nothing was saved", hint=_HINTS[3][1]
+        )
     claims = result.get("id_token_claims") or {}
     username = str(claims.get("preferred_username") or claims.get("email") or "")
     path = microsoft_token_path()
-    _save(path, {"client_id": client_id, "tenant": tenant, "username": username,
-                 "signed_in_at": clock.now().isoformat(timespec="seconds")}, cache)
+    _save(
+        path,
+        {
+            "client_id": client_id,
+            "tenant": tenant,
+            "username": username,
+            "signed_in_at": clock.now().isoformat(timespec="seconds"),
+        },
+        cache,
+    )
     return SignedIn(username=username, path=path, tenant=tenant)
 
 
 def _save(path: Path, record: dict[str, Any], cache: Any) -> None:
-    text = json.dumps({"format": FORMAT, "version": 1, **record,
-                       "msal_cache": cache.serialize()}, indent=2)
+    text = json.dumps(
+        {"format": FORMAT, "version": 1, **record, "msal_cache": cache.serialize()}, indent=2
+    )
     private_file.write_private(path, text + "\n", what="the Microsoft token")
 
 
@@ -203,18 +250,28 @@ def read_record(path: Path | None = None) -> tuple[Path, dict[str, Any]]:
         # As for the Gmail token: made private at once, and the send goes on; the user
         # decides whether a copy may have been taken.
         path.chmod(0o600)
-        print(f"thanknote: warning: {path} was readable by other users (mode {mode:04o}); "
-              f"it is now 0600. If someone else may have copied it, {REVOKE}", file=sys.stderr)
+        print(
+            f"thanknote: warning: {path} was readable by other users (mode {mode:04o}); "
+            f"it is now 0600. If someone else may have copied it, {REVOKE}",
+            file=sys.stderr,
+        )
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise AuthRequired(f"cannot read {path}: {error.strerror}", hint=RUN_AUTH) from None
     except ValueError:
         record = None
-    if not isinstance(record, dict) or record.get("format") != FORMAT or not all(
-            isinstance(record.get(key), str) for key in ("client_id", "tenant", "msal_cache")):
-        raise AuthRequired(f"{path} is not a sign-in written by `thanknote auth --provider "
-                           "microsoft`", hint=RUN_AUTH)
+    if (
+        not isinstance(record, dict)
+        or record.get("format") != FORMAT
+        or not all(
+            isinstance(record.get(key), str) for key in ("client_id", "tenant", "msal_cache")
+        )
+    ):
+        raise AuthRequired(
+            f"{path} is not a sign-in written by `thanknote auth --provider microsoft`",
+            hint=RUN_AUTH,
+        )
     return path, record
 
 
@@ -231,39 +288,54 @@ def access_token(*, force_refresh: bool = False, path: Path | None = None) -> To
         raise AuthRequired(f"{path} holds a damaged token cache", hint=RUN_AUTH) from None
     application = _application(record["client_id"], record["tenant"], cache)
     username = str(record.get("username") or "")
-    accounts = application.get_accounts(username=username or None) or \
-        application.get_accounts()
+    accounts = application.get_accounts(username=username or None) or application.get_accounts()
     if not accounts:
         raise AuthRequired(f"{path} holds no signed-in Microsoft account", hint=RUN_AUTH)
     try:
         result = application.acquire_token_silent_with_error(
-            list(SCOPES), account=accounts[0], force_refresh=force_refresh)
+            list(SCOPES), account=accounts[0], force_refresh=force_refresh
+        )
     except requests.exceptions.RequestException as error:
-        raise DeliveryError(f"cannot reach Microsoft to refresh the token: "
-                            f"{type(error).__name__}; nothing was sent",
-                            hint="check the network connection and try again") from None
+        raise DeliveryError(
+            f"cannot reach Microsoft to refresh the token: "
+            f"{type(error).__name__}; nothing was sent",
+            hint="check the network connection and try again",
+        ) from None
     if not result:
-        raise AuthRequired(f"the Microsoft sign-in in {path} holds no token for SMTP",
-                           hint=RUN_AUTH)
+        raise AuthRequired(
+            f"the Microsoft sign-in in {path} holds no token for SMTP", hint=RUN_AUTH
+        )
     if "access_token" not in result:
-        raise AuthRequired(f"Microsoft no longer accepts the saved sign-in for "
-                           f"{username or 'your account'} ({_words(result)})",
-                           hint=_hint(result, RUN_AUTH) if result.get("error") !=
-                           "invalid_grant" else RUN_AUTH)
+        raise AuthRequired(
+            f"Microsoft no longer accepts the saved sign-in for "
+            f"{username or 'your account'} ({_words(result)})",
+            hint=_hint(result, RUN_AUTH) if result.get("error") != "invalid_grant" else RUN_AUTH,
+        )
     if cache.has_state_changed:
-        _save(path, {key: value for key, value in record.items()
-                     if key not in ("format", "version", "msal_cache")}, cache)
-    return Token(access_token=result["access_token"], username=username,
-                 scopes=_scopes(cache, accounts[0], result["access_token"]),
-                 expires_in=int(result.get("expires_in") or 0),
-                 refreshed=result.get("token_source") == "identity_provider",
-                 signed_in_at=_instant(record.get("signed_in_at")))
+        _save(
+            path,
+            {
+                key: value
+                for key, value in record.items()
+                if key not in ("format", "version", "msal_cache")
+            },
+            cache,
+        )
+    return Token(
+        access_token=result["access_token"],
+        username=username,
+        scopes=_scopes(cache, accounts[0], result["access_token"]),
+        expires_in=int(result.get("expires_in") or 0),
+        refreshed=result.get("token_source") == "identity_provider",
+        signed_in_at=_instant(record.get("signed_in_at")),
+    )
 
 
 def _scopes(cache: Any, account: dict[str, Any], token: str) -> tuple[str, ...]:
     """The scopes the cache records for ``token`` (Microsoft's answer, not our request)."""
-    for entry in cache.search(cache.CredentialType.ACCESS_TOKEN,
-                              query={"home_account_id": account.get("home_account_id")}):
+    for entry in cache.search(
+        cache.CredentialType.ACCESS_TOKEN, query={"home_account_id": account.get("home_account_id")}
+    ):
         if entry.get("secret") == token:
             return tuple(str(entry.get("target", "")).split())
     return ()
@@ -276,4 +348,3 @@ def _instant(value: object) -> dt.datetime | None:
         return dt.datetime.fromisoformat(value)
     except ValueError:
         return None
-

@@ -35,10 +35,12 @@ class NoKeyring(ThanknoteError):
     """There is no system keyring on this machine (or only one that writes a plain file)."""
 
 
-NO_KEYRING_HINT = (f"set {PASSWORD_VARIABLE} in the environment of the command instead, "
-                   "ideally from a password manager, e.g. "
-                   f"{PASSWORD_VARIABLE}=\"$(pass show mail/smtp)\" thanknote send FILE --via "
-                   "smtp; or type the password when thanknote asks")
+NO_KEYRING_HINT = (
+    f"set {PASSWORD_VARIABLE} in the environment of the command instead, "
+    "ideally from a password manager, e.g. "
+    f'{PASSWORD_VARIABLE}="$(pass show mail/smtp)" thanknote send FILE --via '
+    "smtp; or type the password when thanknote asks"
+)
 
 
 @dataclass(frozen=True)
@@ -60,18 +62,25 @@ def _backend() -> Any:
     from keyring.backends import chainer, fail, null
 
     backend = keyring.get_keyring()
-    members = list(backend.backends) if isinstance(backend, chainer.ChainerBackend) else [
-        backend]
+    members = list(backend.backends) if isinstance(backend, chainer.ChainerBackend) else [backend]
     # The null back end (what `keyring --disable` sets) accepts a password and keeps nothing.
-    usable = [b for b in members if not isinstance(b, fail.Keyring | null.Keyring)
-              and type(b).__module__ != _FILE_BACKENDS]
+    usable = [
+        b
+        for b in members
+        if not isinstance(b, fail.Keyring | null.Keyring) and type(b).__module__ != _FILE_BACKENDS
+    ]
     if not usable:
-        why = ("keyring is disabled: its null back end keeps nothing" if any(
-            isinstance(b, null.Keyring) for b in members) else
-            "a server without a desktop session has none")
-        raise NoKeyring("this machine has no system keyring for thanknote to keep the SMTP "
-                        f"password in ({why}), and thanknote does not write passwords to a "
-                        "plain file", hint=NO_KEYRING_HINT)
+        why = (
+            "keyring is disabled: its null back end keeps nothing"
+            if any(isinstance(b, null.Keyring) for b in members)
+            else "a server without a desktop session has none"
+        )
+        raise NoKeyring(
+            "this machine has no system keyring for thanknote to keep the SMTP "
+            f"password in ({why}), and thanknote does not write passwords to a "
+            "plain file",
+            hint=NO_KEYRING_HINT,
+        )
     return backend if usable == members else usable[0]
 
 
@@ -91,9 +100,10 @@ def store(host: str, user: str, password: str) -> Stored:
     try:
         backend.set_password(service_name(host), user, password)
     except KeyringError as error:
-        raise ThanknoteError(f"the keyring ({_name(backend)}) did not store the password: "
-                             f"{type(error).__name__}", hint="unlock the keyring and try "
-                             "again, or " + NO_KEYRING_HINT) from None
+        raise ThanknoteError(
+            f"the keyring ({_name(backend)}) did not store the password: {type(error).__name__}",
+            hint="unlock the keyring and try again, or " + NO_KEYRING_HINT,
+        ) from None
     return Stored(host=host, user=user, backend=_name(backend))
 
 
@@ -109,8 +119,9 @@ def remove(host: str, user: str) -> bool:
     except PasswordDeleteError:
         return False
     except KeyringError as error:
-        raise ThanknoteError(f"the keyring ({_name(backend)}) did not remove the password: "
-                             f"{type(error).__name__}") from None
+        raise ThanknoteError(
+            f"the keyring ({_name(backend)}) did not remove the password: {type(error).__name__}"
+        ) from None
     return True
 
 

@@ -39,8 +39,12 @@ class Check:
     fix: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"check": self.name, "status": str(self.status), "detail": self.detail,
-                "fix": self.fix}
+        return {
+            "check": self.name,
+            "status": str(self.status),
+            "detail": self.detail,
+            "fix": self.fix,
+        }
 
 
 def ok(name: str, detail: str) -> Check:
@@ -87,8 +91,12 @@ class Report:
         return "\n".join(lines)
 
     def as_json(self) -> dict[str, Any]:
-        return {"ok": not self.problems, "problems": self.problems, "warnings": self.warnings,
-                "checks": [check.as_json() for check in self.checks]}
+        return {
+            "ok": not self.problems,
+            "problems": self.problems,
+            "warnings": self.warnings,
+            "checks": [check.as_json() for check in self.checks],
+        }
 
 
 @dataclass(frozen=True)
@@ -114,22 +122,30 @@ def subject(path: Path | None) -> Subject:
     from thanknote import loader
 
     interview_file = loader.load(path)
-    return Subject(path, interview_file.candidate, interview_file.interview.follow_up_on,
-                   str(path))
+    return Subject(path, interview_file.candidate, interview_file.interview.follow_up_on, str(path))
 
 
 def address_check(about: Subject, login: str | None) -> Check:
     if about.candidate is None:
         who = f"the SMTP login {login}" if login else "the account only"
-        return ok("address", f"no interview file and no profile: checking {who}; pass FILE "
-                  "to check its From address and follow-up date too")
+        return ok(
+            "address",
+            f"no interview file and no profile: checking {who}; pass FILE "
+            "to check its From address and follow-up date too",
+        )
     candidate = about.candidate
     later = "" if about.path is not None else "; pass FILE to check its follow-up date too"
     return ok("address", f"From: {candidate.name} <{candidate.email}> ({about.source}){later}")
 
 
-def run(*, via: str | None, path: Path | None, smtp: SmtpSettings | None,
-        ask_password: Callable[[str], str], now: dt.datetime) -> Report:
+def run(
+    *,
+    via: str | None,
+    path: Path | None,
+    smtp: SmtpSettings | None,
+    ask_password: Callable[[str], str],
+    now: dt.datetime,
+) -> Report:
     """Every check for the channels asked for (``via``), or those that are set up."""
     from thanknote.doctor import gmail
     from thanknote.doctor import smtp as smtp_checks
@@ -141,24 +157,35 @@ def run(*, via: str | None, path: Path | None, smtp: SmtpSettings | None,
     if smtp is not None:
         login = smtp.user or (about.candidate.email if about.candidate else None)
         if via == "smtp" and not login:
-            raise BadInput("doctor needs the SMTP login: pass the interview FILE (its "
-                           "candidate's address is the login), --smtp-user, or save a "
-                           "profile (thanknote profile set)")
+            raise BadInput(
+                "doctor needs the SMTP login: pass the interview FILE (its "
+                "candidate's address is the login), --smtp-user, or save a "
+                "profile (thanknote profile set)"
+            )
     checks = [address_check(about, login if via != "gmail" else None)]
     channels = [via] if via else [c for c in CHANNELS if c != "smtp" or smtp is not None]
     if via is None and not gmail.token_exists():
         channels = [c for c in channels if c != "gmail"]
     if not channels:
-        checks.append(problem("delivery", "nothing to deliver with: no Gmail token, and no "
-                              "SMTP server given",
-                              "run `thanknote auth` (Gmail), or give --via smtp with "
-                              "--smtp-host (or THANKNOTE_SMTP_HOST)"))
+        checks.append(
+            problem(
+                "delivery",
+                "nothing to deliver with: no Gmail token, and no SMTP server given",
+                "run `thanknote auth` (Gmail), or give --via smtp with "
+                "--smtp-host (or THANKNOTE_SMTP_HOST)",
+            )
+        )
     for channel in channels:
         if channel == "smtp" and smtp is not None and login:
             checks += smtp_checks.checks(smtp, login, about, ask_password=ask_password)
         elif channel == "smtp":
-            checks.append(problem("smtp", "no SMTP login: pass FILE or --smtp-user",
-                                  "thanknote doctor --via smtp --smtp-user YOU@EXAMPLE FILE"))
+            checks.append(
+                problem(
+                    "smtp",
+                    "no SMTP login: pass FILE or --smtp-user",
+                    "thanknote doctor --via smtp --smtp-user YOU@EXAMPLE FILE",
+                )
+            )
         else:
             checks += gmail.checks(about, now)
     return Report(tuple(checks))

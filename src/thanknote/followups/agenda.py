@@ -64,10 +64,13 @@ class FollowUp:
 
     @property
     def standing(self) -> Standing:
-        return standing(follow_up_on=self.interview.follow_up_on, today=self.today,
-                        followed_up_on=[item.on for item in self.sent],
-                        done=self.interview.done_at is not None,
-                        only_drafted=only_drafted(self.notes))
+        return standing(
+            follow_up_on=self.interview.follow_up_on,
+            today=self.today,
+            followed_up_on=[item.on for item in self.sent],
+            done=self.interview.done_at is not None,
+            only_drafted=only_drafted(self.notes),
+        )
 
     @property
     def state(self) -> State:
@@ -112,32 +115,41 @@ class FollowUp:
     def state_line(self) -> str:
         state, next_on, today = self.state, self.next_on, self.today
         if state is State.DRAFTED and next_on:
-            return (f"drafted: the thank-you notes are still Gmail drafts, none sent; send them "
-                    f"from Gmail (the follow-up date is {day(next_on)}, "
-                    f"{relative(next_on, today)})")
+            return (
+                f"drafted: the thank-you notes are still Gmail drafts, none sent; send them "
+                f"from Gmail (the follow-up date is {day(next_on)}, "
+                f"{relative(next_on, today)})"
+            )
         if state is State.WAITING and next_on:
             return f"waiting: follow up on {day(next_on)} ({relative(next_on, today)})"
         if state is State.DUE and next_on:
             return f"due: the follow-up date was {day(next_on)} ({relative(next_on, today)})"
         first = day(self.sent[0].on) if self.sent else ""
         if state is State.FOLLOWED_UP and next_on:
-            return (f"followed-up on {first}; a second follow-up is fair from {day(next_on)} "
-                    f"({relative(next_on, today)})")
+            return (
+                f"followed-up on {first}; a second follow-up is fair from {day(next_on)} "
+                f"({relative(next_on, today)})"
+            )
         if state is State.SECOND_DUE and next_on:
-            return (f"second-due: followed up on {first} and no answer since; a second "
-                    f"follow-up is fair since {day(next_on)} ({relative(next_on, today)})")
+            return (
+                f"second-due: followed up on {first} and no answer since; a second "
+                f"follow-up is fair since {day(next_on)} ({relative(next_on, today)})"
+            )
         if self.interview.done_at is not None:
             return f"closed on {day(self.closed_on or today)}: an answer came"
-        return (f"closed: follow-ups went out on {first} and {day(self.sent[-1].on)}; the "
-                "protocol stops here")
+        return (
+            f"closed: follow-ups went out on {first} and {day(self.sent[-1].on)}; the "
+            "protocol stops here"
+        )
 
     def note_lines(self) -> list[str]:
         lines = []
         for record in self.notes:
             at = record.sent_at or record.created_at
             who = f"{record.name} <{record.to}>" if record.name else record.to
-            lines.append(f"{record.kind} to {who}: {record.shown_status} {self.when(at)} "
-                         f"via {record.via}")
+            lines.append(
+                f"{record.kind} to {who}: {record.shown_status} {self.when(at)} via {record.via}"
+            )
         return lines
 
     def as_json(self) -> dict[str, object]:
@@ -157,23 +169,30 @@ class FollowUp:
             "file": interview.source_path,
             "uid": self.uid,
             "next": self.next_command,
-            "notes": [{
-                "to": record.to,
-                "name": record.name,
-                "kind": record.kind,
-                "status": record.shown_status,
-                "via": record.via,
-                "sent_at": record.sent_at.astimezone(zone).isoformat() if record.sent_at else None,
-                "logged_at": record.created_at.astimezone(zone).isoformat(),
-            } for record in self.notes],
+            "notes": [
+                {
+                    "to": record.to,
+                    "name": record.name,
+                    "kind": record.kind,
+                    "status": record.shown_status,
+                    "via": record.via,
+                    "sent_at": record.sent_at.astimezone(zone).isoformat()
+                    if record.sent_at
+                    else None,
+                    "logged_at": record.created_at.astimezone(zone).isoformat(),
+                }
+                for record in self.notes
+            ],
         }
 
     def as_text(self) -> list[str]:
         interview = self.interview
-        lines = [f"  {interview.company} / {interview.role}",
-                 f"    state:      {self.state_line()}",
-                 f"    interview:  {self.when(interview.starts_at)}",
-                 f"    follow up:  with {interview.follow_up_with}"]
+        lines = [
+            f"  {interview.company} / {interview.role}",
+            f"    state:      {self.state_line()}",
+            f"    interview:  {self.when(interview.starts_at)}",
+            f"    follow up:  with {interview.follow_up_with}",
+        ]
         notes = self.note_lines() or ["nothing drafted or sent"]
         lines.append(f"    notes:      {notes[0]}")
         lines += [f"                {line}" for line in notes[1:]]
@@ -201,23 +220,31 @@ class Agenda:
     def not_listed(self, *, show_all: bool) -> dict[str, int]:
         """How many interviews the listing leaves out, by state (closed by --done never count)."""
         shown = {id(item) for item in self.listed(show_all=show_all)}
-        counts = Counter(str(item.state) for item in self.items
-                         if id(item) not in shown and item.interview.done_at is None)
+        counts = Counter(
+            str(item.state)
+            for item in self.items
+            if id(item) not in shown and item.interview.done_at is None
+        )
         return {str(state): counts[str(state)] for state in State if counts[str(state)]}
 
     def as_json(self, *, show_all: bool) -> dict[str, object]:
-        return {"interviews": [item.as_json() for item in self.listed(show_all=show_all)],
-                "not_listed": self.not_listed(show_all=show_all)}
+        return {
+            "interviews": [item.as_json() for item in self.listed(show_all=show_all)],
+            "not_listed": self.not_listed(show_all=show_all),
+        }
 
     def as_text(self, *, show_all: bool) -> str:
         if not self.listed(show_all=True):
-            return (f"no open interviews in the send log ({self.log_path}); 'thanknote draft' "
-                    "and 'thanknote send' add them")
+            return (
+                f"no open interviews in the send log ({self.log_path}); 'thanknote draft' "
+                "and 'thanknote send' add them"
+            )
         listed = self.listed(show_all=show_all)
         action = [item for item in listed if item.state in NEEDS_ACTION]
         others = [item for item in listed if item.state not in NEEDS_ACTION]
-        lines = [f"needs a follow-up today ({len(action)}):" if action else
-                 "no follow-ups due today"]
+        lines = [
+            f"needs a follow-up today ({len(action)}):" if action else "no follow-ups due today"
+        ]
         for number, item in enumerate(action):
             lines += ([""] if number else []) + item.as_text()
         if others:
@@ -251,13 +278,21 @@ def agenda(log: SendLog | None, now: datetime, *, log_path: Path) -> Agenda:
                 message = record.message_id if record.kind == FOLLOW_UP else ""
                 newest[(record.kind, record.to.casefold(), message)] = record
         today = now.astimezone(interview.display_timezone).date()
-        items.append(FollowUp(interview, tuple(sorted(newest.values(), key=lambda r: r.id)),
-                              delivered(rows),
-                              remembered_channel(rows, interview.follow_up_with), today))
+        items.append(
+            FollowUp(
+                interview,
+                tuple(sorted(newest.values(), key=lambda r: r.id)),
+                delivered(rows),
+                remembered_channel(rows, interview.follow_up_with),
+                today,
+            )
+        )
 
     def order(item: FollowUp) -> tuple[date, datetime]:
-        return item.next_on or item.closed_on or item.interview.follow_up_on, \
-            item.interview.starts_at
+        return (
+            item.next_on or item.closed_on or item.interview.follow_up_on,
+            item.interview.starts_at,
+        )
 
     return Agenda(tuple(sorted(items, key=order)), log_path)
 
@@ -281,8 +316,9 @@ def as_filed(interview: LoggedInterview) -> LoggedInterview:
     key = (interview.company, interview.role, interview.starts_at.astimezone(UTC).isoformat())
     if current.key != key:
         return interview
-    return replace(interview, follow_up_on=current.follow_up_on,
-                   follow_up_with=current.follow_up_with)
+    return replace(
+        interview, follow_up_on=current.follow_up_on, follow_up_with=current.follow_up_with
+    )
 
 
 def load_agenda(db: Path | None, now: datetime) -> Agenda:

@@ -66,15 +66,22 @@ class CalendarFile:
 
 def _description(item: FollowUp) -> str:
     interview = item.interview
-    lines = [f"Follow up with {interview.follow_up_with} about the {interview.role} role at "
-             f"{interview.company} (interview {item.when(interview.starts_at)}).",
-             f"State: {item.state_line()}", ""]
+    lines = [
+        f"Follow up with {interview.follow_up_with} about the {interview.role} role at "
+        f"{interview.company} (interview {item.when(interview.starts_at)}).",
+        f"State: {item.state_line()}",
+        "",
+    ]
     notes = item.note_lines()
-    lines += ["Notes:", *(f"- {line}" for line in notes)] if notes else [
-        "Nothing drafted or sent yet."]
+    lines += (
+        ["Notes:", *(f"- {line}" for line in notes)] if notes else ["Nothing drafted or sent yet."]
+    )
     if interview.source_path:
-        lines += ["", followup_command(interview.source_path, item.channel),
-                  f"thanknote followups --done {interview.source_path}  (when you hear back)"]
+        lines += [
+            "",
+            followup_command(interview.source_path, item.channel),
+            f"thanknote followups --done {interview.source_path}  (when you hear back)",
+        ]
     return "\n".join(lines)
 
 
@@ -85,8 +92,9 @@ def _sequence(base: int, start: date | None, cancelled: bool, before: Written | 
     return max(base, before.sequence + 1 if changed else before.sequence)
 
 
-def calendar(items: Iterable[FollowUp], now: datetime,
-             previous: dict[str, Written] | None = None) -> tuple[bytes, CalendarFile]:
+def calendar(
+    items: Iterable[FollowUp], now: datetime, previous: dict[str, Written] | None = None
+) -> tuple[bytes, CalendarFile]:
     """The iCalendar file: reminders for open interviews, cancellations for closed ones."""
     import icalendar
 
@@ -154,21 +162,30 @@ def read_previous(path: Path, *, force: bool) -> dict[str, Written]:
     if parsed is None or str(parsed.get("PRODID", "")) != PRODID:
         if force:
             return {}
-        raise GuardRefusal(f"refused: {path} exists and was not written by thanknote (its PRODID "
-                           f"is not {PRODID!r}); nothing was written. Pick another file, or "
-                           "pass --force to replace it")
+        raise GuardRefusal(
+            f"refused: {path} exists and was not written by thanknote (its PRODID "
+            f"is not {PRODID!r}); nothing was written. Pick another file, or "
+            "pass --force to replace it"
+        )
     written = {}
     for event in parsed.walk("VEVENT"):
         start = event.decoded("DTSTART", None)
         written[str(event.get("UID"))] = Written(
             sequence=int(event.get("SEQUENCE", 0)),
             start=start.date() if isinstance(start, datetime) else start,
-            cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED")
+            cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED",
+        )
     return written
 
 
-def write_calendar(path: Path, items: Iterable[FollowUp], now: datetime, *,
-                   force: bool = False, log_path: Path | None = None) -> CalendarFile:
+def write_calendar(
+    path: Path,
+    items: Iterable[FollowUp],
+    now: datetime,
+    *,
+    force: bool = False,
+    log_path: Path | None = None,
+) -> CalendarFile:
     """Write the calendar atomically: a calendar app never reads half a file.
 
     Refuses (unless ``force``) to drop reminders of interviews this send log does
@@ -181,13 +198,16 @@ def write_calendar(path: Path, items: Iterable[FollowUp], now: datetime, *,
     strangers = [uid for uid, event in previous.items() if uid not in known and not event.cancelled]
     if strangers and not force:
         log = f" {log_path}" if log_path else ""
-        raise GuardRefusal(f"refused: {path} has reminders for {len(strangers)} interview(s) "
-                           f"that are not in the send log{log}; nothing was written. Check "
-                           "--db / THANKNOTE_DB, or pass --force to replace the file")
+        raise GuardRefusal(
+            f"refused: {path} has reminders for {len(strangers)} interview(s) "
+            f"that are not in the send log{log}; nothing was written. Check "
+            "--db / THANKNOTE_DB, or pass --force to replace the file"
+        )
     content, summary = calendar(items, now, previous)
     try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(content)

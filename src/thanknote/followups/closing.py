@@ -47,8 +47,9 @@ class Reopened:
         if self.closed_at is None:
             return f"{what} was not closed; nothing to reopen"
         when = f"{self.closed_at.astimezone(interview.display_timezone):%a %d %b %Y %H:%M %Z}"
-        return (f"reopened {what} (closed on {when}): it is listed again, and followup may "
-                "write to it")
+        return (
+            f"reopened {what} (closed on {when}): it is listed again, and followup may write to it"
+        )
 
 
 def close(path: Path, db: Path | None, now: datetime) -> Closed:
@@ -85,4 +86,5 @@ def _logged(path: Path, db: Path | None) -> Iterator[tuple[SendLog, LoggedInterv
         f"{path}: the interview ({interview.company} / {interview.role}, "
         f"{interview.local_start:%a %d %b %Y %H:%M %Z}) is not in the send log {log_path}",
         hint="an interview gets into the log when 'thanknote draft' or 'thanknote send' "
-        "runs; check --db / THANKNOTE_DB")
+        "runs; check --db / THANKNOTE_DB",
+    )

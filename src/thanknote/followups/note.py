@@ -35,10 +35,15 @@ from thanknote.sendlog import LoggedInterview, Record, SendLog
 from thanknote.status import DRAFTED, SENDING, UNKNOWN
 
 
-def render_follow_up(interview_file: InterviewFile, *, to: str | None = None,
-                     template: Path | None = None, number: int = 1,
-                     thread: Thread | None = None,
-                     previous_on: date | None = None) -> Note:
+def render_follow_up(
+    interview_file: InterviewFile,
+    *,
+    to: str | None = None,
+    template: Path | None = None,
+    number: int = 1,
+    thread: Thread | None = None,
+    previous_on: date | None = None,
+) -> Note:
     """Follow-up ``number`` to ``to`` or the interview's ``follow_up_with``.
 
     When the recipient is one of the interviewers the template gets that
@@ -58,8 +63,11 @@ def render_follow_up(interview_file: InterviewFile, *, to: str | None = None,
     if person is not None:
         fields = resolved_fields(interview_file, person)
     else:
-        fields = {"fit": interview.fit or "", "new_information": interview.new_information or "",
-                  "conversation_point": ""}
+        fields = {
+            "fit": interview.fit or "",
+            "new_information": interview.new_information or "",
+            "conversation_point": "",
+        }
     chosen = template or default_template(FOLLOW_UP)
     variables: dict[str, Any] = {
         "candidate": interview_file.candidate,
@@ -74,11 +82,18 @@ def render_follow_up(interview_file: InterviewFile, *, to: str | None = None,
         **fields,
     }
     subject, body = load_template(chosen).render(variables)
-    return Note(kind=FOLLOW_UP, to=person.email if person else recipient,
-                name=person.name if person else "", title=person.title if person else None,
-                subject=thread.subject or subject, body=body, template=str(chosen),
-                in_reply_to=thread.in_reply_to, references=thread.references,
-                thread_id=thread.thread_id)
+    return Note(
+        kind=FOLLOW_UP,
+        to=person.email if person else recipient,
+        name=person.name if person else "",
+        title=person.title if person else None,
+        subject=thread.subject or subject,
+        body=body,
+        template=str(chosen),
+        in_reply_to=thread.in_reply_to,
+        references=thread.references,
+        thread_id=thread.thread_id,
+    )
 
 
 def _when(record: Record) -> str:
@@ -91,9 +106,11 @@ def limit_problem(sent: Sequence[Delivered], path: Path | str = "FILE") -> str |
     if len(sent) < MAX_FOLLOW_UPS:
         return None
     dates = " and ".join(day(item.on) for item in sent)
-    return (f"two follow-ups went out already ({dates}); the protocol stops after the second, "
-            "and a third would do more harm than good. When you hear back, or to stop the "
-            f"reminders: thanknote followups --done {path}")
+    return (
+        f"two follow-ups went out already ({dates}); the protocol stops after the second, "
+        "and a third would do more harm than good. When you hear back, or to stop the "
+        f"reminders: thanknote followups --done {path}"
+    )
 
 
 def closed_problem(logged: LoggedInterview | None, path: Path | str = "FILE") -> str | None:
@@ -101,36 +118,48 @@ def closed_problem(logged: LoggedInterview | None, path: Path | str = "FILE") ->
     if logged is None or logged.done_at is None:
         return None
     when = f"{logged.done_at.astimezone(logged.display_timezone):%a %d %b %Y %H:%M %Z}"
-    return (f"this interview was closed on {when} (followups --done: an answer came), so "
-            "thanknote sends no follow-up for it. If you really mean to write again, reopen it "
-            f"first: thanknote followups --reopen {path}")
+    return (
+        f"this interview was closed on {when} (followups --done: an answer came), so "
+        "thanknote sends no follow-up for it. If you really mean to write again, reopen it "
+        f"first: thanknote followups --reopen {path}"
+    )
 
 
 def uncertain_problem(item: Delivered) -> str:
     """Why follow-up ``item``, drafted or maybe sent but never confirmed, blocks a new one."""
     latest = item.latest
     if latest.shown_status == DRAFTED:
-        return (f"a follow-up to {latest.to} was already drafted {_when(latest)} (Gmail draft "
-                f"{latest.gmail_id}); send that draft from Gmail, or pass --resend to deliver "
-                "it again")
-    return (f"a follow-up to {latest.to} may already have gone out ({_when(latest)} via "
-            f"{latest.via}, interrupted before it was confirmed); check your Sent folder, then "
-            "pass --resend to send it again (with the same Message-ID, so a copy that did "
-            "arrive is not shown twice)")
+        return (
+            f"a follow-up to {latest.to} was already drafted {_when(latest)} (Gmail draft "
+            f"{latest.gmail_id}); send that draft from Gmail, or pass --resend to deliver "
+            "it again"
+        )
+    return (
+        f"a follow-up to {latest.to} may already have gone out ({_when(latest)} via "
+        f"{latest.via}, interrupted before it was confirmed); check your Sent folder, then "
+        "pass --resend to send it again (with the same Message-ID, so a copy that did "
+        "arrive is not shown twice)"
+    )
 
 
-def timing_problem(interview: Interview, now: datetime, *, due_on: date,
-                   early: bool, number: int = 1) -> str | None:
+def timing_problem(
+    interview: Interview, now: datetime, *, due_on: date, early: bool, number: int = 1
+) -> str | None:
     """Why follow-up ``number`` may not go out now: before the interview, or (unless early)
     before its date."""
     if now < interview.ends_at:
         return "the interview has not taken place yet; a follow-up comes after it"
     today = now.astimezone(interview.display_timezone).date()
     if today < due_on and not early:
-        what = ("the follow-up date is" if number == 1 else
-                f"a second follow-up is fair {SECOND_AFTER_DAYS} days after the first, from")
-        return (f"{what} {day(due_on)} ({relative(due_on, today)}); until then the protocol "
-                "leaves them time to answer. Pass --early to follow up now anyway")
+        what = (
+            "the follow-up date is"
+            if number == 1
+            else f"a second follow-up is fair {SECOND_AFTER_DAYS} days after the first, from"
+        )
+        return (
+            f"{what} {day(due_on)} ({relative(due_on, today)}); until then the protocol "
+            "leaves them time to answer. Pass --early to follow up now anyway"
+        )
     return None
 
 
@@ -194,8 +223,9 @@ class Plan:
     timing: str
 
 
-def plan(interview_file: InterviewFile, history: History, request: FollowUpRequest,
-         now: datetime) -> Plan:
+def plan(
+    interview_file: InterviewFile, history: History, request: FollowUpRequest, now: datetime
+) -> Plan:
     interview = interview_file.interview
     records = history.records
     sent = delivered(records)
@@ -212,10 +242,14 @@ def plan(interview_file: InterviewFile, history: History, request: FollowUpReque
     if (closed := closed_problem(history.logged, request.path)) is not None:
         problems.append(closed)
     latest = sent[-1] if sent else None
-    resume = (latest is not None and latest.latest.status in (SENDING, UNKNOWN)
-              and latest.latest.via == via == "gmail" and request.purpose == "send"
-              and latest.latest.gmail_id is not None
-              and latest.latest.to.casefold() == to.casefold())
+    resume = (
+        latest is not None
+        and latest.latest.status in (SENDING, UNKNOWN)
+        and latest.latest.via == via == "gmail"
+        and request.purpose == "send"
+        and latest.latest.gmail_id is not None
+        and latest.latest.to.casefold() == to.casefold()
+    )
     redo = False
     if resume or (latest is not None and not latest.confirmed and request.resend):
         assert latest is not None
@@ -230,17 +264,26 @@ def plan(interview_file: InterviewFile, history: History, request: FollowUpReque
     due_on = interview.follow_up_on
     if number > 1 and sent:
         due_on = sent[0].on + timedelta(days=SECOND_AFTER_DAYS)
-    problem = None if redo or resume else timing_problem(
-        interview, now, due_on=due_on, early=request.early, number=number)
+    problem = (
+        None
+        if redo or resume
+        else timing_problem(interview, now, due_on=due_on, early=request.early, number=number)
+    )
     if problem is not None:
         problems.append(problem)
     thread = thread_for(records, sent, to=to, number=number, via=via)
     # "Since my note of ..." only to the person who had that note.
     earlier = sent[0] if number > 1 and sent else None
-    note = render_follow_up(interview_file, to=to, template=request.template,
-                            number=number, thread=thread,
-                            previous_on=earlier.on if earlier is not None
-                            and earlier.latest.to.casefold() == to.casefold() else None)
+    note = render_follow_up(
+        interview_file,
+        to=to,
+        template=request.template,
+        number=number,
+        thread=thread,
+        previous_on=earlier.on
+        if earlier is not None and earlier.latest.to.casefold() == to.casefold()
+        else None,
+    )
     if redo and latest is not None:
         # The same message again: a copy that did arrive is shown once by mail clients.
         note = replace(note, message_id=latest.message_id)
@@ -277,8 +320,10 @@ class FollowUpBatch:
             return f"that was the second and last follow-up; {done}"
         zone = self.ready.interview_file.interview.display_timezone
         second_on = now.astimezone(zone).date() + timedelta(days=SECOND_AFTER_DAYS)
-        return (f"{done}; with no answer by {day(second_on)}, a second follow-up is fair: "
-                f"thanknote followup {path} --via {self.via}")
+        return (
+            f"{done}; with no answer by {day(second_on)}, a second follow-up is fair: "
+            f"thanknote followup {path} --via {self.via}"
+        )
 
 
 def describe(plan: Plan) -> str:
@@ -299,14 +344,25 @@ def prepare(request: FollowUpRequest, now: datetime) -> FollowUpBatch:
     if planned.problems:
         raise GuardRefusal(f"refused: {planned.problems[0]}; nothing was sent")
     if planned.via is None:
-        raise BadInput("no thank-you note of this interview is in the send log, so thanknote "
-                       "cannot tell which channel you use; pass --via smtp or --via gmail")
+        raise BadInput(
+            "no thank-you note of this interview is in the send log, so thanknote "
+            "cannot tell which channel you use; pass --via smtp or --via gmail"
+        )
     note = planned.note
     # A second follow-up (or a redo) to someone who already has one: on purpose.
     again = planned.number > 1 or planned.redo
     resend = frozenset({note.to.casefold()}) if again else frozenset()
-    ready = workflow.prepare_request(workflow.Request(
-        path=request.path, via=planned.via, purpose=request.purpose, template=request.template,
-        db=request.db, resend=resend), now, notes=[note])
+    ready = workflow.prepare_request(
+        workflow.Request(
+            path=request.path,
+            via=planned.via,
+            purpose=request.purpose,
+            template=request.template,
+            db=request.db,
+            resend=resend,
+        ),
+        now,
+        notes=[note],
+    )
     ready.timing = planned.timing
     return FollowUpBatch(ready, planned)

@@ -35,22 +35,45 @@ class FollowUpPreview(PreviewResult):
 
     def as_json(self) -> dict[str, object]:
         plan = self.plan
-        return {**super().as_json(), "follow_up": {
-            "number": plan.number, "via": plan.via, "in_reply_to": plan.thread.in_reply_to,
-            "references": list(plan.thread.references), "thread_id": plan.thread.thread_id}}
+        return {
+            **super().as_json(),
+            "follow_up": {
+                "number": plan.number,
+                "via": plan.via,
+                "in_reply_to": plan.thread.in_reply_to,
+                "references": list(plan.thread.references),
+                "thread_id": plan.thread.thread_id,
+            },
+        }
 
 
-def preview_follow_up(path: Path, *, template: Path | None, db: Path | None,
-                      options: GuardOptions, out: Path | None = None) -> FollowUpPreview:
+def preview_follow_up(
+    path: Path,
+    *,
+    template: Path | None,
+    db: Path | None,
+    options: GuardOptions,
+    out: Path | None = None,
+) -> FollowUpPreview:
     interview_file = loader.load(path)
     now = clock.now()
     history = read_history(interview_file.interview, db)
-    planned = plan(interview_file, history, FollowUpRequest(
-        path=path, via=None, purpose="send", template=template, db=db), now)
+    planned = plan(
+        interview_file,
+        history,
+        FollowUpRequest(path=path, via=None, purpose="send", template=template, db=db),
+        now,
+    )
     log = SendLog.existing(send_log_path(db), read_only=True)
     try:
-        preparation = batch.prepare(interview_file, [planned.note], log=log, options=options,
-                                    now=now, raise_on_refusal=False)
+        preparation = batch.prepare(
+            interview_file,
+            [planned.note],
+            log=log,
+            options=options,
+            now=now,
+            raise_on_refusal=False,
+        )
         earlier = log.history(interview_file.interview, FOLLOW_UP) if log else []
     finally:
         if log is not None:
@@ -60,11 +83,19 @@ def preview_follow_up(path: Path, *, template: Path | None, db: Path | None,
         result.warnings.append(ambiguous)
     result.warnings += [f"followup would refuse now: {problem}" for problem in planned.problems]
     if planned.via is None:
-        result.warnings.append("no thank-you note of this interview is in the send log: "
-                               "followup will need --via smtp or --via gmail")
+        result.warnings.append(
+            "no thank-you note of this interview is in the send log: "
+            "followup will need --via smtp or --via gmail"
+        )
     if out is not None and result.report.ok:
         sender = EmlFileSender(out)
-        batch.deliver([batch.Planned(p, "deliver") for p in preparation.prepared], sender, None,
-                      None, resend=frozenset(), now=clock.now)
+        batch.deliver(
+            [batch.Planned(p, "deliver") for p in preparation.prepared],
+            sender,
+            None,
+            None,
+            resend=frozenset(),
+            now=clock.now,
+        )
         result.written = sender.written
     return result

@@ -54,8 +54,14 @@ class Standing:
     """The next action's date: the follow-up date, or the day a second one is fair."""
 
 
-def standing(*, follow_up_on: date, today: date, followed_up_on: Sequence[date],
-             done: bool, only_drafted: bool = False) -> Standing:
+def standing(
+    *,
+    follow_up_on: date,
+    today: date,
+    followed_up_on: Sequence[date],
+    done: bool,
+    only_drafted: bool = False,
+) -> Standing:
     """The state of one interview on ``today`` (a day in the interview's own timezone).
 
     ``only_drafted``: its thank-you notes were drafted and none was sent.
@@ -117,8 +123,9 @@ def delivered(records: Sequence[Record]) -> tuple[Delivered, ...]:
     for record in sorted(records, key=lambda record: record.id):
         if record.kind == FOLLOW_UP and record.status != FAILED:
             groups.setdefault(record.message_id, []).append(record)
-    return tuple(Delivered(number, tuple(rows))
-                 for number, rows in enumerate(groups.values(), start=1))
+    return tuple(
+        Delivered(number, tuple(rows)) for number, rows in enumerate(groups.values(), start=1)
+    )
 
 
 def reply_subject(subject: str) -> str:

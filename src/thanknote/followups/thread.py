@@ -44,23 +44,30 @@ def _reply_to(record: Record, what: str, via: str | None) -> Thread:
     # A Gmail thread id belongs to the mailbox it came from: only a Gmail delivery uses it.
     thread_id = record.thread_id if via == "gmail" and record.via == "gmail" else None
     references = tuple(dict.fromkeys((*record.references, record.message_id)))
-    return Thread(in_reply_to=record.message_id, references=references, thread_id=thread_id,
-                  subject=reply_subject(record.subject), answers=f"{what} of {_day(on)}",
-                  answered_on=on)
+    return Thread(
+        in_reply_to=record.message_id,
+        references=references,
+        thread_id=thread_id,
+        subject=reply_subject(record.subject),
+        answers=f"{what} of {_day(on)}",
+        answered_on=on,
+    )
 
 
-def thread_for(records: Sequence[Record], sent: Sequence[Delivered], *, to: str, number: int,
-               via: str | None) -> Thread:
+def thread_for(
+    records: Sequence[Record], sent: Sequence[Delivered], *, to: str, number: int, via: str | None
+) -> Thread:
     """The thread follow-up ``number`` to ``to`` joins, from this interview's log rows."""
     folded = to.casefold()
     if number > 1 and sent and sent[0].best.to.casefold() == folded:
         return _reply_to(sent[0].best, "your first follow-up", via)
-    thank_yous = [record for record in records
-                  if record.kind == THANK_YOU and record.to.casefold() == folded
-                  and record.status == SENT]
+    thank_yous = [
+        record
+        for record in records
+        if record.kind == THANK_YOU and record.to.casefold() == folded and record.status == SENT
+    ]
     if thank_yous:
-        return _reply_to(max(thank_yous, key=lambda record: record.id), "your thank-you note",
-                         via)
+        return _reply_to(max(thank_yous, key=lambda record: record.id), "your thank-you note", via)
     return Thread()
 
 
@@ -70,8 +77,9 @@ def remembered_channel(records: Sequence[Record], to: str | None = None) -> str 
     A sent note speaks louder than a Gmail draft (which the user then sent from
     Gmail); the newest wins.
     """
-    candidates = [record for record in records
-                  if record.kind == THANK_YOU and record.status != FAILED]
+    candidates = [
+        record for record in records if record.kind == THANK_YOU and record.status != FAILED
+    ]
 
     def rank(record: Record) -> tuple[bool, bool, bool, int]:
         mine = to is not None and record.to.casefold() == to.casefold()

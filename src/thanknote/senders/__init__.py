@@ -14,8 +14,14 @@ if TYPE_CHECKING:
     from thanknote.senders.smtp import SmtpSettings
 
 
-def sender_for(via: str, purpose: str, *, smtp: SmtpSettings | None, candidate: Candidate,
-               password: Callable[[str], str]) -> Sender:
+def sender_for(
+    via: str,
+    purpose: str,
+    *,
+    smtp: SmtpSettings | None,
+    candidate: Candidate,
+    password: Callable[[str], str],
+) -> Sender:
     """The real sender for ``via``; the SMTP password is asked only now, after every check.
 
     ``smtp`` are the settings checked before anything else ran (with an empty

@@ -68,8 +68,9 @@ class FatalSenderError(Exception):
     The note in hand is recorded with ``outcome``; the batch stops.
     """
 
-    def __init__(self, message: str, outcome: Outcome, *, needs_auth: bool = False,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, outcome: Outcome, *, needs_auth: bool = False, hint: str | None = None
+    ) -> None:
         super().__init__(message)
         self.outcome = outcome
         self.hint = hint

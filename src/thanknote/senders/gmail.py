@@ -64,12 +64,12 @@ TIMEOUTS_BEFORE_STOP = 2
 CALL_SECONDS = 90.0
 
 # How a call went wrong, which decides what may be done next.
-RATE = "rate"                # 429 / 403 rate limit: not done; wait (Retry-After) and repeat
-BUSY = "busy"                # 5xx: may or may not have been done
-LOST = "lost"                # no answer (timeout, connection lost): may or may not have been done
+RATE = "rate"  # 429 / 403 rate limit: not done; wait (Retry-After) and repeat
+BUSY = "busy"  # 5xx: may or may not have been done
+LOST = "lost"  # no answer (timeout, connection lost): may or may not have been done
 UNREACHABLE = "unreachable"  # the request never left (refused, DNS, refresh unreachable)
-REFUSED = "refused"          # a definite answer: 400, 403, 404, ...; not done
-AUTH = "auth"                # the token is no longer accepted: no call can succeed
+REFUSED = "refused"  # a definite answer: 400, 403, 404, ...; not done
+AUTH = "auth"  # the token is no longer accepted: no call can succeed
 
 
 def check_endpoint(endpoint: str) -> str:
@@ -80,17 +80,26 @@ def check_endpoint(endpoint: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadInput(f"{ENDPOINT_VARIABLE} must be an http(s) URL, not {endpoint!r}")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise BadInput(f"{ENDPOINT_VARIABLE}={endpoint} would send your Gmail token "
-                       "unencrypted; plain http is allowed only for a server on this machine "
-                       "(localhost, 127.0.0.1, ::1)")
+        raise BadInput(
+            f"{ENDPOINT_VARIABLE}={endpoint} would send your Gmail token "
+            "unencrypted; plain http is allowed only for a server on this machine "
+            "(localhost, 127.0.0.1, ::1)"
+        )
     return endpoint
 
 
 class CallFailed(Exception):
     """One Gmail API call that did not succeed, sorted by what may be done next."""
 
-    def __init__(self, kind: str, words: str, *, status: int | None = None,
-                 reason: str = "", retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        words: str,
+        *,
+        status: int | None = None,
+        reason: str = "",
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(words)
         self.kind = kind
         self.words = words
@@ -171,10 +180,16 @@ class _Created:
 class GmailSender:
     via = "gmail"
 
-    def __init__(self, purpose: str, *, token_path: Path | None = None,
-                 endpoint: str | None = None, backoff: Backoff | None = None,
-                 timeout: float = gmail_auth.HTTP_TIMEOUT_SECONDS,
-                 call_seconds: float = CALL_SECONDS) -> None:
+    def __init__(
+        self,
+        purpose: str,
+        *,
+        token_path: Path | None = None,
+        endpoint: str | None = None,
+        backoff: Backoff | None = None,
+        timeout: float = gmail_auth.HTTP_TIMEOUT_SECONDS,
+        call_seconds: float = CALL_SECONDS,
+    ) -> None:
         if purpose not in ("draft", "send"):
             raise ValueError(f"purpose must be draft or send, not {purpose!r}")
         self.purpose = purpose
@@ -216,8 +231,14 @@ class GmailSender:
         authorized = google_auth_httplib2.AuthorizedHttp(self.credentials, http=self._http)
         options = {"api_endpoint": self.endpoint} if self.endpoint else None
         # The discovery document ships with the client: no network fetch, no cache file.
-        self.service = build("gmail", "v1", http=authorized, static_discovery=True,
-                             cache_discovery=False, client_options=options)
+        self.service = build(
+            "gmail",
+            "v1",
+            http=authorized,
+            static_discovery=True,
+            cache_discovery=False,
+            client_options=options,
+        )
         self.drafts = self.service.users().drafts()
 
     def close(self) -> None:
@@ -247,24 +268,34 @@ class GmailSender:
         except KeyboardInterrupt:
             raise Interrupted(self._stopped("interrupted (Ctrl-C)")) from None
         except _Stop as stop:
-            raise FatalSenderError(f"stopped: {stop.words}",
-                                   self._stopped(stop.words, not_done=stop.not_done)) from None
+            raise FatalSenderError(
+                f"stopped: {stop.words}", self._stopped(stop.words, not_done=stop.not_done)
+            ) from None
 
     def _stopped(self, why: str, *, not_done: bool = False) -> Outcome:
         """The true state of the note in hand when the batch stops at this point."""
         stage = self._stage
         draft_id = stage.draft_id
         if stage.step == "create":
-            return Outcome(FAILED, f"{why} before Gmail confirmed a draft; nothing was sent (a "
-                           "rerun deletes a draft left behind and sends the note)")
+            return Outcome(
+                FAILED,
+                f"{why} before Gmail confirmed a draft; nothing was sent (a "
+                "rerun deletes a draft left behind and sends the note)",
+            )
         if stage.step == "created" or (stage.step == "check" and not stage.in_flight):
             return Outcome(FAILED, f"{why}; Gmail draft {draft_id} was not sent", gmail_id=draft_id)
         if stage.step == "send" and not_done:
-            return Outcome(FAILED, f"{why}; Gmail draft {draft_id} was not sent and is still in "
-                           "your drafts", gmail_id=draft_id)
-        return Outcome(UNKNOWN, f"{why} while Gmail draft {draft_id} was being sent; a rerun "
-                       "checks the draft and sends it only if it is still there",
-                       gmail_id=draft_id)
+            return Outcome(
+                FAILED,
+                f"{why}; Gmail draft {draft_id} was not sent and is still in your drafts",
+                gmail_id=draft_id,
+            )
+        return Outcome(
+            UNKNOWN,
+            f"{why} while Gmail draft {draft_id} was being sent; a rerun "
+            "checks the draft and sends it only if it is still there",
+            gmail_id=draft_id,
+        )
 
     def _deliver(self, outgoing: Outgoing) -> Outcome:
         if outgoing.gmail_id:
@@ -282,16 +313,25 @@ class GmailSender:
             detail = f"Gmail draft {created.draft_id}{created.cleared}"
             if created.maybe_stray:
                 detail += f"; {_stray_warning()}"
-            return Outcome(DRAFTED, detail, gmail_id=created.draft_id, attempts=created.attempts,
-                           thread_id=created.thread_id)
+            return Outcome(
+                DRAFTED,
+                detail,
+                gmail_id=created.draft_id,
+                attempts=created.attempts,
+                thread_id=created.thread_id,
+            )
         # The log must know the draft before it is sent: a crash from here on is resumable.
         outgoing.record_gmail_id(created.draft_id)
         outcome = self._send(created.draft_id, _reply(outgoing))
         if outcome.status == SENT and (created.maybe_stray or created.cleared):
             warning = f"; {_stray_warning()}" if created.maybe_stray else ""
-            outcome = Outcome(SENT, f"{outcome.detail}{created.cleared}{warning}",
-                              gmail_id=outcome.gmail_id, attempts=outcome.attempts,
-                              thread_id=outcome.thread_id)
+            outcome = Outcome(
+                SENT,
+                f"{outcome.detail}{created.cleared}{warning}",
+                gmail_id=outcome.gmail_id,
+                attempts=outcome.attempts,
+                thread_id=outcome.thread_id,
+            )
         if outcome.thread_id is None and created.thread_id is not None:
             outcome = dataclasses.replace(outcome, thread_id=created.thread_id)
         return outcome
@@ -319,9 +359,11 @@ class GmailSender:
         except CallFailed as failure:
             if failure.kind == AUTH:
                 raise self._fatal(failure, FAILED, None) from None
-            return (f"; an interrupted run may have left an unsent copy of this draft, and "
-                    f"thanknote could not look for it ({failure.words}): delete it if you see "
-                    "one")
+            return (
+                f"; an interrupted run may have left an unsent copy of this draft, and "
+                f"thanknote could not look for it ({failure.words}): delete it if you see "
+                "one"
+            )
         if not deleted:
             return ""
         return f"; deleted {deleted} unsent draft(s) an interrupted run had left"
@@ -343,25 +385,34 @@ class GmailSender:
         if exists is None:
             words = f"could not check Gmail draft {draft_id}; nothing was sent this time"
             if in_flight:
-                return Outcome(UNKNOWN, f"{words}, and an interrupted run may have sent it; a "
-                               "rerun checks again", gmail_id=draft_id, attempts=0)
-            return Outcome(FAILED, f"{words}; a rerun checks again", gmail_id=draft_id,
-                           attempts=0)
+                return Outcome(
+                    UNKNOWN,
+                    f"{words}, and an interrupted run may have sent it; a rerun checks again",
+                    gmail_id=draft_id,
+                    attempts=0,
+                )
+            return Outcome(FAILED, f"{words}; a rerun checks again", gmail_id=draft_id, attempts=0)
         if not exists:
             if in_flight:
-                return Outcome(SENT, f"Gmail draft {draft_id} from an interrupted run is gone: "
-                               "that run sent it", gmail_id=draft_id, attempts=0)
-            return Outcome(UNKNOWN, f"Gmail draft {draft_id} is no longer in Gmail: it was sent "
-                           "or deleted there, so thanknote does not send a second copy; check "
-                           f"your Sent folder, then use --resend {to} for a fresh one",
-                           attempts=0)
+                return Outcome(
+                    SENT,
+                    f"Gmail draft {draft_id} from an interrupted run is gone: that run sent it",
+                    gmail_id=draft_id,
+                    attempts=0,
+                )
+            return Outcome(
+                UNKNOWN,
+                f"Gmail draft {draft_id} is no longer in Gmail: it was sent "
+                "or deleted there, so thanknote does not send a second copy; check "
+                f"your Sent folder, then use --resend {to} for a fresh one",
+                attempts=0,
+            )
         self._stage = _Stage("created", draft_id)
         if not in_flight:
             # From here on a crash must resume this draft as a send in progress.
             outgoing.record_gmail_id(draft_id)
         if self.purpose == "draft":
-            return Outcome(DRAFTED, f"Gmail draft {draft_id} (kept)", gmail_id=draft_id,
-                           attempts=0)
+            return Outcome(DRAFTED, f"Gmail draft {draft_id} (kept)", gmail_id=draft_id, attempts=0)
         return self._send(draft_id)
 
     def _create(self, outgoing: Outgoing) -> _Created | Outcome:
@@ -376,20 +427,26 @@ class GmailSender:
                 if failure.kind == AUTH:
                     raise self._fatal(failure, FAILED, None) from None
                 if failure.kind == REFUSED:
-                    return Outcome(FAILED, f"Gmail refused the draft: {failure.words}",
-                                   attempts=attempt)
+                    return Outcome(
+                        FAILED, f"Gmail refused the draft: {failure.words}", attempts=attempt
+                    )
                 maybe_stray = maybe_stray or failure.unclear
                 last = failure.words
                 self._wait(attempt, failure)
                 continue
             draft_id = draft.get("id") if isinstance(draft, dict) else None
             if not isinstance(draft_id, str) or not draft_id:
-                return Outcome(FAILED, "Gmail answered drafts.create without a draft id",
-                               attempts=attempt)
+                return Outcome(
+                    FAILED, "Gmail answered drafts.create without a draft id", attempts=attempt
+                )
             message = draft.get("message")
             thread_id = message.get("threadId") if isinstance(message, dict) else None
-            return _Created(draft_id, attempt, maybe_stray,
-                            thread_id if isinstance(thread_id, str) and thread_id else None)
+            return _Created(
+                draft_id,
+                attempt,
+                maybe_stray,
+                thread_id if isinstance(thread_id, str) and thread_id else None,
+            )
         detail = f"Gmail did not create the draft after {attempts} attempts ({last})"
         if maybe_stray:
             detail += f"; {_stray_warning()}"
@@ -405,17 +462,25 @@ class GmailSender:
             try:
                 answer = self._call(self.drafts.send(userId="me", body=body), "drafts.send")
                 thread_id = answer.get("threadId") if isinstance(answer, dict) else None
-                return Outcome(SENT, f"sent Gmail draft {draft_id}", gmail_id=draft_id,
-                               attempts=attempt,
-                               thread_id=thread_id if isinstance(thread_id, str) else None)
+                return Outcome(
+                    SENT,
+                    f"sent Gmail draft {draft_id}",
+                    gmail_id=draft_id,
+                    attempts=attempt,
+                    thread_id=thread_id if isinstance(thread_id, str) else None,
+                )
             except CallFailed as failure:
                 if failure.kind == AUTH:
                     # Refused before anything happened: the draft is still there.
                     raise self._fatal(failure, FAILED, draft_id) from None
                 if failure.kind == REFUSED and failure.status != 404:
-                    return Outcome(FAILED, f"Gmail refused to send draft {draft_id}: "
-                                   f"{failure.words}; the draft is still in your Gmail drafts",
-                                   gmail_id=draft_id, attempts=attempt)
+                    return Outcome(
+                        FAILED,
+                        f"Gmail refused to send draft {draft_id}: "
+                        f"{failure.words}; the draft is still in your Gmail drafts",
+                        gmail_id=draft_id,
+                        attempts=attempt,
+                    )
                 last = failure.words
                 if failure.unclear or failure.status == 404:
                     # A 404 for a draft that existed: typically an earlier attempt went through.
@@ -424,19 +489,30 @@ class GmailSender:
                     except CallFailed as auth_failure:
                         raise self._fatal(auth_failure, UNKNOWN, draft_id) from None
                     if exists is False:
-                        return Outcome(SENT, f"Gmail did not confirm sending draft {draft_id} "
-                                       f"({failure.words}), but the draft is gone: it was sent",
-                                       gmail_id=draft_id, attempts=attempt)
+                        return Outcome(
+                            SENT,
+                            f"Gmail did not confirm sending draft {draft_id} "
+                            f"({failure.words}), but the draft is gone: it was sent",
+                            gmail_id=draft_id,
+                            attempts=attempt,
+                        )
                     if exists is None:
                         return Outcome(
-                            UNKNOWN, f"Gmail did not confirm sending draft {draft_id} "
+                            UNKNOWN,
+                            f"Gmail did not confirm sending draft {draft_id} "
                             f"({failure.words}) and could not say whether it is still a draft; "
                             "a rerun checks the draft and sends it only if it is still there",
-                            gmail_id=draft_id, attempts=attempt)
+                            gmail_id=draft_id,
+                            attempts=attempt,
+                        )
                 self._wait(attempt, failure)
-        return Outcome(FAILED, f"not sent after {attempts} attempts ({last}); Gmail draft "
-                       f"{draft_id} is still in your drafts", gmail_id=draft_id,
-                       attempts=attempts)
+        return Outcome(
+            FAILED,
+            f"not sent after {attempts} attempts ({last}); Gmail draft "
+            f"{draft_id} is still in your drafts",
+            gmail_id=draft_id,
+            attempts=attempts,
+        )
 
     def _draft_exists(self, draft_id: str) -> bool | None:
         """True / False when Gmail says so; None when it would not answer. Raises on AUTH.
@@ -447,12 +523,15 @@ class GmailSender:
         attempts = self.backoff.attempts
         for attempt in range(1, attempts + 1):
             try:
-                answer = self._call(self.drafts.get(userId="me", id=draft_id, format="minimal"),
-                                    "drafts.get")
+                answer = self._call(
+                    self.drafts.get(userId="me", id=draft_id, format="minimal"), "drafts.get"
+                )
                 if isinstance(answer, dict) and answer.get("id") == draft_id:
                     return True
-                raise CallFailed(LOST, f"drafts.get: an answer that is not draft {draft_id} "
-                                 f"({str(answer)[:80]!r})")
+                raise CallFailed(
+                    LOST,
+                    f"drafts.get: an answer that is not draft {draft_id} ({str(answer)[:80]!r})",
+                )
             except CallFailed as failure:
                 if failure.status == 404:
                     return False
@@ -470,16 +549,22 @@ class GmailSender:
         note's own create or send (not a check), so RATE and UNREACHABLE mean "not done"."""
         if attempt >= self.backoff.attempts:
             if failure.kind == UNREACHABLE:
-                raise _Stop(f"the Gmail API cannot be reached ({failure.words})",
-                            not_done=effect_known)
+                raise _Stop(
+                    f"the Gmail API cannot be reached ({failure.words})", not_done=effect_known
+                )
             return
-        why = (f"rate limited by Gmail: {failure.words}" if failure.kind == RATE
-               else f"retrying: {failure.words}")
+        why = (
+            f"rate limited by Gmail: {failure.words}"
+            if failure.kind == RATE
+            else f"retrying: {failure.words}"
+        )
         try:
             self.backoff.sleep(attempt, failure.retry_after, why=why)
         except RateLimitTooLong as too_long:
-            raise _Stop(f"Gmail rate-limits this account ({too_long})",
-                        not_done=effect_known and failure.kind == RATE) from None
+            raise _Stop(
+                f"Gmail rate-limits this account ({too_long})",
+                not_done=effect_known and failure.kind == RATE,
+            ) from None
 
     # -- one call, and what its failure means ----------------------------------------------
 
@@ -507,31 +592,43 @@ class GmailSender:
             raise _http_failure(error, what) from None
         except google.auth.exceptions.RefreshError as error:
             required = gmail_auth.auth_required(error, self.credentials)
-            raise CallFailed(AUTH, f"{required.message}; {required.hint}",
-                             reason="refresh") from None
+            raise CallFailed(
+                AUTH, f"{required.message}; {required.hint}", reason="refresh"
+            ) from None
         except google.auth.exceptions.TransportError as error:
             # Raised while refreshing the token, before the call itself was made.
-            raise CallFailed(UNREACHABLE, f"{what}: cannot reach Google to refresh the token "
-                             f"({self._scrub(str(error))})") from None
+            raise CallFailed(
+                UNREACHABLE,
+                f"{what}: cannot reach Google to refresh the token ({self._scrub(str(error))})",
+            ) from None
         except ssl.SSLCertVerificationError as error:
-            raise CallFailed(UNREACHABLE, f"{what}: the certificate of the Gmail API server is "
-                             f"not trusted ({error.verify_message})") from None
+            raise CallFailed(
+                UNREACHABLE,
+                f"{what}: the certificate of the Gmail API server is "
+                f"not trusted ({error.verify_message})",
+            ) from None
         except (ConnectionRefusedError, httplib2.ServerNotFoundError) as error:
-            raise CallFailed(UNREACHABLE, f"{what}: cannot connect to the Gmail API "
-                             f"({self._scrub(str(error)) or type(error).__name__})") from None
+            raise CallFailed(
+                UNREACHABLE,
+                f"{what}: cannot connect to the Gmail API "
+                f"({self._scrub(str(error)) or type(error).__name__})",
+            ) from None
         except TimeoutError as error:
             self.timeouts += 1
             words = f"{what}: {error or f'no answer within {self.timeout:g} s'}"
             if self.timeouts >= TIMEOUTS_BEFORE_STOP:
-                raise _Stop(f"Gmail timed out {self.timeouts} times ({words})",
-                            not_done=False) from None
+                raise _Stop(
+                    f"Gmail timed out {self.timeouts} times ({words})", not_done=False
+                ) from None
             raise CallFailed(LOST, words) from None
         except gmail_auth.AnswerLost:
-            raise CallFailed(LOST, f"{what}: the connection closed before Gmail answered") \
-                from None
+            raise CallFailed(LOST, f"{what}: the connection closed before Gmail answered") from None
         except (OSError, httplib2.HttpLib2Error, http.client.HTTPException) as error:
-            raise CallFailed(LOST, f"{what}: the connection failed "
-                             f"({self._scrub(str(error)) or type(error).__name__})") from None
+            raise CallFailed(
+                LOST,
+                f"{what}: the connection failed "
+                f"({self._scrub(str(error)) or type(error).__name__})",
+            ) from None
 
     def _scrub(self, text: str) -> str:
         return gmail_auth.scrub(text, *gmail_auth.secrets_of(self.credentials))
@@ -539,15 +636,20 @@ class GmailSender:
     def _fatal(self, failure: CallFailed, status: str, draft_id: str | None) -> FatalSenderError:
         message = failure.words
         if failure.reason != "refresh":
-            message = (f"Gmail no longer accepts the saved token ({failure.words}); "
-                       f"{gmail_auth.RUN_AUTH}. Note: {gmail_auth.TESTING_EXPIRY}")
+            message = (
+                f"Gmail no longer accepts the saved token ({failure.words}); "
+                f"{gmail_auth.RUN_AUTH}. Note: {gmail_auth.TESTING_EXPIRY}"
+            )
         detail = message
         if status == UNKNOWN and draft_id:
-            detail = (f"{message}. Whether Gmail draft {draft_id} was sent is not known; after "
-                      "`thanknote auth`, a rerun checks it and sends it only if it is still a "
-                      "draft")
-        return FatalSenderError(message, Outcome(status, detail, gmail_id=draft_id),
-                                needs_auth=True)
+            detail = (
+                f"{message}. Whether Gmail draft {draft_id} was sent is not known; after "
+                "`thanknote auth`, a rerun checks it and sends it only if it is still a "
+                "draft"
+            )
+        return FatalSenderError(
+            message, Outcome(status, detail, gmail_id=draft_id), needs_auth=True
+        )
 
 
 def _http_failure(error: Any, what: str) -> CallFailed:
@@ -563,21 +665,24 @@ def _http_failure(error: Any, what: str) -> CallFailed:
     if status == 401:
         return CallFailed(AUTH, words, status=status, reason=reason)
     if status == 429 or (status == 403 and folded & RATE_REASONS):
-        return CallFailed(RATE, words, status=status, reason=reason,
-                          retry_after=_retry_after(error.resp))
+        return CallFailed(
+            RATE, words, status=status, reason=reason, retry_after=_retry_after(error.resp)
+        )
     if status == 403 and folded & SCOPE_REASONS:
         words += " (the saved token lacks the gmail.compose permission: run `thanknote auth`)"
     if status >= 500:
-        return CallFailed(BUSY, words, status=status, reason=reason,
-                          retry_after=_retry_after(error.resp))
+        return CallFailed(
+            BUSY, words, status=status, reason=reason, retry_after=_retry_after(error.resp)
+        )
     return CallFailed(REFUSED, words, status=status, reason=reason)
 
 
 def _google_reasons(error: Any) -> tuple[list[str], str]:
     """The ``reason`` codes and message of a Google API error body."""
     try:
-        body = json.loads(error.content.decode("utf-8") if isinstance(error.content, bytes)
-                          else error.content)
+        body = json.loads(
+            error.content.decode("utf-8") if isinstance(error.content, bytes) else error.content
+        )
         payload = body["error"]
     except (ValueError, KeyError, TypeError, AttributeError):
         return [], ""
@@ -622,5 +727,7 @@ def _reply(outgoing: Outgoing) -> dict[str, str] | None:
 
 
 def _stray_warning() -> str:
-    return ("an earlier attempt's answer was lost, so Gmail may hold a second, unsent copy of "
-            "this draft: delete it if you see one")
+    return (
+        "an earlier attempt's answer was lost, so Gmail may hold a second, unsent copy of "
+        "this draft: delete it if you see one"
+    )

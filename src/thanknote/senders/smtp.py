@@ -65,8 +65,10 @@ class SmtpSettings:
     """``password``, or ``oauth``: XOAUTH2, and ``password`` holds the access token."""
 
     def __repr__(self) -> str:  # the password never reaches a log line or a traceback
-        return (f"SmtpSettings(host={self.host!r}, port={self.port}, security={self.security!r}, "
-                f"user={self.user!r}, auth={self.auth!r}, password='***')")
+        return (
+            f"SmtpSettings(host={self.host!r}, port={self.port}, security={self.security!r}, "
+            f"user={self.user!r}, auth={self.auth!r}, password='***')"
+        )
 
     @property
     def where(self) -> str:
@@ -82,9 +84,15 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def settings_from_options(*, host: str, port: int | None, security: str | None,
-                          user: str | None, cafile: Path | None,
-                          auth: str | None = None) -> SmtpSettings:
+def settings_from_options(
+    *,
+    host: str,
+    port: int | None,
+    security: str | None,
+    user: str | None,
+    cafile: Path | None,
+    auth: str | None = None,
+) -> SmtpSettings:
     """Settings from the command line, checked; password and sender are filled in later.
 
     Microsoft's hosts default to STARTTLS on 587 and OAuth; every other host to implicit
@@ -92,9 +100,16 @@ def settings_from_options(*, host: str, port: int | None, security: str | None,
     """
     microsoft = host.casefold() in OAUTH_HOSTS
     security = security or ("starttls" if microsoft else "ssl")
-    settings = SmtpSettings(host=host, port=port or DEFAULT_PORTS.get(security, 0),
-                            security=security, user=user or "", password="", sender="",
-                            cafile=cafile, auth=auth or ("oauth" if microsoft else "password"))
+    settings = SmtpSettings(
+        host=host,
+        port=port or DEFAULT_PORTS.get(security, 0),
+        security=security,
+        user=user or "",
+        password="",
+        sender="",
+        cafile=cafile,
+        auth=auth or ("oauth" if microsoft else "password"),
+    )
     check_settings(settings)
     return settings
 
@@ -102,15 +117,17 @@ def settings_from_options(*, host: str, port: int | None, security: str | None,
 def check_settings(settings: SmtpSettings) -> None:
     """Refuse what must never reach the network, before any connection is attempted."""
     if settings.security not in SECURITY_MODES:
-        raise BadInput(f"--smtp-security must be one of {', '.join(SECURITY_MODES)}, "
-                       f"not {settings.security!r}")
+        raise BadInput(
+            f"--smtp-security must be one of {', '.join(SECURITY_MODES)}, not {settings.security!r}"
+        )
     if settings.security == "none" and not is_loopback(settings.host):
-        raise BadInput(f"--smtp-security none sends your password and notes unencrypted; it is "
-                       f"allowed only for a server on this machine (localhost, 127.0.0.1, ::1), "
-                       f"not {settings.host!r}")
+        raise BadInput(
+            f"--smtp-security none sends your password and notes unencrypted; it is "
+            f"allowed only for a server on this machine (localhost, 127.0.0.1, ::1), "
+            f"not {settings.host!r}"
+        )
     if settings.auth not in AUTH_MODES:
-        raise BadInput(f"--smtp-auth must be one of {', '.join(AUTH_MODES)}, "
-                       f"not {settings.auth!r}")
+        raise BadInput(f"--smtp-auth must be one of {', '.join(AUTH_MODES)}, not {settings.auth!r}")
     if settings.cafile is not None:
         from thanknote.certificates import check_cafile
 
@@ -185,8 +202,9 @@ class _TrackingSMTP(smtplib.SMTP):
         while b"\n" not in self._buffer:
             if size + len(self._buffer) > MAX_REPLY_BYTES:
                 self.close()
-                raise ReplyTooLarge(f"the server's reply grew past {MAX_REPLY_BYTES // 1024} "
-                                    "KiB without ending")
+                raise ReplyTooLarge(
+                    f"the server's reply grew past {MAX_REPLY_BYTES // 1024} KiB without ending"
+                )
             remaining = deadline - time.monotonic()
             try:
                 if remaining <= 0:
@@ -200,7 +218,8 @@ class _TrackingSMTP(smtplib.SMTP):
             except OSError as error:
                 self.close()
                 raise smtplib.SMTPServerDisconnected(
-                    f"Connection unexpectedly closed: {error}") from None
+                    f"Connection unexpectedly closed: {error}"
+                ) from None
             if not chunk:
                 self.close()
                 raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
@@ -235,9 +254,15 @@ class SmtpSender:
     via = "smtp"
     purpose = "send"
 
-    def __init__(self, settings: SmtpSettings, *, backoff: Backoff | None = None,
-                 timeout: float = TIMEOUT_SECONDS, command_seconds: float = COMMAND_SECONDS,
-                 greeting_seconds: float = GREETING_SECONDS) -> None:
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        *,
+        backoff: Backoff | None = None,
+        timeout: float = TIMEOUT_SECONDS,
+        command_seconds: float = COMMAND_SECONDS,
+        greeting_seconds: float = GREETING_SECONDS,
+    ) -> None:
         check_settings(settings)
         self.settings = settings
         self.backoff = backoff or Backoff()
@@ -300,24 +325,31 @@ class SmtpSender:
             if isinstance(error, ssl.SSLCertVerificationError):
                 raise DeliveryError(
                     f"the certificate of {settings.where} is not trusted: {error.verify_message}",
-                    hint="check the host name; a server with a private CA needs "
-                    "--smtp-cafile") from None
+                    hint="check the host name; a server with a private CA needs --smtp-cafile",
+                ) from None
             if isinstance(error, smtplib.SMTPNotSupportedError):
-                raise DeliveryError(f"{settings.where} does not offer STARTTLS",
-                                    hint="try --smtp-security ssl (port 465)") from None
+                raise DeliveryError(
+                    f"{settings.where} does not offer STARTTLS",
+                    hint="try --smtp-security ssl (port 465)",
+                ) from None
             if isinstance(error, SmtpTimeout) and not greeted:
                 hint = "check --smtp-host, --smtp-port and --smtp-security"
                 if settings.port == 465 and settings.security != "ssl":
-                    hint = ("port 465 expects implicit TLS, which waits for the client to "
-                            "speak first: use --smtp-security ssl")
-                raise ServerTimeout(f"{settings.where} sent no greeting within "
-                                    f"{self.greeting_seconds:g} s", hint=hint) from None
+                    hint = (
+                        "port 465 expects implicit TLS, which waits for the client to "
+                        "speak first: use --smtp-security ssl"
+                    )
+                raise ServerTimeout(
+                    f"{settings.where} sent no greeting within {self.greeting_seconds:g} s",
+                    hint=hint,
+                ) from None
             if isinstance(error, (SmtpTimeout, TimeoutError)):
                 raise ServerTimeout(f"{settings.where}: {error or 'timed out'}") from None
             if isinstance(error, (OSError, smtplib.SMTPException)):
                 raise Unreachable(
                     f"cannot connect to {settings.where}: {self._scrub(str(error) or 'closed')}",
-                    hint="check --smtp-host, --smtp-port and --smtp-security") from None
+                    hint="check --smtp-host, --smtp-port and --smtp-security",
+                ) from None
             raise
 
     def _login(self, connection: _TrackingSMTP) -> None:
@@ -331,20 +363,25 @@ class SmtpSender:
             raise LoginRefused(
                 f"{settings.where} refused the login for {settings.user}: "
                 f"{error.smtp_code} {self._scrub(_text(error.smtp_error))}",
-                hint=_OAUTH_REFUSED if settings.auth == "oauth" else _login_hint(settings)
+                hint=_OAUTH_REFUSED if settings.auth == "oauth" else _login_hint(settings),
             ) from None
         except UnicodeEncodeError:
             # smtplib encodes AUTH credentials as ASCII; its error would quote the password.
             raise LoginRefused(
                 f"cannot log in to {settings.where}: the user name or password contains "
                 "characters other than ASCII, which SMTP AUTH (as Python sends it) cannot "
-                "carry") from None
+                "carry"
+            ) from None
         except smtplib.SMTPNotSupportedError:
-            raise DeliveryError(f"{settings.where} does not offer AUTH on this connection",
-                                hint="use --smtp-security ssl or starttls") from None
+            raise DeliveryError(
+                f"{settings.where} does not offer AUTH on this connection",
+                hint="use --smtp-security ssl or starttls",
+            ) from None
         except (OSError, smtplib.SMTPException) as error:
-            raise DeliveryError(f"login to {settings.where} failed: "
-                                f"{self._scrub(str(error) or 'connection closed')}") from None
+            raise DeliveryError(
+                f"login to {settings.where} failed: "
+                f"{self._scrub(str(error) or 'connection closed')}"
+            ) from None
 
     def open(self) -> None:
         try:
@@ -375,11 +412,16 @@ class SmtpSender:
             self._abort()
             where = self.settings.where
             if handed_over:
-                outcome = Outcome(UNKNOWN, f"interrupted (Ctrl-C) after the message was handed "
-                                  f"to {where}, before it confirmed; it may have been delivered")
+                outcome = Outcome(
+                    UNKNOWN,
+                    f"interrupted (Ctrl-C) after the message was handed "
+                    f"to {where}, before it confirmed; it may have been delivered",
+                )
             else:
-                outcome = Outcome(FAILED, f"interrupted (Ctrl-C) before the message reached "
-                                  f"{where}; nothing was sent")
+                outcome = Outcome(
+                    FAILED,
+                    f"interrupted (Ctrl-C) before the message reached {where}; nothing was sent",
+                )
             raise Interrupted(outcome) from None
 
     def _deliver(self, recipient: str, raw: bytes) -> Outcome:
@@ -407,21 +449,27 @@ class SmtpSender:
                 last, unreachable, dropped = error.message, isinstance(error, Unreachable), False
                 self._abort()
                 if isinstance(error, ServerTimeout):
-                    self._timed_out(Outcome(FAILED, error.message, attempts=attempt),
-                                    hint=error.hint)
+                    self._timed_out(
+                        Outcome(FAILED, error.message, attempts=attempt), hint=error.hint
+                    )
             if attempt < self.backoff.attempts:
                 self.backoff.sleep(attempt, why=f"retrying: {last}")
-        outcome = Outcome(FAILED, f"gave up after {self.backoff.attempts} attempts: {last}",
-                          attempts=self.backoff.attempts)
+        outcome = Outcome(
+            FAILED,
+            f"gave up after {self.backoff.attempts} attempts: {last}",
+            attempts=self.backoff.attempts,
+        )
         if unreachable:
             # The server stopped accepting connections: every other note would wait as long.
-            raise FatalSenderError(f"{self.settings.where} no longer accepts connections "
-                                   f"({last})", outcome)
+            raise FatalSenderError(
+                f"{self.settings.where} no longer accepts connections ({last})", outcome
+            )
         if dropped:
             # A 421 or a dropped session on every attempt: the server is deferring everything,
             # not this one note (a lasting 4xx for one recipient fails that note only).
-            raise FatalSenderError(f"{self.settings.where} keeps closing the connection "
-                                   f"({last})", outcome)
+            raise FatalSenderError(
+                f"{self.settings.where} keeps closing the connection ({last})", outcome
+            )
         return outcome
 
     def _timed_out(self, outcome: Outcome, hint: str | None = None) -> None:
@@ -431,57 +479,78 @@ class SmtpSender:
             words = f"{self.settings.where} timed out {self.timeouts} times"
             raise FatalSenderError(f"{words}{f' ({hint})' if hint else ''}", outcome)
 
-    def _send_once(self, connection: _TrackingSMTP, recipient: str, raw: bytes,
-                   attempt: int) -> Outcome:
+    def _send_once(
+        self, connection: _TrackingSMTP, recipient: str, raw: bytes, attempt: int
+    ) -> Outcome:
         connection.handed_over = False
         where = self.settings.where
         try:
             refused = connection.sendmail(self.settings.sender, [recipient], raw)
         except smtplib.SMTPRecipientsRefused as error:
             code, reply = error.recipients.get(recipient, (0, b""))
-            return self._rejected(code, f"{where} refused recipient {recipient}: {code} "
-                                  f"{_text(reply)}", attempt)
+            return self._rejected(
+                code, f"{where} refused recipient {recipient}: {code} {_text(reply)}", attempt
+            )
         except smtplib.SMTPDataError as error:
             detail = f"{where} answered {error.smtp_code} {_text(error.smtp_error)}"
             if connection.handed_over and 200 <= error.smtp_code < 300:
                 return Outcome(SENT, f"accepted by {where} ({error.smtp_code})", attempts=attempt)
             if connection.handed_over and not 400 <= error.smtp_code < 600:
                 answer = _text(error.smtp_error)[:200] if error.smtp_code == -1 else detail
-                return Outcome(UNKNOWN, f"{where} gave no valid answer to the message it was "
-                               f"handed ({answer!r}); it may have been delivered, so it is not "
-                               "retried", attempts=attempt)
+                return Outcome(
+                    UNKNOWN,
+                    f"{where} gave no valid answer to the message it was "
+                    f"handed ({answer!r}); it may have been delivered, so it is not "
+                    "retried",
+                    attempts=attempt,
+                )
             self._refuse_batch(error, where)
             return self._rejected(error.smtp_code, detail, attempt)
         except smtplib.SMTPSenderRefused as error:
             self._refuse_batch(error, where)
-            return self._rejected(error.smtp_code, f"{where} answered {error.smtp_code} "
-                                  f"{_text(error.smtp_error)}", attempt)
+            return self._rejected(
+                error.smtp_code,
+                f"{where} answered {error.smtp_code} {_text(error.smtp_error)}",
+                attempt,
+            )
         except (smtplib.SMTPServerDisconnected, OSError) as error:  # OSError: timeouts too
             timeout = isinstance(error, (SmtpTimeout, TimeoutError))
             if connection.handed_over:
-                outcome = Outcome(UNKNOWN, f"the connection to {where} was lost after the "
-                                  f"message was sent but before the server confirmed it "
-                                  f"({str(error) or 'closed'}); it may have been delivered, so "
-                                  "it is not retried", attempts=attempt)
+                outcome = Outcome(
+                    UNKNOWN,
+                    f"the connection to {where} was lost after the "
+                    f"message was sent but before the server confirmed it "
+                    f"({str(error) or 'closed'}); it may have been delivered, so "
+                    "it is not retried",
+                    attempts=attempt,
+                )
                 if timeout:
                     connection.abort()
                     self._timed_out(outcome)
                 return outcome
-            raise _Transient(f"connection to {where} lost: {str(error) or 'closed'}",
-                             reconnect=True, timeout=timeout) from None
+            raise _Transient(
+                f"connection to {where} lost: {str(error) or 'closed'}",
+                reconnect=True,
+                timeout=timeout,
+            ) from None
         except smtplib.SMTPResponseException as error:
             # e.g. 421 at MAIL FROM: the server is closing the connection.
             if 400 <= error.smtp_code < 500:
-                raise _Transient(f"{where} answered {error.smtp_code} "
-                                 f"{_text(error.smtp_error)}", reconnect=True) from None
-            return Outcome(FAILED, f"{where} answered {error.smtp_code} "
-                           f"{_text(error.smtp_error)}", attempts=attempt)
+                raise _Transient(
+                    f"{where} answered {error.smtp_code} {_text(error.smtp_error)}", reconnect=True
+                ) from None
+            return Outcome(
+                FAILED,
+                f"{where} answered {error.smtp_code} {_text(error.smtp_error)}",
+                attempts=attempt,
+            )
         if refused:
             return Outcome(FAILED, f"{where} refused {', '.join(refused)}", attempts=attempt)
         return Outcome(SENT, f"accepted by {where}", attempts=attempt)
 
-    def _refuse_batch(self, error: smtplib.SMTPSenderRefused | smtplib.SMTPDataError,
-                      where: str) -> None:
+    def _refuse_batch(
+        self, error: smtplib.SMTPSenderRefused | smtplib.SMTPDataError, where: str
+    ) -> None:
         """A permanent refusal that every note of the batch would meet stops the batch.
 
         The sender address refused, a login that may not send as it, a message-size
@@ -494,16 +563,23 @@ class SmtpSender:
         said = f"{where} answered {code} {reply}"
         if code == 552 or "5.3.4" in reply:
             problem = f"{said}: the server refuses messages of this size"
-            hint = ("every note of this batch is about as large; ask your provider for its "
-                    "limit, or send through another server (--smtp-host)")
+            hint = (
+                "every note of this batch is about as large; ask your provider for its "
+                "limit, or send through another server (--smtp-host)"
+            )
         elif isinstance(error, smtplib.SMTPSenderRefused) or _send_as_denied(reply):
             problem = f"{said}: it will not take mail from {sender} for the login {user}"
-            hint = (f"log in as the account that owns {sender} (--smtp-user), or set the "
-                    "interview file's [candidate] email to an address this login may send as")
+            hint = (
+                f"log in as the account that owns {sender} (--smtp-user), or set the "
+                "interview file's [candidate] email to an address this login may send as"
+            )
         else:
             return
-        raise FatalSenderError(f"{problem}; no note of this batch can go out this way",
-                               Outcome(FAILED, said), hint=hint)
+        raise FatalSenderError(
+            f"{problem}; no note of this batch can go out this way",
+            Outcome(FAILED, said),
+            hint=hint,
+        )
 
     def _rejected(self, code: int, detail: str, attempt: int) -> Outcome:
         if 400 <= code < 500:
@@ -518,10 +594,14 @@ GMAIL_HOSTS = frozenset({"smtp.gmail.com", "smtp.googlemail.com"})
 
 def _login_hint(settings: SmtpSettings) -> str:
     if settings.host.casefold().rstrip(".") in GMAIL_HOSTS:
-        return ("for Gmail, use an app password (myaccount.google.com/apppasswords), not your "
-                "account password")
-    return (f"check the login ({settings.user}; --smtp-user changes it) and the password; a "
-            "provider with two-step verification may ask for an app-specific password")
+        return (
+            "for Gmail, use an app password (myaccount.google.com/apppasswords), not your "
+            "account password"
+        )
+    return (
+        f"check the login ({settings.user}; --smtp-user changes it) and the password; a "
+        "provider with two-step verification may ask for an app-specific password"
+    )
 
 
 def _send_as_denied(reply: str) -> bool:
@@ -552,10 +632,12 @@ def _authenticate(connection: smtplib.SMTP, user: str, password: str) -> None:
     connection.auth(mechanism, handler)
 
 
-_OAUTH_REFUSED = ("the token is for another account, or SMTP AUTH is turned off for the "
-                  "mailbox (Microsoft 365: an administrator turns on \"Authenticated SMTP\" "
-                  "for it); --smtp-user must be the address you signed in with, or run "
-                  "`thanknote auth --provider microsoft` again")
+_OAUTH_REFUSED = (
+    "the token is for another account, or SMTP AUTH is turned off for the "
+    'mailbox (Microsoft 365: an administrator turns on "Authenticated SMTP" '
+    "for it); --smtp-user must be the address you signed in with, or run "
+    "`thanknote auth --provider microsoft` again"
+)
 
 
 def _authenticate_xoauth2(connection: smtplib.SMTP, user: str, token: str) -> None:
