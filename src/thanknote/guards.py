@@ -34,12 +34,11 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from itertools import chain, compress
+from functools import cached_property, lru_cache
+from itertools import chain
 
 DEFAULT_MAX_SIMILARITY = 0.5
 WORDS_PER_STEP = 10
@@ -154,7 +153,20 @@ class _Pool:
 
     @cached_property
     def masked(self) -> list[list[str]]:
-        return [_masked(note.body, self.terms) for note in self.notes]
+        # No token crosses a line, and a batch's notes share most of their lines:
+        # each distinct line is tokenised once.
+        terms = self.terms
+        lines: dict[str, list[str]] = {}
+        masked = []
+        for note in self.notes:
+            tokens: list[str] = []
+            for line in note.body.split("\n"):
+                found = lines.get(line)
+                if found is None:
+                    found = lines[line] = _masked(line, terms)
+                tokens += found
+            masked.append(tokens)
+        return masked
 
     @cached_property
     def word_counts(self) -> list[Counter[str]]:
@@ -289,14 +301,27 @@ def _residuals(counts: Sequence[Counter[str]]) -> list[frozenset[tuple[str, int]
     common = set(counts[0].items())
     for counted in counts[1:]:
         common.intersection_update(counted.items())
-    residuals = []
-    for counted in counts:
-        residuals.append(
-            frozenset(
-                (word, n) for word, times in counted.items() - common for n in range(1, times + 1)
-            )
-        )
-    return residuals
+    return [
+        frozenset(chain.from_iterable(map(_occurrences, counted.items() - common)))
+        for counted in counts
+    ]
+
+
+@lru_cache(maxsize=65536)
+def _occurrences(item: tuple[str, int]) -> tuple[tuple[str, int], ...]:
+    """(word, 3) as (word, 1), (word, 2), (word, 3): a multiset's items as a set's."""
+    word, times = item
+    return tuple((word, n) for n in range(1, times + 1))
+
+
+def _at_least(masks: Iterable[int], needed: int) -> int:
+    """The bits set in at least ``needed`` of ``masks``."""
+    levels = [0] * needed  # levels[c]: the bits set in more than c of the masks so far
+    for mask in masks:
+        for c in range(needed - 1, 0, -1):
+            levels[c] |= levels[c - 1] & mask
+        levels[0] |= mask
+    return levels[-1]
 
 
 def near_identical(notes: Sequence[PooledNote] | _Pool, max_similarity: float) -> list[Refusal]:
@@ -315,9 +340,10 @@ def near_identical(notes: Sequence[PooledNote] | _Pool, max_similarity: float) -
        size), and if ``|A - B| < limit`` then B holds all but at most ``limit - 1``
        of A's residual words: of A's ``p`` rarest residual words B holds at least
        ``p - limit + 1`` (a prefix filter with a count filter, as in set-similarity
-       joins). Counting hits over the tails of those words' posting lists (in C,
-       through ``Counter``) leaves only the few notes that can be close, whose exact
-       difference is then computed.
+       joins). Each word's holders are one integer used as a bit set (bit r: the
+       note ranked r), so "at least that many of these words" is a few dozen
+       bitwise operations per note whatever the batch size; it leaves only the few
+       notes that can be close, whose exact difference is then computed.
     """
     pool = _pool(notes)
     count = len(pool)
@@ -328,31 +354,37 @@ def near_identical(notes: Sequence[PooledNote] | _Pool, max_similarity: float) -
         return []
     residuals = _residuals(pool.word_counts)
     order = sorted(range(count), key=lambda index: len(residuals[index]))
-    postings: dict[tuple[str, int], list[int]] = defaultdict(list)  # ranks, ascending
+    # Bit r of holders[item] is set when the note ranked r holds the item.
+    holders: dict[tuple[str, int], int] = {}
     for rank, index in enumerate(order):
+        bit = 1 << rank
         for item in residuals[index]:
-            postings[item].append(rank)
+            holders[item] = holders.get(item, 0) | bit
+    rarest = {
+        item: place
+        for place, item in enumerate(
+            sorted(holders, key=lambda item: (holders[item].bit_count(), item))
+        )
+    }
     new = [note.new for note in pool.notes]
     recipients = [note.to.casefold() for note in pool.notes]
-
-    def rarity(item: tuple[str, int]) -> tuple[int, tuple[str, int]]:
-        return (len(postings[item]), item)
+    everyone = (1 << count) - 1
 
     found: dict[tuple[int, int], int] = {}
     for rank, i in enumerate(order):
         residual = residuals[i]
+        larger = everyone ^ ((2 << rank) - 1)  # the notes ranked after this one
         if len(residual) < limit:
             # Fewer words of its own than the limit: too close to every larger note.
-            later: Iterable[int] = range(rank + 1, count)
+            close = larger
         else:
-            prefix = sorted(residual, key=rarity)[: limit + 2]
+            prefix = sorted(residual, key=rarest.__getitem__)[: limit + 2]
             needed = len(prefix) - limit + 1
-            tails = (postings[item][bisect_right(postings[item], rank) :] for item in prefix)
-            hits = Counter(chain.from_iterable(tails))
-            # Filtered in C (compress, map): a Python loop here costs more than the counting.
-            later = compress(hits.keys(), map(needed.__le__, hits.values()))
-        for other_rank in later:
-            j = order[other_rank]
+            close = _at_least((holders[item] for item in prefix), needed) & larger
+        while close:
+            lowest = close & -close
+            close ^= lowest
+            j = order[lowest.bit_length() - 1]
             if recipients[j] == recipients[i] or not (new[i] or new[j]):
                 continue
             words = len(residual - residuals[j])

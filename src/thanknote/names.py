@@ -155,12 +155,18 @@ def greeting_name(body: str) -> str | None:
     return name
 
 
-def _own_greetings(person: Interviewer) -> set[str]:
-    full, last = fold(person.name), fold(person.name.split()[-1])
-    allowed = {fold(person.first_name), full}
+def _own_greetings(person: Interviewer) -> frozenset[str]:
+    return _greetings_of(person.name)
+
+
+@lru_cache(maxsize=4096)
+def _greetings_of(name: str) -> frozenset[str]:
+    """How a greeting may name the person called ``name`` (folded): asked once per note."""
+    full, last = fold(name), fold(name.split()[-1])
+    allowed = {fold(name.split()[0]), full}
     for honorific in _HONORIFICS:
         allowed.update((f"{honorific} {last}", f"{honorific} {full}"))
-    return allowed
+    return frozenset(allowed)
 
 
 def _greeting_problem(interview_file: InterviewFile, person: Interviewer, name: str) -> str | None:
@@ -218,6 +224,7 @@ class _Vocabulary:
             form for word in _WORD.findall(company) for form in (fold(word), word.lower())
         }
         self._seen: dict[str, str | None] = {}
+        self._lines: dict[str, _Line] = {}
         self.index: dict[str, list[str]] = {}
         for word in self.words:
             if len(word) >= 3:
@@ -229,6 +236,28 @@ class _Vocabulary:
         if folded not in self._seen:
             self._seen[folded] = self._near_miss(folded)
         return self._seen[folded]
+
+    def line(self, text: str) -> _Line:
+        """``text`` (one line, no newline) read once, however many notes hold it."""
+        found = self._lines.get(text)
+        if found is None:
+            found = self._lines[text] = self._read(text)
+        return found
+
+    def _read(self, text: str) -> _Line:
+        tokens = tuple(_WORD.findall(text))
+        words = self.company_words
+        misspelt = []
+        for token in _CAPITALISED.findall(text):
+            if not token[:1].isupper():
+                continue
+            folded = fold(token)
+            if folded in self.known or folded in _COMMON:
+                continue
+            if (spelt := self.near_miss(folded)) is not None:
+                misspelt.append((token, spelt))
+        exact = tuple(index for index, token in enumerate(tokens) if token.lower() in words)
+        return _Line(tokens, exact, tuple(misspelt))
 
     def _near_miss(self, folded: str) -> str | None:
         seen = set()
@@ -253,37 +282,55 @@ def _deletions(word: str, depth: int = 2) -> set[str]:
 def _misspellings(
     text: str, interview_file: InterviewFile, vocabulary: _Vocabulary
 ) -> list[tuple[str, str]]:
-    """(as written, as the file spells it) for each near miss of a file name in ``text``."""
+    """(as written, as the file spells it) for each near miss of a file name in ``text``.
+
+    Read line by line: no word crosses a line, and the notes of a batch share most
+    of their lines, so each distinct line is read once per batch (see ``_Line``).
+    """
     found: list[tuple[str, str]] = []
-    tokens = _WORD.findall(text)
-    for token in _CAPITALISED.findall(text):
-        if not token[:1].isupper():
-            continue
-        folded = fold(token)
-        if folded in vocabulary.known or folded in _COMMON:
-            continue
-        if (spelt := vocabulary.near_miss(folded)) is not None:
-            found.append((token, spelt))
+    tokens: list[str] = []
+    exact: list[int] = []
+    for text_line in text.split("\n"):
+        line = vocabulary.line(text_line)
+        found.extend(line.misspelt)
+        exact.extend(len(tokens) + index for index in line.exact)
+        tokens.extend(line.tokens)
     company = interview_file.interview.company
     size = len(company.split())
-    if size > 1:
+    if size > 1 and exact:
         wanted = fold(company)
-        words = vocabulary.company_words
-        exact = [token.lower() in words for token in tokens]
         shape = [word[:1].isupper() for word in company.split()]
-        for start in range(len(tokens) - size + 1):
-            if (
-                not any(exact[start : start + size])
-                or [token[:1].isupper() for token in tokens[start : start + size]] != shape
-            ):
-                # Two edits leave one of three words as it is (of two words, most often),
-                # and a misspelt name keeps its capitals.
+        # Two edits leave one of three words as it is (of two words, most often), so a
+        # window worth measuring holds a word of the company as written.
+        starts = sorted(
+            {
+                start
+                for index in exact
+                for start in range(max(0, index - size + 1), index + 1)
+                if start + size <= len(tokens)
+            }
+        )
+        for start in starts:
+            # A misspelt name keeps its capitals.
+            if [token[:1].isupper() for token in tokens[start : start + size]] != shape:
                 continue
             window = " ".join(tokens[start : start + size])
             folded = fold(window)
             if folded != wanted and edits(folded, wanted, 2) <= 2:
                 found.append((window, company))
     return found
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One line of text as the spelling check reads it."""
+
+    tokens: tuple[str, ...]
+    """Its words (``_WORD``), as written."""
+    exact: tuple[int, ...]
+    """The positions of the words that are a word of the company as written."""
+    misspelt: tuple[tuple[str, str], ...]
+    """(as written, as the file spells it) of each capitalised near miss of a name."""
 
 
 def _mentions(

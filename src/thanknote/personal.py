@@ -24,11 +24,10 @@ body guards in :mod:`thanknote.guards` refuse copies.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import chain, combinations
+from itertools import combinations
 from pathlib import Path
 
 from thanknote.model import Interviewer, InterviewFile
@@ -87,21 +86,38 @@ class PersonalReport:
         return next((m for m in self.measures if m.to.casefold() == wanted), None)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Sentence:
     key: tuple[str, ...]
     words: int
 
 
-def sentences(body: str, terms: frozenset[str]) -> list[_Sentence]:
-    """The body's sentences (each line cut at sentence ends), masked, with their word counts."""
+def sentences(
+    body: str, terms: frozenset[str], lines: dict[str, list[_Sentence]] | None = None
+) -> list[_Sentence]:
+    """The body's sentences (each line cut at sentence ends), masked, with their word counts.
+
+    ``lines`` keeps each line's sentences for the next note that holds the same line
+    (the notes of a batch share most of theirs); it must be used with one ``terms``.
+    """
     found = []
     for line in body.splitlines():
-        for text in _SENTENCE_END.split(line.strip()):
-            words = len(_WORD.findall(text))
-            if words:
-                tokens = [t for t in _TOKEN.findall(text.casefold()) if t not in terms]
-                found.append(_Sentence(tuple(sorted(tokens)), words))
+        cached = lines.get(line) if lines is not None else None
+        if cached is None:
+            cached = _line_sentences(line, terms)
+            if lines is not None:
+                lines[line] = cached
+        found += cached
+    return found
+
+
+def _line_sentences(line: str, terms: frozenset[str]) -> list[_Sentence]:
+    found = []
+    for text in _SENTENCE_END.split(line.strip()):
+        words = len(_WORD.findall(text))
+        if words:
+            tokens = [t for t in _TOKEN.findall(text.casefold()) if t not in terms]
+            found.append(_Sentence(tuple(sorted(tokens)), words))
     return found
 
 
@@ -170,7 +186,8 @@ def measure(interview_file: InterviewFile, notes: Sequence[Note]) -> PersonalRep
         return report
     terms = _terms(interview_file)
     people = [interview_file.interviewer(note.to) for note in notes]
-    split = [sentences(note.body, terms) for note in notes]
+    lines: dict[str, list[_Sentence]] = {}
+    split = [sentences(note.body, terms, lines) for note in notes]
     bones: set[tuple[str, ...]] = set()
     written: set[object] = set()
     for note, person in zip(notes, people, strict=True):
@@ -193,7 +210,7 @@ def measure(interview_file: InterviewFile, notes: Sequence[Note]) -> PersonalRep
         written.add(alike)
         body = _stand_in(interview_file, person, note)
         if body is not None:
-            bones.update(s.key for s in sentences(body, terms))
+            bones.update(s.key for s in sentences(body, terms, lines))
 
     # Every distinct sentence, the notes that hold it, and the distinct sentences near it.
     owners: dict[tuple[str, ...], int] = {}
@@ -306,38 +323,51 @@ def _near_keys(keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], list[tuple[
     Two sentences near each other share all but ``FEW_WORDS`` of each one's
     words, so the other holds at least one of any ``FEW_WORDS + 1`` of its
     words: each sentence looks only at sentences holding one of its rarest.
+    The sentences holding a word are one integer used as a bit set (bit i:
+    sentence i), so that look-up is a few bitwise operations per sentence.
     """
-    counted = [Counter(key) for key in keys]
     distinct = [frozenset(key) for key in keys]
-    postings: dict[str, list[int]] = {}
+    holders: dict[str, int] = {}
     for index, words in enumerate(distinct):
+        bit = 1 << index
         for word in words:
-            postings.setdefault(word, []).append(index)
+            holders[word] = holders.get(word, 0) | bit
+    held = {word: mask.bit_count() for word, mask in holders.items()}
+    everyone = (1 << len(keys)) - 1
     near: dict[tuple[str, ...], list[tuple[str, ...]]] = {key: [] for key in keys}
     for index, key in enumerate(keys):
         if len(key) < COMMON_WORDS:
             continue
         words = distinct[index]
         # Of any m distinct words of this sentence, a near one holds at least m - FEW_WORDS.
-        rarest = sorted(words, key=lambda word: len(postings[word]))[: FEW_WORDS + 3]
+        rarest = sorted(words, key=held.__getitem__)[: FEW_WORDS + 3]
         needed = max(1, len(rarest) - FEW_WORDS)
-        hits = Counter(
-            chain.from_iterable(
-                postings[word][bisect_right(postings[word], index) :] for word in rarest
-            )
-        )
-        for other, count in hits.items():
+        close = _at_least((holders[word] for word in rarest), needed)
+        close &= everyone ^ ((2 << index) - 1)  # each pair once, from its first sentence
+        while close:
+            lowest = close & -close
+            close ^= lowest
+            other = lowest.bit_length() - 1
             if (
-                count < needed
-                or abs(len(keys[other]) - len(key)) > FEW_WORDS
+                abs(len(keys[other]) - len(key)) > FEW_WORDS
                 or len(words - distinct[other]) > FEW_WORDS
                 or len(distinct[other] - words) > FEW_WORDS
             ):
                 continue  # the sets differ by more, so the sentences do
-            if _near(counted[index], counted[other]):
+            if _near(Counter(key), Counter(keys[other])):
                 near[key].append(keys[other])
                 near[keys[other]].append(key)
     return near
+
+
+def _at_least(masks: Iterable[int], needed: int) -> int:
+    """The bits set in at least ``needed`` of ``masks``."""
+    levels = [0] * needed  # levels[c]: the bits set in more than c of the masks so far
+    for mask in masks:
+        for c in range(needed - 1, 0, -1):
+            levels[c] |= levels[c - 1] & mask
+        levels[0] |= mask
+    return levels[-1]
 
 
 def _fields_to_add(interview_file: InterviewFile, person: Interviewer | None) -> str:
