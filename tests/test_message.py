@@ -411,3 +411,36 @@ def test_preview_refuses_a_nul_in_a_body_field_with_exit_2(tmp_path: Path) -> No
     assert done.returncode == 2
     assert "interview.fit" in done.stderr and "NUL character (U+0000" in done.stderr
     assert done.stdout == ""
+
+
+_ATEXT = "abcXYZ019!#$%&'*+/=?^_`{|}~-"
+_MAILBOX_TEXT = st.text(alphabet=_ATEXT + ' .@<>,;:"()[]\\\t', max_size=40)
+
+
+def _plain_mailboxes() -> st.SearchStrategy[str]:
+    from thanknote.message import _PLAIN_MAILBOX
+
+    return st.from_regex(_PLAIN_MAILBOX, fullmatch=True)
+
+
+@given(
+    st.one_of(
+        _plain_mailboxes(),
+        _MAILBOX_TEXT,
+        st.builds(
+            lambda name, local, domain: f"{name} <{local}@{domain}>",
+            _MAILBOX_TEXT,
+            _MAILBOX_TEXT,
+            _MAILBOX_TEXT,
+        ),
+    )
+)
+def test_the_plain_mailbox_shortcut_reads_as_getaddresses_does(value: str) -> None:
+    from email.utils import getaddresses
+
+    from thanknote.message import _PLAIN_MAILBOX, _mailboxes
+
+    expected = tuple(getaddresses([value]))
+    assert _mailboxes(value) == expected
+    if _PLAIN_MAILBOX.fullmatch(value) is not None:  # the shortcut's own answer
+        assert len(expected) == 1 and expected[0][1] in value

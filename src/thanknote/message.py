@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -86,6 +87,7 @@ class _WirePolicy(Compat32):
 
 
 _WIRE = _WirePolicy(linesep="\r\n")
+_US_ASCII = Charset("us-ascii")  # built once, not once per message
 _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP  # readable in any client's "show original", unlike base64
 
@@ -162,7 +164,7 @@ def build(
     message["MIME-Version"] = "1.0"
     body = note.body
     if body.isascii() and all(len(line) <= 998 for line in body.splitlines()):
-        message.set_payload(body, "us-ascii")
+        message.set_payload(body, _US_ASCII)
     else:
         message.set_payload(body, _UTF8_QP)
     raw = message.as_bytes(policy=_WIRE)
@@ -180,7 +182,7 @@ def verify(raw: bytes, *, note: Note, sender_address: str, sender_name: str | No
     five times the cost per header, which matters for a thousand notes.
     """
     problems = []
-    longest = max(len(line) for line in raw.split(b"\r\n"))
+    longest = max(map(len, raw.split(b"\r\n")))
     if longest > _LONGEST_LINE:  # RFC 5322 2.1.1; servers answer "500 Line too long"
         problems.append(f"a line of {longest} octets (the limit is {_LONGEST_LINE})")
     end = raw.find(b"\r\n\r\n")
@@ -326,9 +328,25 @@ def _q(char: str) -> str:
     )
 
 
+_ATOMS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_MAILBOX = re.compile(
+    rf"(?P<name>{_ATOMS}(?: {_ATOMS})*)"
+    rf" <(?P<address>{_ATOMS}(?:\.{_ATOMS})*@{_ATOMS}(?:\.{_ATOMS})*)>"
+)
+"""``Name Words <local@domain>`` with atoms only: a mailbox that every parser reads alike."""
+
+
 @functools.lru_cache(maxsize=4096)
 def _mailboxes(value: str) -> tuple[tuple[str, str], ...]:
-    """The (raw name, address) pairs a header value names (cached: From repeats)."""
+    """The (raw name, address) pairs a header value names (cached: From repeats).
+
+    A display name of plain atoms one space apart before a dot-atom address has one
+    reading (RFC 5322 3.4), the one ``getaddresses`` gives; it is read here directly,
+    since ``getaddresses`` costs a fifth of building a message. Anything else
+    (quotes, encoded words, commas, comments, a bare address) goes to ``getaddresses``.
+    """
+    if (plain := _PLAIN_MAILBOX.fullmatch(value)) is not None:
+        return ((plain["name"], plain["address"]),)
     return tuple(getaddresses([value]))
 
 
