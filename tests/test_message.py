@@ -444,3 +444,31 @@ def test_the_plain_mailbox_shortcut_reads_as_getaddresses_does(value: str) -> No
     assert _mailboxes(value) == expected
     if _PLAIN_MAILBOX.fullmatch(value) is not None:  # the shortcut's own answer
         assert len(expected) == 1 and expected[0][1] in value
+
+
+_ASCII_TEXT = st.text(st.characters(min_codepoint=1, max_codepoint=127), max_size=300)
+
+
+@given(
+    body=st.one_of(_ASCII_TEXT, st.lists(_ASCII_TEXT, max_size=5).map("\r\n".join)),
+    subject=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=120),
+    name=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60),
+    reply=st.booleans(),
+)
+def test_the_plain_serialiser_writes_the_email_packages_bytes(
+    body: str, subject: str, name: str, reply: bool
+) -> None:
+    """The shortcut for US-ASCII bodies changes speed, never bytes."""
+    from thanknote.message import _US_ASCII, _email_message, _mailbox, _plain_message
+
+    headers = [
+        ("From", _mailbox("Ada Lovelace", "ada@example.com")),
+        ("To", _mailbox(name, "grace@analytical.example")),
+        ("Subject", subject),
+        ("Date", "Wed, 25 Nov 2026 18:00:00 -0500"),
+        ("Message-ID", "<1.2.3@example.com>"),
+    ]
+    if reply:
+        headers += [("In-Reply-To", "<0.1@example.com>"), ("References", "<0.1@example.com>")]
+    headers.append(("MIME-Version", "1.0"))
+    assert _plain_message(headers, body) == _email_message(headers, body, _US_ASCII)

@@ -80,10 +80,17 @@ class PersonalReport:
     warnings: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     """What thanknote assumed (a relation read from a title)."""
+    _by_address: dict[str, Measure] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _indexed: int = field(default=0, init=False, repr=False, compare=False)
 
     def of(self, address: str) -> Measure | None:
-        wanted = address.casefold()
-        return next((m for m in self.measures if m.to.casefold() == wanted), None)
+        """The first measure of the note to ``address`` (asked once per note: a dictionary)."""
+        for measure in self.measures[self._indexed :]:  # those appended since the last call
+            self._by_address.setdefault(measure.to.casefold(), measure)
+        self._indexed = len(self.measures)
+        return self._by_address.get(address.casefold())
 
 
 @dataclass(frozen=True)
