@@ -31,15 +31,9 @@ from itertools import combinations
 from pathlib import Path
 
 from thanknote.model import Interviewer, InterviewFile
-from thanknote.render import (
-    THANK_YOU,
-    Note,
-    PointKind,
-    colleague_names,
-    load_template,
-    note_variables,
-    point_kind,
-)
+from thanknote.phrasing import PointKind, point_kind
+from thanknote.render import THANK_YOU, Note, colleague_names, note_variables
+from thanknote.template import load_template
 
 LOW_SHARE = 0.35
 """A note with less of its own than this gets a warning."""
