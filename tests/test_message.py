@@ -418,9 +418,9 @@ _MAILBOX_TEXT = st.text(alphabet=_ATEXT + ' .@<>,;:"()[]\\\t', max_size=40)
 
 
 def _plain_mailboxes() -> st.SearchStrategy[str]:
-    from thanknote.message import _PLAIN_MAILBOX
+    from thanknote.mailbox import PLAIN_MAILBOX
 
-    return st.from_regex(_PLAIN_MAILBOX, fullmatch=True)
+    return st.from_regex(PLAIN_MAILBOX, fullmatch=True)
 
 
 @given(
@@ -438,11 +438,11 @@ def _plain_mailboxes() -> st.SearchStrategy[str]:
 def test_the_plain_mailbox_shortcut_reads_as_getaddresses_does(value: str) -> None:
     from email.utils import getaddresses
 
-    from thanknote.message import _PLAIN_MAILBOX, _mailboxes
+    from thanknote.mailbox import PLAIN_MAILBOX, mailboxes
 
     expected = tuple(getaddresses([value]))
-    assert _mailboxes(value) == expected
-    if _PLAIN_MAILBOX.fullmatch(value) is not None:  # the shortcut's own answer
+    assert mailboxes(value) == expected
+    if PLAIN_MAILBOX.fullmatch(value) is not None:  # the shortcut's own answer
         assert len(expected) == 1 and expected[0][1] in value
 
 
@@ -459,11 +459,12 @@ def test_the_plain_serialiser_writes_the_email_packages_bytes(
     body: str, subject: str, name: str, reply: bool
 ) -> None:
     """The shortcut for US-ASCII bodies changes speed, never bytes."""
-    from thanknote.message import _US_ASCII, _email_message, _mailbox, _plain_message
+    from thanknote.mailbox import mailbox
+    from thanknote.message import _US_ASCII, _email_message, _plain_message
 
     headers = [
-        ("From", _mailbox("Ada Lovelace", "ada@example.com")),
-        ("To", _mailbox(name, "grace@analytical.example")),
+        ("From", mailbox("Ada Lovelace", "ada@example.com")),
+        ("To", mailbox(name, "grace@analytical.example")),
         ("Subject", subject),
         ("Date", "Wed, 25 Nov 2026 18:00:00 -0500"),
         ("Message-ID", "<1.2.3@example.com>"),

@@ -10,39 +10,21 @@ million comparisons), so the exact-match checks group notes by a hash of
 their normalised text, and the similarity check compares only pairs that a
 prefix filter cannot rule out.
 
-The similarity measure
-----------------------
-Advisers' rule is that each note carries something of its own: at least a
-sentence that belongs to that conversation. So thanknote measures what a
-note has that the other does not. Each body is reduced to its words
-(case-folded, punctuation dropped, every recipient's name parts, title and
-address masked out), kept as a multiset. For a pair (A, B):
-
-    own(A, B) = |A - B|   (words of A, with multiplicity, that B lacks)
-    distinct  = min(own(A, B), own(B, A))
-    similarity = max(0, 1 - distinct / 10)
-
-A pair whose similarity is above ``--max-similarity`` (default 0.5) is refused:
-with the default, each note of a pair needs at least five words the other
-lacks. A conversation point of a sentence gives eight or more; a copy with a
-few words changed gives one to four. The measure counts words rather than
-dividing by the length of the note, so a long shared "why I fit" paragraph
-does not make two genuinely personal notes look alike.
+The similarity check's measure and its search for close pairs are
+:mod:`thanknote.similarity`.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from itertools import chain
+from functools import cached_property
 
-DEFAULT_MAX_SIMILARITY = 0.5
-WORDS_PER_STEP = 10
-"""Each word of its own lowers a pair's similarity by 1/10."""
+from thanknote.similarity import DEFAULT_MAX_SIMILARITY as DEFAULT_MAX_SIMILARITY
+from thanknote.similarity import WORDS_PER_STEP as WORDS_PER_STEP
+from thanknote.similarity import close_pairs, similarity, word_limit
 
 _MASK = "\x00"
 _TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+")
@@ -277,10 +259,6 @@ def _words_of(tokens: Iterable[str]) -> frozenset[tuple[str, int]]:
     return frozenset((word, n) for word, count in counts.items() for n in range(1, count + 1))
 
 
-def similarity(distinct_words: int) -> float:
-    return max(0.0, 1.0 - distinct_words / WORDS_PER_STEP)
-
-
 def pair_similarity(first: str, second: str, names: Iterable[str] = ()) -> float:
     """The similarity of two bodies, each with the given names masked (the measure, alone)."""
     terms = frozenset(t.casefold() for name in names for t in _TOKEN.findall(name))
@@ -289,108 +267,18 @@ def pair_similarity(first: str, second: str, names: Iterable[str] = ()) -> float
     return similarity(min(len(a - b), len(b - a)))
 
 
-def _residuals(counts: Sequence[Counter[str]]) -> list[frozenset[tuple[str, int]]]:
-    """Each note's words less a part every note shares, as (word, occurrence) pairs.
-
-    Any multiset contained in every note cancels out of every difference, so it
-    need not be the largest one: the (word, count) pairs that every note has
-    exactly (the template's words, the shared paragraphs) are found by
-    intersecting the notes' ``items()`` views, which runs in C. What is left of
-    a note, a word it has ``c`` times, becomes the items (word, 1) ... (word, c).
-    """
-    common = set(counts[0].items())
-    for counted in counts[1:]:
-        common.intersection_update(counted.items())
-    return [
-        frozenset(chain.from_iterable(map(_occurrences, counted.items() - common)))
-        for counted in counts
-    ]
-
-
-@lru_cache(maxsize=65536)
-def _occurrences(item: tuple[str, int]) -> tuple[tuple[str, int], ...]:
-    """(word, 3) as (word, 1), (word, 2), (word, 3): a multiset's items as a set's."""
-    word, times = item
-    return tuple((word, n) for n in range(1, times + 1))
-
-
-def _at_least(masks: Iterable[int], needed: int) -> int:
-    """The bits set in at least ``needed`` of ``masks``."""
-    levels = [0] * needed  # levels[c]: the bits set in more than c of the masks so far
-    for mask in masks:
-        for c in range(needed - 1, 0, -1):
-            levels[c] |= levels[c - 1] & mask
-        levels[0] |= mask
-    return levels[-1]
-
-
 def near_identical(notes: Sequence[PooledNote] | _Pool, max_similarity: float) -> list[Refusal]:
-    """Refuse pairs more similar than ``max_similarity``, without comparing every pair.
-
-    A pair is refused when ``distinct < limit`` words. Three steps keep this near
-    linear for real batches:
-
-    1. Words every note shares (the template, the shared paragraphs) cancel out of
-       every difference, so each note is reduced to its *residual*: what not all
-       notes share. Differences computed on residuals are exact.
-    2. A note whose residual is smaller than the limit is too close to every other
-       note, and is paired with each.
-    3. For two notes with ``|A| <= |B|``, ``|A - B| <= |B - A|``: the smaller note
-       decides. So each note looks only at notes at least as large (ranked by
-       size), and if ``|A - B| < limit`` then B holds all but at most ``limit - 1``
-       of A's residual words: of A's ``p`` rarest residual words B holds at least
-       ``p - limit + 1`` (a prefix filter with a count filter, as in set-similarity
-       joins). Each word's holders are one integer used as a bit set (bit r: the
-       note ranked r), so "at least that many of these words" is a few dozen
-       bitwise operations per note whatever the batch size; it leaves only the few
-       notes that can be close, whose exact difference is then computed.
-    """
+    """Refuse pairs more similar than ``max_similarity`` (see :func:`similarity.close_pairs`)."""
     pool = _pool(notes)
-    count = len(pool)
-    if count < 2:
+    if len(pool) < 2:
         return []
-    limit = math.ceil(WORDS_PER_STEP * (1.0 - max_similarity) - 1e-9)
-    if limit <= 0:
-        return []
-    residuals = _residuals(pool.word_counts)
-    order = sorted(range(count), key=lambda index: len(residuals[index]))
-    # Bit r of holders[item] is set when the note ranked r holds the item.
-    holders: dict[tuple[str, int], int] = {}
-    for rank, index in enumerate(order):
-        bit = 1 << rank
-        for item in residuals[index]:
-            holders[item] = holders.get(item, 0) | bit
-    rarest = {
-        item: place
-        for place, item in enumerate(
-            sorted(holders, key=lambda item: (holders[item].bit_count(), item))
-        )
-    }
-    new = [note.new for note in pool.notes]
-    recipients = [note.to.casefold() for note in pool.notes]
-    everyone = (1 << count) - 1
-
-    found: dict[tuple[int, int], int] = {}
-    for rank, i in enumerate(order):
-        residual = residuals[i]
-        larger = everyone ^ ((2 << rank) - 1)  # the notes ranked after this one
-        if len(residual) < limit:
-            # Fewer words of its own than the limit: too close to every larger note.
-            close = larger
-        else:
-            prefix = sorted(residual, key=rarest.__getitem__)[: limit + 2]
-            needed = len(prefix) - limit + 1
-            close = _at_least((holders[item] for item in prefix), needed) & larger
-        while close:
-            lowest = close & -close
-            close ^= lowest
-            j = order[lowest.bit_length() - 1]
-            if recipients[j] == recipients[i] or not (new[i] or new[j]):
-                continue
-            words = len(residual - residuals[j])
-            if words < limit:
-                found[(i, j) if i < j else (j, i)] = words
-
+    limit = word_limit(max_similarity)
+    found = close_pairs(
+        pool.word_counts,
+        [note.to.casefold() for note in pool.notes],
+        [note.new for note in pool.notes],
+        limit,
+    )
     refusals = []
     for (i, j), words in sorted(found.items()):
         score = similarity(words)

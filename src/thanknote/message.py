@@ -8,7 +8,7 @@ field, the second catches whatever the first missed.
 
 Messages are built with the email package's compat32 API (``Message``,
 ``formataddr`` for plain names, ``Header`` for RFC 2047 subjects, ``Charset`` for
-the body); other display names become encoded words here (see ``_mailbox``). The
+the body); other display names become encoded words here (see :mod:`thanknote.mailbox`). The
 modern ``EmailMessage`` API parses every header again on assignment and costs
 about ten times as much per note; for a thousand notes that is a second of
 waiting for the same bytes. A US-ASCII body skips even the ``Message``: its
@@ -19,18 +19,15 @@ parse the result with the strict modern policy to prove it is well formed.
 
 from __future__ import annotations
 
-import base64
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from email._policybase import Compat32  # the class behind email.message's default policy
 from email.charset import QP, Charset
-from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
-from email.utils import format_datetime, formataddr, getaddresses, make_msgid
+from email.utils import format_datetime, make_msgid
 
 from thanknote.addresses import (
     ENCODED_WORD,
@@ -39,6 +36,7 @@ from thanknote.addresses import (
     is_valid_address,
 )
 from thanknote.errors import BadInput
+from thanknote.mailbox import LONGEST_HEADER_WORD, decoded, mailbox, mailboxes, unfolded
 from thanknote.render import Note
 
 EXPECTED_HEADERS = frozenset(
@@ -55,12 +53,6 @@ EXPECTED_HEADERS = frozenset(
 )
 REPLY_HEADERS = frozenset({"in-reply-to", "references"})
 """Also expected on a note that answers another (a follow-up): they thread it."""
-
-
-_LONGEST_HEADER_WORD = 69
-"""Plain-ASCII header lines fold at spaces at 78 characters ("Subject: " and a 69-character
-word fill the first line); a longer word would be split
-(encoded non-ASCII subjects are split into encoded words, which decoders join back)."""
 
 
 class _WirePolicy(Compat32):
@@ -134,11 +126,11 @@ def build(
     ):
         check_header_value(what, value)
     if note.subject.isascii() and any(
-        len(word) > _LONGEST_HEADER_WORD for word in note.subject.split()
+        len(word) > LONGEST_HEADER_WORD for word in note.subject.split()
     ):
         raise BadInput(
             f"the subject of the note to {note.to} has a word longer than "
-            f"{_LONGEST_HEADER_WORD} characters, which a mail header cannot carry "
+            f"{LONGEST_HEADER_WORD} characters, which a mail header cannot carry "
             "unbroken; shorten it (a link belongs in the body)"
         )
     for what, value in (("sender", sender_address), ("recipient", note.to)):
@@ -155,8 +147,8 @@ def build(
     domain = sender_address.rpartition("@")[2]
     message_id = message_id or note.message_id or make_msgid(domain=domain)
     headers = [
-        ("From", _mailbox(sender_name, sender_address)),
-        ("To", _mailbox(note.name, note.to)),
+        ("From", mailbox(sender_name, sender_address)),
+        ("To", mailbox(note.name, note.to)),
         ("Subject", note.subject),
         ("Date", format_datetime(date)),
         ("Message-ID", message_id),
@@ -218,8 +210,8 @@ def verify(raw: bytes, *, note: Note, sender_address: str, sender_name: str | No
     parsed = BytesHeaderParser().parsebytes(header_block)  # compat32: raw lines, as written
     items = [(name.lower(), value) for name, value in parsed.items()]
     names = [name for name, _ in items]
-    raw_values = {name: _unfolded(value) for name, value in items}
-    headers = {name: _decoded(value) for name, value in items if name in ("to", "from", "subject")}
+    raw_values = {name: unfolded(value) for name, value in items}
+    headers = {name: decoded(value) for name, value in items if name in ("to", "from", "subject")}
     unexpected = sorted(
         set(names) - EXPECTED_HEADERS - (REPLY_HEADERS if note.in_reply_to else frozenset())
     )
@@ -234,14 +226,14 @@ def verify(raw: bytes, *, note: Note, sender_address: str, sender_name: str | No
         ("to", note.to, note.name),
         ("from", sender_address, sender_name),
     ):
-        mailboxes = _mailboxes(raw_values.get(header, ""))
-        found = [mailbox_address for _, mailbox_address in mailboxes]
+        named = mailboxes(raw_values.get(header, ""))
+        found = [mailbox_address for _, mailbox_address in named]
         if [a.casefold() for a in found] != [address.casefold()]:
             what = "recipients" if header == "to" else "sender"
             problems.append(f"{what} {found!r} instead of exactly {address!r}")
         elif ENCODED_WORD.search(found[0]):
             problems.append(f"the {header} address holds an RFC 2047 encoded word")
-        elif name is not None and _decoded(mailboxes[0][0]) != name:
+        elif name is not None and decoded(named[0][0]) != name:
             problems.append(f"the name in the {header} header does not read back as written")
     for name in ("to", "from", "subject"):
         value = headers.get(name, "")
@@ -255,137 +247,4 @@ def verify(raw: bytes, *, note: Note, sender_address: str, sender_name: str | No
         raise BadInput(f"the message to {note.to} failed its header check: {'; '.join(problems)}")
 
 
-# -- display names --------------------------------------------------------------------------
-
 _LONGEST_LINE = 998
-_LONGEST_ENCODED_WORD = 70
-"""RFC 2047 allows 75; 70 keeps a line holding "From: " and one encoded word within
-its 76 characters."""
-_Q_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!*+-/")
-"""The characters an encoded word in a display name may carry as themselves (RFC 2047 5(3))."""
-
-
-@functools.lru_cache(maxsize=4096)  # the sender's name repeats in every message
-def _mailbox(name: str, address: str) -> str:
-    """The value of a From or To header: ``name <address>``, safe to fold at any length.
-
-    A name of printable ASCII words short enough for a line, one space apart, is written
-    as the email package writes it (quoted when it needs quotes) and folds at its spaces.
-    Any other name (non-ASCII, a word too long for a line, runs of spaces) becomes a
-    run of RFC 2047 encoded words of at most 70 characters each, separated by spaces,
-    so no line can outgrow the limits however long the name is; decoders join adjacent
-    encoded words back into the name.
-    """
-    if not name:
-        return address
-    if name.isascii() and name.isprintable():
-        plain = formataddr((name, address))
-        phrase = plain[: -len(address) - 3]
-        if phrase.split() == phrase.split(" ") and all(
-            len(word) <= _LONGEST_HEADER_WORD for word in phrase.split()
-        ):
-            return plain
-    return f"{' '.join(_encoded_words(name))} <{address}>"
-
-
-def _encoded_words(text: str) -> list[str]:
-    """``text`` as UTF-8 encoded words, Q or B (whichever is shorter).
-
-    Words are cut between characters, never inside one (RFC 2047 section 5), and where
-    it can be helped after a space of the name and never between a letter and the
-    combining marks that follow it: a decoder that wrongly keeps the white space
-    between encoded words (Python's own modern parser before gh-128110 is one) then
-    shows at worst a double space, not a broken word.
-    """
-    data = text.encode("utf-8")
-    q_length = sum(1 if byte in _Q_SAFE or byte == 0x20 else 3 for byte in data)
-    use_q = q_length <= 4 * -(-len(data) // 3)
-    prefix = "=?utf-8?q?" if use_q else "=?utf-8?b?"
-    budget = _LONGEST_ENCODED_WORD - len(prefix) - 2
-    limit = budget if use_q else budget // 4 * 3  # Q: encoded characters; B: raw bytes
-    chunks: list[list[str]] = []
-    current: list[str] = []
-    size = 0
-    for cluster in _clusters(text):
-        for part in (cluster,) if _cost(cluster, use_q) <= limit else tuple(cluster):
-            cost = _cost(part, use_q)
-            if current and size + cost > limit:
-                cut = max(
-                    (i + 1 for i, kept in enumerate(current) if kept == " "), default=len(current)
-                )
-                chunks.append(current[:cut])
-                current = current[cut:]
-                size = sum(_cost(kept, use_q) for kept in current)
-            current.append(part)
-            size += cost
-    if current:
-        chunks.append(current)
-    if use_q:
-        return [prefix + "".join(map(_q, chunk)) + "?=" for chunk in chunks]
-    return [
-        prefix + base64.b64encode("".join(chunk).encode("utf-8")).decode("ascii") + "?="
-        for chunk in chunks
-    ]
-
-
-def _clusters(text: str) -> list[str]:
-    """``text`` cut before each character that does not attach to the one before it."""
-    clusters: list[str] = []
-    for char in text:
-        if clusters and (
-            unicodedata.combining(char)
-            or char in "\u200c\u200d"
-            or "\ufe00" <= char <= "\ufe0f"
-            or clusters[-1][-1] == "\u200d"
-        ):
-            clusters[-1] += char
-        else:
-            clusters.append(char)
-    return clusters
-
-
-def _cost(text: str, use_q: bool) -> int:
-    return sum(len(_q(char)) for char in text) if use_q else len(text.encode("utf-8"))
-
-
-@functools.lru_cache(maxsize=4096)
-def _q(char: str) -> str:
-    return "".join(
-        "_" if byte == 0x20 else chr(byte) if byte in _Q_SAFE else f"={byte:02X}"
-        for byte in char.encode("utf-8")
-    )
-
-
-_ATOMS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_PLAIN_MAILBOX = re.compile(
-    rf"(?P<name>{_ATOMS}(?: {_ATOMS})*)"
-    rf" <(?P<address>{_ATOMS}(?:\.{_ATOMS})*@{_ATOMS}(?:\.{_ATOMS})*)>"
-)
-"""``Name Words <local@domain>`` with atoms only: a mailbox that every parser reads alike."""
-
-
-@functools.lru_cache(maxsize=4096)
-def _mailboxes(value: str) -> tuple[tuple[str, str], ...]:
-    """The (raw name, address) pairs a header value names (cached: From repeats).
-
-    A display name of plain atoms one space apart before a dot-atom address has one
-    reading (RFC 5322 3.4), the one ``getaddresses`` gives; it is read here directly,
-    since ``getaddresses`` costs a fifth of building a message. Anything else
-    (quotes, encoded words, commas, comments, a bare address) goes to ``getaddresses``.
-    """
-    if (plain := _PLAIN_MAILBOX.fullmatch(value)) is not None:
-        return ((plain["name"], plain["address"]),)
-    return tuple(getaddresses([value]))
-
-
-def _unfolded(value: str) -> str:
-    return value.replace("\r\n", "").replace("\n", "")
-
-
-@functools.lru_cache(maxsize=4096)
-def _decoded(value: str) -> str:
-    """A raw header value unfolded and with its encoded words decoded."""
-    unfolded = _unfolded(value)
-    if "=?" not in unfolded:
-        return unfolded
-    return str(make_header(decode_header(unfolded)))

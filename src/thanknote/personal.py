@@ -23,9 +23,8 @@ body guards in :mod:`thanknote.guards` refuse copies.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from pathlib import Path
@@ -33,6 +32,15 @@ from pathlib import Path
 from thanknote.model import Interviewer, InterviewFile
 from thanknote.phrasing import PointKind, point_kind
 from thanknote.render import THANK_YOU, Note, colleague_names, note_variables
+from thanknote.sentences import (
+    COMMON_WORDS,
+    FEW_WORDS,
+    TOKEN,
+    Sentence,
+    lacking,
+    near_keys,
+    sentences,
+)
 from thanknote.template import load_template
 
 LOW_SHARE = 0.35
@@ -41,13 +49,6 @@ MOST_SHARED = 0.5
 """Two notes sharing more than this part of one's sentences get a warning."""
 MAX_WORDS = 250
 MIN_WORDS = 60
-FEW_WORDS = 2
-COMMON_WORDS = 4
-
-_WORD = re.compile(r"\w+(?:['’-]\w+)*")
-"""A word as a reader counts it: "haven't" and "open-source" are one each."""
-_TOKEN = re.compile(r"\w+")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
 _STAND_IN = "Zzreader Zzstandin"
 _NEUTRAL = {
     PointKind.PHRASE: "zzpoint",
@@ -87,55 +88,6 @@ class PersonalReport:
         return self._by_address.get(address.casefold())
 
 
-@dataclass(frozen=True)
-class _Sentence:
-    key: tuple[str, ...]
-    words: int
-
-
-def sentences(
-    body: str, terms: frozenset[str], lines: dict[str, list[_Sentence]] | None = None
-) -> list[_Sentence]:
-    """The body's sentences (each line cut at sentence ends), masked, with their word counts.
-
-    ``lines`` keeps each line's sentences for the next note that holds the same line
-    (the notes of a batch share most of theirs); it must be used with one ``terms``.
-    """
-    found = []
-    for line in body.splitlines():
-        cached = lines.get(line) if lines is not None else None
-        if cached is None:
-            cached = _line_sentences(line, terms)
-            if lines is not None:
-                lines[line] = cached
-        found += cached
-    return found
-
-
-def _line_sentences(line: str, terms: frozenset[str]) -> list[_Sentence]:
-    found = []
-    for text in _SENTENCE_END.split(line.strip()):
-        words = len(_WORD.findall(text))
-        if words:
-            tokens = [t for t in _TOKEN.findall(text.casefold()) if t not in terms]
-            found.append(_Sentence(tuple(sorted(tokens)), words))
-    return found
-
-
-def _missing(first: Counter[str], second: Counter[str]) -> int:
-    """How many of ``first``'s words (with repeats) ``second`` lacks: |first - second|."""
-    return sum(count - second[word] for word, count in first.items() if count > second[word])
-
-
-def _near(first: Counter[str], second: Counter[str]) -> bool:
-    missing = _missing(first, second)
-    return (
-        missing <= FEW_WORDS
-        and first.total() - missing >= COMMON_WORDS
-        and _missing(second, first) <= FEW_WORDS
-    )
-
-
 def _stand_in(interview_file: InterviewFile, person: Interviewer, note: Note) -> str | None:
     """The body the note's template writes for a reader with nothing of their own."""
     if person.template is not None and Path(note.template) == person.template:
@@ -169,7 +121,7 @@ def _terms(interview_file: InterviewFile) -> frozenset[str]:
     for person in interview_file.interviewers:
         terms.add(person.email.casefold())
         for part in (person.name, person.title or ""):
-            terms.update(word.casefold() for word in _TOKEN.findall(part))
+            terms.update(word.casefold() for word in TOKEN.findall(part))
     return frozenset(terms)
 
 
@@ -187,7 +139,7 @@ def measure(interview_file: InterviewFile, notes: Sequence[Note]) -> PersonalRep
         return report
     terms = _terms(interview_file)
     people = [interview_file.interviewer(note.to) for note in notes]
-    lines: dict[str, list[_Sentence]] = {}
+    lines: dict[str, list[Sentence]] = {}
     split = [sentences(note.body, terms, lines) for note in notes]
     bones: set[tuple[str, ...]] = set()
     written: set[object] = set()
@@ -219,7 +171,7 @@ def measure(interview_file: InterviewFile, notes: Sequence[Note]) -> PersonalRep
         for sentence in found:
             owners[sentence.key] = owners.get(sentence.key, 0) | (1 << index)
     keys = list(owners) + [key for key in bones if key not in owners]
-    near = _near_keys(keys)
+    near = near_keys(keys)
     held = {key: owners.get(key, 0) for key in keys}
     template_text = {
         key for key in keys if key in bones or any(other in bones for other in near[key])
@@ -269,7 +221,7 @@ def measure(interview_file: InterviewFile, notes: Sequence[Note]) -> PersonalRep
     return report
 
 
-def _own_words(sentence: _Sentence, slots: list[Counter[str]]) -> int:
+def _own_words(sentence: Sentence, slots: list[Counter[str]]) -> int:
     """The sentence's words less those of the template sentence it fills in, if any."""
     if not slots:
         return sentence.words
@@ -277,7 +229,7 @@ def _own_words(sentence: _Sentence, slots: list[Counter[str]]) -> int:
     common = 0
     for slot in slots:
         # The template's sentence is inside this one: all its words but the field's.
-        if (missing := _missing(slot, counted)) <= FEW_WORDS + 1:
+        if (missing := lacking(slot, counted)) <= FEW_WORDS + 1:
             common = max(common, slot.total() - missing)
     return sentence.words - common if common >= COMMON_WORDS else sentence.words
 
@@ -316,59 +268,6 @@ def _most_shared(content: list[int]) -> tuple[int, int] | None:
 
 def _bits(mask: int) -> list[int]:
     return [bit for bit in range(mask.bit_length()) if mask >> bit & 1]
-
-
-def _near_keys(keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
-    """For each distinct sentence, the other distinct sentences within a few words of it.
-
-    Two sentences near each other share all but ``FEW_WORDS`` of each one's
-    words, so the other holds at least one of any ``FEW_WORDS + 1`` of its
-    words: each sentence looks only at sentences holding one of its rarest.
-    The sentences holding a word are one integer used as a bit set (bit i:
-    sentence i), so that look-up is a few bitwise operations per sentence.
-    """
-    distinct = [frozenset(key) for key in keys]
-    holders: dict[str, int] = {}
-    for index, words in enumerate(distinct):
-        bit = 1 << index
-        for word in words:
-            holders[word] = holders.get(word, 0) | bit
-    held = {word: mask.bit_count() for word, mask in holders.items()}
-    everyone = (1 << len(keys)) - 1
-    near: dict[tuple[str, ...], list[tuple[str, ...]]] = {key: [] for key in keys}
-    for index, key in enumerate(keys):
-        if len(key) < COMMON_WORDS:
-            continue
-        words = distinct[index]
-        # Of any m distinct words of this sentence, a near one holds at least m - FEW_WORDS.
-        rarest = sorted(words, key=held.__getitem__)[: FEW_WORDS + 3]
-        needed = max(1, len(rarest) - FEW_WORDS)
-        close = _at_least((holders[word] for word in rarest), needed)
-        close &= everyone ^ ((2 << index) - 1)  # each pair once, from its first sentence
-        while close:
-            lowest = close & -close
-            close ^= lowest
-            other = lowest.bit_length() - 1
-            if (
-                abs(len(keys[other]) - len(key)) > FEW_WORDS
-                or len(words - distinct[other]) > FEW_WORDS
-                or len(distinct[other] - words) > FEW_WORDS
-            ):
-                continue  # the sets differ by more, so the sentences do
-            if _near(Counter(key), Counter(keys[other])):
-                near[key].append(keys[other])
-                near[keys[other]].append(key)
-    return near
-
-
-def _at_least(masks: Iterable[int], needed: int) -> int:
-    """The bits set in at least ``needed`` of ``masks``."""
-    levels = [0] * needed  # levels[c]: the bits set in more than c of the masks so far
-    for mask in masks:
-        for c in range(needed - 1, 0, -1):
-            levels[c] |= levels[c - 1] & mask
-        levels[0] |= mask
-    return levels[-1]
 
 
 def _fields_to_add(interview_file: InterviewFile, person: Interviewer | None) -> str:
