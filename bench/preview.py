@@ -12,8 +12,8 @@ directory, then times both tools as whole processes, because start-up is what
 a user waits for at 3 notes and the per-note work is what they wait for at
 1,000. The goals, from the project's plan:
 
-1. at 3 notes, thanknote is no slower than mailmerge;
-2. at 1,000 notes, thanknote takes at most 1.5 times as long as mailmerge
+1. at 3 notes, thanknote takes at most 0.8 times as long as mailmerge;
+2. at 1,000 notes, thanknote takes at most 1.2 times as long as mailmerge
    (it does more per note: it parses every message back and runs the guards).
 
 ``--profile`` adds where thanknote's time goes at 1,000 notes: cProfile of one
@@ -45,7 +45,7 @@ MAILMERGE = BIN / "mailmerge"
 SIZES = (3, 1000)
 DEFAULT_RUNS = {3: 7, 1000: 5}
 FLOOR_RUNS = 7
-SLOWER_ALLOWED = {3: 1.0, 1000: 1.5}  # the goals: thanknote / mailmerge at most this
+SLOWER_ALLOWED = {3: 0.8, 1000: 1.2}  # the goals: thanknote / mailmerge at most this
 
 # After the interview ended and within the 24 hours the protocol allows, so
 # preview prints no timing warning and the run does not depend on today's date.
@@ -530,9 +530,12 @@ def main() -> None:
             )
 
         print()
-        print(f"goal 1 (3 notes: thanknote <= mailmerge): {'PASS' if verdicts[0] else 'MISS'}")
         print(
-            f"goal 2 (1,000 notes: thanknote <= 1.5x mailmerge): "
+            f"goal 1 (3 notes: thanknote <= {SLOWER_ALLOWED[3]}x mailmerge): "
+            f"{'PASS' if verdicts[0] else 'MISS'}"
+        )
+        print(
+            f"goal 2 (1,000 notes: thanknote <= {SLOWER_ALLOWED[1000]}x mailmerge): "
             f"{'PASS' if verdicts[1] else 'MISS'}"
         )
 
