@@ -473,3 +473,63 @@ def test_the_plain_serialiser_writes_the_email_packages_bytes(
         headers += [("In-Reply-To", "<0.1@example.com>"), ("References", "<0.1@example.com>")]
     headers.append(("MIME-Version", "1.0"))
     assert _plain_message(headers, body) == _email_message(headers, body, _US_ASCII)
+
+
+_HEADER_LINE = st.one_of(
+    st.builds(
+        lambda name, value: f"{name}:{value}",
+        st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=12),
+        st.text(st.characters(min_codepoint=1, max_codepoint=127), max_size=40),
+    ),
+    st.builds(
+        lambda value: f" {value}",
+        st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=30),
+    ),
+    st.text(st.characters(min_codepoint=1, max_codepoint=255), max_size=30),
+)
+
+
+@given(st.lists(_HEADER_LINE, max_size=8))
+def test_header_fields_reads_what_the_email_package_reads(lines: list[str]) -> None:
+    """Where the strict reading accepts a header, the email package's parser agrees."""
+    from email.parser import BytesHeaderParser
+
+    from thanknote.message import header_fields
+
+    block = "".join(f"{line}\r\n" for line in lines).encode("latin-1") + b"\r\n"
+    fields, malformed = header_fields(block)
+    if malformed is None:
+        assert fields == list(BytesHeaderParser().parsebytes(block).items())
+
+
+@given(
+    name=st.text(max_size=60).filter(lambda s: s.strip() == s and "\x00" not in s),
+    subject=st.text(min_size=1, max_size=150).filter(lambda s: s.strip() == s and s.isprintable()),
+)
+def test_every_built_message_has_a_well_formed_header(name: str, subject: str) -> None:
+    from email.parser import BytesHeaderParser
+
+    from thanknote.message import header_fields
+
+    note = Note(
+        kind="thank-you",
+        to="grace@analytical.example",
+        name=name,
+        title=None,
+        subject=subject,
+        body="Dear Grace,\n\nThank you.\n",
+        template="t",
+    )
+    try:
+        raw = build(
+            note,
+            sender_name="Ada Lovelace",
+            sender_address="ada@example.com",
+            date=datetime(2026, 11, 25, 23, 0, tzinfo=UTC),
+        ).raw
+    except BadInput:
+        return  # refused before building: nothing to read back
+    block = raw[: raw.index(b"\r\n\r\n") + 2]
+    fields, malformed = header_fields(block)
+    assert malformed is None
+    assert fields == list(BytesHeaderParser().parsebytes(block).items())

@@ -26,7 +26,7 @@ from datetime import datetime
 from email._policybase import Compat32  # the class behind email.message's default policy
 from email.charset import QP, Charset
 from email.message import EmailMessage, Message
-from email.parser import BytesHeaderParser, BytesParser
+from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid
 
 from thanknote.addresses import (
@@ -192,14 +192,51 @@ def _plain_message(headers: list[tuple[str, str]], body: str) -> bytes:
     return b"".join(written)
 
 
+_FIELD_NAME = re.compile(r"[\x21-\x39\x3b-\x7e]+")  # printable ASCII but ":" (RFC 5322 3.6.8)
+
+
+def header_fields(block: bytes) -> tuple[list[tuple[str, str]], str | None]:
+    """The (name, raw value) of each header field in ``block``, and what is malformed, if any.
+
+    A strict reading of RFC 5322 2.2: CRLF-separated lines of US-ASCII, each a
+    ``name:value`` line or a continuation (starting with a space or a tab) of the
+    field before it. Where that grammar holds, every parser reads the same
+    fields, and this reads them as the email package's compat32 parser does (a
+    value keeps its continuation lines, CRLF-joined); anything else (a bare CR or
+    LF, an 8-bit octet, a line that is neither) is reported, since parsers
+    disagree about it. Written out because the parser costs a third of building
+    a message, a thousand times over; tests compare the two readings.
+    """
+    try:
+        text = block.decode("ascii")
+    except UnicodeDecodeError:
+        return [], "an octet that is not US-ASCII in the header"
+    fields: list[tuple[str, list[str]]] = []
+    for line in text.split("\r\n"):
+        if not line:
+            break  # the blank line that ends the header (or the end of the block)
+        if "\r" in line or "\n" in line:
+            return [], "a bare CR or LF in the header"
+        if line[0] in " \t":
+            if not fields:
+                return [], "the header starts with a continuation line"
+            fields[-1][1].append(line)
+            continue
+        name, colon, value = line.partition(":")
+        if not colon or _FIELD_NAME.fullmatch(name) is None:
+            return [], f"a header line that is not a field: {line[:40]!r}"
+        fields.append((name, [value.lstrip(" \t")]))
+    return [(name, "\r\n".join(parts)) for name, parts in fields], None
+
+
 def verify(raw: bytes, *, note: Note, sender_address: str, sender_name: str | None = None) -> None:
     """Parse the serialised message back; refuse anything but the expected headers and recipient.
 
-    The headers are read back as a mail client would: raw lines (compat32, which
-    keeps whatever a serialiser produced, so a smuggled ``Bcc:`` line shows up as
-    a header), then addresses with ``getaddresses`` and text with RFC 2047
-    decoding. The structured modern policy would do the same checks at about
-    five times the cost per header, which matters for a thousand notes.
+    The headers are read back as a mail client would: raw lines (see
+    :func:`header_fields`, so a smuggled ``Bcc:`` line shows up as a header), then
+    addresses with ``getaddresses`` and text with RFC 2047 decoding. The
+    structured modern policy would do the same checks at about five times the
+    cost per header, which matters for a thousand notes.
     """
     problems = []
     longest = max(map(len, raw.split(b"\r\n")))
@@ -207,8 +244,10 @@ def verify(raw: bytes, *, note: Note, sender_address: str, sender_name: str | No
         problems.append(f"a line of {longest} octets (the limit is {_LONGEST_LINE})")
     end = raw.find(b"\r\n\r\n")
     header_block = raw if end < 0 else raw[: end + 2]  # the body cannot add a header line
-    parsed = BytesHeaderParser().parsebytes(header_block)  # compat32: raw lines, as written
-    items = [(name.lower(), value) for name, value in parsed.items()]
+    items, malformed = header_fields(header_block)
+    if malformed is not None:
+        problems.append(malformed)
+    items = [(name.lower(), value) for name, value in items]
     names = [name for name, _ in items]
     raw_values = {name: unfolded(value) for name, value in items}
     headers = {name: decoded(value) for name, value in items if name in ("to", "from", "subject")}
