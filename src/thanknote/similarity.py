@@ -76,18 +76,22 @@ def close_pairs(
         return {}
     residuals = _residuals(word_counts)
     order = sorted(range(count), key=lambda index: len(residuals[index]))
-    # Bit r of holders[item] is set when the note ranked r holds the item.
+    held = Counter(chain.from_iterable(residuals))  # how many notes hold each item
+    rarest = {
+        item: place for place, item in enumerate(sorted(held, key=lambda item: (held[item], item)))
+    }
+    prefixes = [
+        sorted(residual, key=rarest.__getitem__)[: limit + 2] if len(residual) >= limit else []
+        for residual in residuals
+    ]
+    # Bit r of holders[item] is set when the note ranked r holds the item; only the
+    # items some note's prefix asks about are needed.
+    wanted = frozenset(chain.from_iterable(prefixes))
     holders: dict[tuple[str, int], int] = {}
     for rank, index in enumerate(order):
         bit = 1 << rank
-        for item in residuals[index]:
+        for item in residuals[index] & wanted:
             holders[item] = holders.get(item, 0) | bit
-    rarest = {
-        item: place
-        for place, item in enumerate(
-            sorted(holders, key=lambda item: (holders[item].bit_count(), item))
-        )
-    }
     everyone = (1 << count) - 1
 
     found: dict[tuple[int, int], int] = {}
@@ -98,7 +102,7 @@ def close_pairs(
             # Fewer words of its own than the limit: too close to every larger note.
             close = larger
         else:
-            prefix = sorted(residual, key=rarest.__getitem__)[: limit + 2]
+            prefix = prefixes[i]
             needed = len(prefix) - limit + 1
             close = at_least((holders[item] for item in prefix), needed) & larger
         while close:
