@@ -200,16 +200,20 @@ def _compile(path: Path, _mtime: int, _size: int) -> Template:
         # Two newlines in front keep Jinja2's line numbers equal to the file's.
         body_tree = environment.parse("\n\n" + body_source, str(path), str(path))
         _refuse_other_templates(path, subject_tree, body_tree)
+        # A plain dict, not Jinja2's ChainMap over the environment's globals (which
+        # nothing changes after this): every render copies the globals into a new
+        # context, and copying a ChainMap runs in Python, a third of a render.
+        template_globals = dict(environment.make_globals(None))
         subject = environment.template_class.from_code(
             environment,
             environment.compile(subject_tree, str(path), str(path)),
-            environment.make_globals(None),
+            template_globals,
             None,
         )
         body = environment.template_class.from_code(
             environment,
             environment.compile(body_tree, str(path), str(path)),
-            environment.make_globals(None),
+            template_globals,
             None,
         )
     except jinja2.TemplateSyntaxError as error:
