@@ -7,6 +7,7 @@ The one check for every text a note carries: the interview file's values (by
 
 from __future__ import annotations
 
+import functools
 import re
 
 
@@ -34,7 +35,7 @@ def text_problem(value: str, *, prose: bool = True) -> str | None:
 # alternative is something no finished note says: angle, square or curly
 # brackets around words (an address or a link in angle brackets is real text),
 # the editor's markers in capitals, a run of x's, filler Latin, an instruction.
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = (
     r"^[.…\s]+$"
     r"|<(?![^<>]*(?:@|://))[^<>\n]*>"
     r"|\[[^\[\]\n]*\]"
@@ -45,6 +46,12 @@ _PLACEHOLDER = re.compile(
     r"|(?im:(?:^|(?<=[.!?:;(] ))insert\b[^.!?\n]{0,60}?\bhere\b)"
     r"|(?i:\byour\s+name\b)"
 )
+
+
+@functools.cache
+def _placeholder_pattern() -> re.Pattern[str]:
+    # Compiled when first needed: most runs never get past the substring tests below.
+    return re.compile(_PLACEHOLDER)
 
 
 def placeholder(value: str) -> str | None:
@@ -64,7 +71,7 @@ def placeholder(value: str) -> str | None:
         and not ("your" in lowered and "name" in lowered)
     ):
         return None
-    match = _PLACEHOLDER.search(value)
+    match = _placeholder_pattern().search(value)
     return match.group(0).strip() or value if match else None
 
 
