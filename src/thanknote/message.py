@@ -24,10 +24,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from email._policybase import Compat32  # the class behind email.message's default policy
-from email.charset import QP, Charset
-from email.message import EmailMessage, Message
-from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid
+from typing import TYPE_CHECKING
 
 from thanknote.addresses import (
     ENCODED_WORD,
@@ -38,6 +36,10 @@ from thanknote.addresses import (
 from thanknote.errors import BadInput
 from thanknote.mailbox import LONGEST_HEADER_WORD, decoded, mailbox, mailboxes, unfolded
 from thanknote.render import Note
+
+if TYPE_CHECKING:  # imported where used: a US-ASCII note needs neither
+    from email.charset import Charset
+    from email.message import EmailMessage
 
 EXPECTED_HEADERS = frozenset(
     {
@@ -81,9 +83,15 @@ class _WirePolicy(Compat32):
 
 
 _WIRE = _WirePolicy(linesep="\r\n")
-_US_ASCII = Charset("us-ascii")  # built once, not once per message
-_UTF8_QP = Charset("utf-8")
-_UTF8_QP.body_encoding = QP  # readable in any client's "show original", unlike base64
+
+
+@functools.cache
+def _utf8_qp() -> Charset:
+    from email.charset import QP, Charset
+
+    charset = Charset("utf-8")
+    charset.body_encoding = QP  # readable in any client's "show original", unlike base64
+    return charset
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,7 @@ class Prepared:
     @property
     def message(self) -> EmailMessage:
         """The message parsed back with the modern API (for display and tests)."""
+        from email.parser import BytesParser
         from email.policy import default
 
         return BytesParser(policy=default).parsebytes(self.raw)
@@ -161,13 +170,15 @@ def build(
     if body.isascii() and all(len(line) <= 998 for line in body.splitlines()):
         raw = _plain_message(headers, body)
     else:
-        raw = _email_message(headers, body, _UTF8_QP)
+        raw = _email_message(headers, body, _utf8_qp())
     verify(raw, note=note, sender_address=sender_address, sender_name=sender_name)
     return Prepared(note=note, message_id=message_id, recipient=note.to, raw=raw)
 
 
 def _email_message(headers: list[tuple[str, str]], body: str, charset: Charset) -> bytes:
     """The message as the email package serialises it (compat32, CRLF)."""
+    from email.message import Message
+
     message = Message()
     for name, value in headers:
         message[name] = value
