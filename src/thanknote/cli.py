@@ -735,7 +735,7 @@ def _deliver(
 ) -> None:
     """The end that draft, send and followup share: plan or ask, deliver, report, close."""
     from thanknote import banner
-    from thanknote.senders.preview import DryRunSender
+    from thanknote.senders.dry_run import DryRunSender
 
     sender: Sender | None = None
     for notice in ready.preparation.personal.notices:

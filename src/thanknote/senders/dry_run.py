@@ -1,4 +1,4 @@
-"""Senders that deliver nowhere: ``preview --out`` (one .eml file per note) and dry runs."""
+"""Senders that deliver nowhere: dry runs, and ``preview --out`` (one .eml file per note)."""
 
 from __future__ import annotations
 
