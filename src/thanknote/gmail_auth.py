@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from thanknote import private_file
 from thanknote.errors import AuthRequired, BadInput, DeliveryError
 from thanknote.paths import client_secrets_path, gmail_token_path
+from thanknote.settings import Variable, read
 
 COMPOSE_SCOPE = "https://www.googleapis.com/auth/gmail.compose"
 SCOPES = (COMPOSE_SCOPE,)
@@ -371,11 +372,11 @@ def consent_port(port: int | None = None) -> int:
     """--port, else THANKNOTE_OAUTH_PORT, else 0 (any free port)."""
     if port is not None:
         return port
-    value = os.environ.get("THANKNOTE_OAUTH_PORT", "").strip()
+    value = (read(Variable.OAUTH_PORT) or "").strip()
     if not value:
         return 0
     if not value.isdigit() or not 0 <= int(value) <= 65535:
-        raise BadInput(f"THANKNOTE_OAUTH_PORT must be a port number (1-65535), not {value!r}")
+        raise BadInput(f"{Variable.OAUTH_PORT} must be a port number (1-65535), not {value!r}")
     return int(value)
 
 
@@ -393,7 +394,7 @@ def run_consent(
     port). The code is exchanged with PKCE (google-auth-oauthlib generates the verifier).
     """
     path = client_secrets_path(client_secrets)
-    searched = client_secrets is None and not os.environ.get("THANKNOTE_CLIENT_SECRETS")
+    searched = client_secrets is None and not read(Variable.CLIENT_SECRETS)
     config = _client_config(path, searched=searched)
     port = consent_port(port)
 

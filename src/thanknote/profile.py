@@ -7,7 +7,6 @@ an interview file's ``[candidate]``. A file's own ``[candidate]`` wins over it.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from thanknote.errors import BadInput
 from thanknote.interview_writer import toml_string
 from thanknote.loader import text_problem
 from thanknote.model import Candidate
+from thanknote.settings import Variable, read
 
 _KEYS = ("name", "email", "signature")
 SET_HINT = (
@@ -26,7 +26,7 @@ SET_HINT = (
 
 
 def profile_path() -> Path:
-    if value := os.environ.get("THANKNOTE_PROFILE"):
+    if value := read(Variable.PROFILE):
         return Path(value)
     import platformdirs
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import re
 import sys
 from collections.abc import Callable
@@ -29,14 +28,15 @@ from urllib.parse import urlsplit
 from thanknote import clock, private_file
 from thanknote.errors import AuthRequired, BadInput, DeliveryError
 from thanknote.paths import microsoft_token_path
+from thanknote.settings import Variable, read
 
 SMTP_SCOPE = "https://outlook.office.com/SMTP.Send"
 SCOPES = (SMTP_SCOPE,)
 """What thanknote asks for. msal adds ``offline_access`` (the refresh token) and the
 sign-in scopes ``openid`` and ``profile``, which only say who signed in."""
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
-AUTHORITY_VARIABLE = "THANKNOTE_MICROSOFT_AUTHORITY"
-CLIENT_ID_VARIABLE = "THANKNOTE_MICROSOFT_CLIENT_ID"
+AUTHORITY_VARIABLE = Variable.MICROSOFT_AUTHORITY
+CLIENT_ID_VARIABLE = Variable.MICROSOFT_CLIENT_ID
 TENANTS = ("common", "consumers", "organizations")
 SMTP_HOSTS = frozenset({"smtp-mail.outlook.com", "smtp.office365.com"})
 """Microsoft's SMTP servers: OAuth by default, port 587 with STARTTLS."""
@@ -115,7 +115,7 @@ def authority(tenant: str) -> tuple[str, bool]:
     national cloud, or a test server); the tenant is appended to it.
     """
     check_tenant(tenant)
-    base = os.environ.get(AUTHORITY_VARIABLE, "").strip().rstrip("/")
+    base = (read(AUTHORITY_VARIABLE) or "").strip().rstrip("/")
     if not base:
         return f"{DEFAULT_AUTHORITY}/{tenant}", True
     parts = urlsplit(base)
@@ -178,10 +178,10 @@ def sign_in(
     import msal
     import requests
 
-    client_id = (client_id or os.environ.get(CLIENT_ID_VARIABLE, "")).strip()
+    client_id = (client_id or (read(CLIENT_ID_VARIABLE) or "")).strip()
     if not client_id:
         raise BadInput(
-            "no client id: pass --client-id (or set THANKNOTE_MICROSOFT_CLIENT_ID)",
+            f"no client id: pass --client-id (or set {CLIENT_ID_VARIABLE})",
             hint="register a free app in the Azure portal first; the README's "
             "Accounts section walks through it (about five minutes)",
         )

@@ -29,7 +29,6 @@ import base64
 import contextlib
 import dataclasses
 import json
-import os
 import socket
 import ssl
 import threading
@@ -54,9 +53,10 @@ from thanknote.senders.base import (
     Outcome,
     Outgoing,
 )
+from thanknote.settings import Variable, read
 from thanknote.status import SENDING
 
-ENDPOINT_VARIABLE = "THANKNOTE_GMAIL_ENDPOINT"
+ENDPOINT_VARIABLE = Variable.GMAIL_ENDPOINT
 RATE_REASONS = frozenset({"ratelimitexceeded", "userratelimitexceeded"})
 SCOPE_REASONS = frozenset({"insufficientpermissions", "accesstokenscopeinsufficient"})
 SENDING_STATES = frozenset({SENDING, UNKNOWN})
@@ -210,7 +210,7 @@ class GmailSender:
 
     @classmethod
     def from_environment(cls, purpose: str) -> GmailSender:
-        return cls(purpose, endpoint=os.environ.get(ENDPOINT_VARIABLE) or None)
+        return cls(purpose, endpoint=read(ENDPOINT_VARIABLE))
 
     # -- session ---------------------------------------------------------------------------
 
