@@ -27,7 +27,9 @@ from thanknote.message import Prepared, build
 from thanknote.render import THANK_YOU, Note
 from thanknote.retry import Backoff
 from thanknote.senders.base import FAILED, SENT, UNKNOWN, FatalSenderError, Outgoing
-from thanknote.senders.smtp import MAX_REPLY_BYTES, SmtpSender, SmtpSettings
+from thanknote.senders.smtp.connection import MAX_REPLY_BYTES
+from thanknote.senders.smtp.connection_settings import SmtpSettings
+from thanknote.senders.smtp.sender import SmtpSender
 
 GRACE = "grace@analytical.example"
 ALAN = "alan@analytical.example"

@@ -18,7 +18,8 @@ import pytest
 from tests.conftest import EXAMPLE, thanknote_executable
 from tests.helpers import CONVERSATION_POINTS, interview_toml, write_interview
 from tests.smtp_server import DEFAULT_PASSWORD, SMTPTestServer
-from thanknote.senders.smtp import SmtpSettings, _login_hint
+from thanknote.senders.smtp.connection_settings import SmtpSettings
+from thanknote.senders.smtp.login import login_hint as _login_hint
 
 GRACE = "grace@analytical.example"
 ALAN = "alan@analytical.example"

@@ -22,7 +22,7 @@ from thanknote.errors import BadInput, ThanknoteError
 from thanknote.settings import Variable, read
 
 if TYPE_CHECKING:
-    from thanknote.senders.smtp import SmtpSettings
+    from thanknote.senders.smtp.connection_settings import SmtpSettings
 
 PASSWORD_VARIABLE = Variable.SMTP_PASSWORD
 _SERVICE = "thanknote-smtp"

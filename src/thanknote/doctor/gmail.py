@@ -56,7 +56,7 @@ def checks(about: Subject, now: dt.datetime) -> list[Check]:
         ]
     record = gmail_token.sign_in_record(path)
     found = [ok("gmail token", f"{path} (mode 0600)")]
-    from thanknote.senders.gmail import GmailSender
+    from thanknote.senders.gmail.sender import GmailSender
 
     sender = GmailSender.from_environment("send")
     try:

@@ -117,7 +117,7 @@ def _make_private(path: Path) -> None:
 
 
 def _is_loopback_url(url: str) -> bool:
-    from thanknote.senders.smtp import is_loopback
+    from thanknote.senders.smtp.connection_settings import is_loopback
 
     host = urlsplit(url).hostname
     return host is not None and is_loopback(host)

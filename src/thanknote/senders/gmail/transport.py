@@ -21,7 +21,7 @@ HTTP_TIMEOUT_SECONDS = 60.0
 
 def check_endpoint(endpoint: str) -> str:
     """The API root override must be https, or http on this machine (a test double)."""
-    from thanknote.senders.smtp import is_loopback
+    from thanknote.senders.smtp.connection_settings import is_loopback
 
     parts = urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.hostname:
