@@ -185,39 +185,6 @@ def test_the_example_file_is_refused_as_a_placeholder() -> None:
 # -- the token file ---------------------------------------------------------------------------
 
 
-def test_write_private_is_0600_even_with_a_permissive_umask(tmp_path: Path) -> None:
-    target = tmp_path / "new" / "dir" / "token.json"
-    old = os.umask(0)
-    try:
-        gmail_token.write_private(target, '{"a": 1}')
-    finally:
-        os.umask(old)
-    assert mode(target) == 0o600
-    assert mode(target.parent) == 0o700
-    assert target.read_text() == '{"a": 1}'
-    assert list(target.parent.iterdir()) == [target]  # no temporary file left
-
-
-def test_write_private_never_exposes_the_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every file the writer creates is 0600 when created: checked at the moment of replace."""
-    target = tmp_path / "token.json"
-    target.write_text("old")
-    target.chmod(0o644)
-    seen = []
-    real_replace = os.replace
-
-    def replace(source: str, destination: Path) -> None:
-        seen.append((mode(Path(source)), Path(source).parent == tmp_path))
-        real_replace(source, destination)
-
-    monkeypatch.setattr(os, "replace", replace)
-    gmail_token.write_private(target, "new")
-    assert seen == [(0o600, True)]
-    assert mode(target) == 0o600 and target.read_text() == "new"
-
-
 def test_a_world_readable_token_is_made_private_with_a_warning(
     fake_gmail: FakeGmail, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from thanknote.addresses import header_problem, is_valid_address
+from thanknote.atomic_file import write_atomic
 from thanknote.errors import BadInput
 from thanknote.interview_writer import toml_string
 from thanknote.loader import text_problem
@@ -79,10 +80,7 @@ def save_profile(name: str, email: str, signature: str | None) -> Path:
     if signature is not None:
         lines.append(f"signature = {toml_string(candidate.signature)}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        temporary.replace(path)
+        write_atomic(path, "\n".join(lines) + "\n")
     except OSError as error:
         raise BadInput(f"cannot write the profile {path}: {error.strerror}") from None
     return path

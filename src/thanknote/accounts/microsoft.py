@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from thanknote import clock, private_file
+from thanknote import clock
+from thanknote.atomic_file import PRIVATE, loose_mode, write_atomic
 from thanknote.errors import AuthRequired, BadInput, DeliveryError
 from thanknote.paths import microsoft_token_path
 from thanknote.settings import Variable, read
@@ -238,7 +239,10 @@ def _save(path: Path, record: dict[str, Any], cache: Any) -> None:
     text = json.dumps(
         {"format": FORMAT, "version": 1, **record, "msal_cache": cache.serialize()}, indent=2
     )
-    private_file.write_private(path, text + "\n", what="the Microsoft token")
+    try:
+        write_atomic(path, text + "\n", mode=PRIVATE)
+    except OSError as error:
+        raise BadInput(f"cannot write the Microsoft token to {path}: {error.strerror}") from None
 
 
 def read_record(path: Path | None = None) -> tuple[Path, dict[str, Any]]:
@@ -246,7 +250,7 @@ def read_record(path: Path | None = None) -> tuple[Path, dict[str, Any]]:
     path = path or microsoft_token_path()
     if not path.is_file():
         raise AuthRequired(f"no Microsoft sign-in at {path}", hint=FIRST_AUTH)
-    if (mode := private_file.loose_mode(path)) is not None:
+    if (mode := loose_mode(path)) is not None:
         # As for the Gmail token: made private at once, and the send goes on; the user
         # decides whether a copy may have been taken.
         path.chmod(0o600)

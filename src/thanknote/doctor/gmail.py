@@ -15,7 +15,7 @@ import datetime as dt
 import os
 from typing import Any
 
-from thanknote import private_file
+from thanknote.atomic_file import loose_mode
 from thanknote.doctor import Check, Subject, ok, problem, warning
 from thanknote.errors import ThanknoteError
 from thanknote.paths import gmail_token_path
@@ -44,7 +44,7 @@ def checks(about: Subject, now: dt.datetime) -> list[Check]:
                 "run `thanknote auth` (once per machine) to sign in to Gmail",
             )
         ]
-    if (mode := private_file.loose_mode(path)) is not None:
+    if (mode := loose_mode(path)) is not None:
         return [
             problem(
                 "gmail token",

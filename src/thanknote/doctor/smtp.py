@@ -185,12 +185,12 @@ def microsoft_checks(login: str) -> tuple[list[Check], str | None]:
 
     Returns the checks and a fresh access token (None when there is a problem).
     """
-    from thanknote import private_file
     from thanknote.accounts import microsoft
+    from thanknote.atomic_file import loose_mode
     from thanknote.paths import microsoft_token_path
 
     path = microsoft_token_path()
-    if path.is_file() and (mode := private_file.loose_mode(path)) is not None:
+    if path.is_file() and (mode := loose_mode(path)) is not None:
         return [
             problem(
                 "microsoft token",

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from thanknote import private_file
-from thanknote.errors import AuthRequired, DeliveryError
+from thanknote.atomic_file import PRIVATE, write_atomic
+from thanknote.errors import AuthRequired, BadInput, DeliveryError
 from thanknote.paths import gmail_token_path
 from thanknote.senders.gmail.transport import new_http
 
@@ -38,11 +38,6 @@ TESTING_EXPIRY = (
     "tokens that expire after 7 days; publish the app (OAuth consent screen → "
     "Publish app) to keep a token longer"
 )
-
-
-def write_private(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically, mode 0600 from its creation."""
-    private_file.write_private(path, text, what="the Gmail token")
 
 
 SIGNED_IN_AT = "thanknote_signed_in_at"
@@ -62,7 +57,10 @@ def save_credentials(
     path = path or gmail_token_path()
     info = json.loads(credentials.to_json())
     info.update(sign_in_record(path) if sign_in is None else sign_in)
-    write_private(path, json.dumps(info))
+    try:
+        write_atomic(path, json.dumps(info), mode=PRIVATE)
+    except OSError as error:
+        raise BadInput(f"cannot write the Gmail token to {path}: {error.strerror}") from None
     return path
 
 
