@@ -262,7 +262,10 @@ def test_bad_oauth_port_variable(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_gmail_modules_import_no_google_library() -> None:
     code = (
-        "import sys, thanknote.senders.gmail, thanknote.senders.gmail.consent\n"
+        "import sys, pkgutil, importlib, thanknote.senders.gmail as gmail\n"
+        "for module in pkgutil.iter_modules(gmail.__path__):\n"
+        "    importlib.import_module(f'thanknote.senders.gmail.{module.name}')\n"
+        "gmail.GmailSender\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('googleapiclient', 'google', 'google_auth_oauthlib', 'google_auth_httplib2', "
         "'httplib2', 'oauthlib')))"
