@@ -30,6 +30,7 @@ from thanknote.senders.base import FAILED, SENT, UNKNOWN, FatalSenderError, Outg
 from thanknote.senders.smtp.connection import MAX_REPLY_BYTES
 from thanknote.senders.smtp.connection_settings import SmtpSettings
 from thanknote.senders.smtp.sender import SmtpSender
+from thanknote.values import Security
 
 GRACE = "grace@analytical.example"
 ALAN = "alan@analytical.example"
@@ -69,7 +70,7 @@ def sender(
     settings = SmtpSettings(
         host=host or server.host,
         port=port or server.port,
-        security=security,
+        security=Security(security),
         user="",
         password="",
         sender="ada@example.com",
