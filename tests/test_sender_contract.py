@@ -1,9 +1,10 @@
 """The Sender contract (senders/base.py), held against every sender and its real peer.
 
 Opening twice is one connection and one login, counted by the peer itself: the
-aiosmtpd server counts TCP sessions and AUTH successes; the fake Gmail counts
-token refreshes (the Gmail sender's one network act in ``open``, with a token
-that has expired). Closing twice, or without opening, never raises; after a
+aiosmtpd server counts TCP sessions and AUTH successes; the fake Gmail counts TCP
+connections and token refreshes (the Gmail sender's login: its one network act
+in ``open``, with a token that has expired; the API calls after it reuse the
+connection). Closing twice, or without opening, never raises; after a
 close, ``open`` starts a new session.
 """
 
@@ -59,13 +60,9 @@ def _smtp(server: SMTPTestServer) -> Peer:
 def _gmail(fake: FakeGmail) -> Peer:
     write_token(fake, expires_in=timedelta(hours=-1))  # open must refresh: a login
 
-    def refreshes() -> tuple[int, int]:
-        count = len(fake.requests_for("token"))
-        return count, count
-
     return Peer(
         make=lambda: GmailSender("draft", endpoint=fake.url),
-        seen=refreshes,
+        seen=lambda: (fake.connections, len(fake.requests_for("token"))),
         delivered=lambda: len(fake.drafts),
         status="drafted",
     )
