@@ -16,7 +16,7 @@ from thanknote.guards import GuardReport
 from thanknote.paths import send_log_path
 from thanknote.personal import Measure
 from thanknote.render import Note, render_notes
-from thanknote.senders.preview import EmlFileSender
+from thanknote.senders.dry_run import EmlFileSender
 from thanknote.sendlog import FAILED, UNKNOWN, Latest, Record, SendLog, Skip, decide
 
 
