@@ -12,9 +12,10 @@ from __future__ import annotations
 import traceback
 from functools import lru_cache
 from pathlib import Path
+from types import CodeType
 from typing import TYPE_CHECKING, Any
 
-from thanknote import phrasing
+from thanknote import codecache, phrasing
 from thanknote.errors import BadInput
 from thanknote.values import Kind
 
@@ -180,8 +181,6 @@ def load_template(path: Path) -> Template:
 
 @lru_cache(maxsize=64)
 def _compile(path: Path, _mtime: int, _size: int) -> Template:
-    import jinja2
-
     try:
         source = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not the subject
     except (OSError, UnicodeDecodeError) as error:
@@ -195,30 +194,41 @@ def _compile(path: Path, _mtime: int, _size: int) -> Template:
     if blank.strip():
         raise BadInput(f"{path}:2: the line after 'Subject:' must be blank (the body follows it)")
     environment = _environment()
+    # A plain dict, not Jinja2's ChainMap over the environment's globals (which
+    # nothing changes after this): every render copies the globals into a new
+    # context, and copying a ChainMap runs in Python, a third of a render.
+    template_globals = dict(environment.make_globals(None))
+    if (kept := codecache.load(path, source)) is not None:
+        subject_code, body_code = kept
+    else:
+        subject_code, body_code = _code(environment, path, first, body_source)
+        codecache.store(path, source, subject_code, body_code)
+    make = environment.template_class.from_code
+    return Template(
+        path=path,
+        subject=make(environment, subject_code, template_globals, None),
+        body=make(environment, body_code, template_globals, None),
+        source=source,
+    )
+
+
+def _code(
+    environment: jinja2.Environment, path: Path, first: str, body_source: str
+) -> tuple[CodeType, CodeType]:
+    """The subject's and the body's Python code, after the checks a template must pass."""
+    import jinja2
+
     try:
         subject_tree = environment.parse(first[len("Subject:") :].strip(), str(path), str(path))
         # Two newlines in front keep Jinja2's line numbers equal to the file's.
         body_tree = environment.parse("\n\n" + body_source, str(path), str(path))
         _refuse_other_templates(path, subject_tree, body_tree)
-        # A plain dict, not Jinja2's ChainMap over the environment's globals (which
-        # nothing changes after this): every render copies the globals into a new
-        # context, and copying a ChainMap runs in Python, a third of a render.
-        template_globals = dict(environment.make_globals(None))
-        subject = environment.template_class.from_code(
-            environment,
+        return (
             environment.compile(subject_tree, str(path), str(path)),
-            template_globals,
-            None,
-        )
-        body = environment.template_class.from_code(
-            environment,
             environment.compile(body_tree, str(path), str(path)),
-            template_globals,
-            None,
         )
     except jinja2.TemplateSyntaxError as error:
         raise BadInput(f"{path}:{error.lineno}: template syntax error: {error.message}") from None
-    return Template(path=path, subject=subject, body=body, source=source)
 
 
 def _refuse_other_templates(path: Path, *trees: jinja2.nodes.Template) -> None:
