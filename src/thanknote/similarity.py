@@ -26,7 +26,8 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, compress
+from operator import itemgetter, ne
 
 DEFAULT_MAX_SIMILARITY = 0.5
 WORDS_PER_STEP = 10
@@ -87,7 +88,7 @@ def close_pairs(
     # Bit r of holders[item] is set when the note ranked r holds the item; only the
     # items some note's prefix asks about are needed.
     wanted = frozenset(chain.from_iterable(prefixes))
-    holders: dict[tuple[str, int], int] = {}
+    holders: dict[str, int] = {}
     for rank, index in enumerate(order):
         bit = 1 << rank
         for item in residuals[index] & wanted:
@@ -118,29 +119,49 @@ def close_pairs(
     return found
 
 
-def _residuals(counts: Sequence[Counter[str]]) -> list[frozenset[tuple[str, int]]]:
-    """Each note's words less a part every note shares, as (word, occurrence) pairs.
+def _residuals(counts: Sequence[Counter[str]]) -> list[frozenset[str]]:
+    """Each note's words less a part every note shares, each occurrence as one string.
 
     Any multiset contained in every note cancels out of every difference, so it
-    need not be the largest one: the (word, count) pairs that every note has
-    exactly (the template's words, the shared paragraphs) are found by
-    intersecting the notes' ``items()`` views, which runs in C. What is left of
-    a note, a word it has ``c`` times, becomes the items (word, 1) ... (word, c).
+    need not be the largest one: the words every note has the same number of
+    times (the template's words, the shared paragraphs) are dropped. They are
+    found without a Python step per word and note: the words every note has
+    come from intersecting key views, and each note's counts of them are read
+    at once (``itemgetter``) and compared with the first note's, all in C.
+
+    What is left of a note, a word it has ``c`` times, becomes the strings
+    ``word``, ``word\\x002`` ... ``word\\x00c`` (no word holds a NUL): a set of
+    strings, whose hashes Python keeps, so the sets cost little to build and compare.
     """
-    common = set(counts[0].items())
+    everywhere = set(counts[0])
     for counted in counts[1:]:
-        common.intersection_update(counted.items())
-    return [
-        frozenset(chain.from_iterable(map(_occurrences, counted.items() - common)))
-        for counted in counts
-    ]
+        everywhere.intersection_update(counted.keys())
+    words = tuple(everywhere)
+    unequal: set[str] = set()
+    if words:
+        read = itemgetter(*words) if len(words) > 1 else lambda counted: (counted[words[0]],)
+        first = read(counts[0])
+        for counted in counts[1:]:
+            times = read(counted)
+            if times != first:
+                unequal.update(compress(words, map(ne, times, first)))
+    shared = everywhere - unequal
+    residuals = []
+    for counted in counts:
+        own = counted.keys() - shared
+        for word, times in counted.most_common():
+            if times == 1:
+                break
+            if word in own:
+                own.update(_repeats(word, times))
+        residuals.append(frozenset(own))
+    return residuals
 
 
 @lru_cache(maxsize=65536)
-def _occurrences(item: tuple[str, int]) -> tuple[tuple[str, int], ...]:
-    """(word, 3) as (word, 1), (word, 2), (word, 3): a multiset's items as a set's."""
-    word, times = item
-    return tuple((word, n) for n in range(1, times + 1))
+def _repeats(word: str, times: int) -> tuple[str, ...]:
+    """The second to the ``times``-th occurrence of ``word``, each a string of its own."""
+    return tuple(f"{word}\x00{n}" for n in range(2, times + 1))
 
 
 def at_least(masks: Iterable[int], needed: int) -> int:
