@@ -7,7 +7,7 @@ import binascii
 import email
 import email.policy
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.parser import BytesParser
 from email.utils import formataddr
 from pathlib import Path
@@ -227,9 +227,60 @@ def test_the_wire_policy_folds_exactly_as_compat32(name: str, value: str) -> Non
     """The short-ASCII fast path and the cache change speed, never bytes."""
     from email._policybase import Compat32
 
-    from thanknote.message import _WIRE
+    from thanknote.message import _wire
 
-    assert _WIRE.fold_binary(name, value) == Compat32(linesep="\r\n").fold_binary(name, value)
+    assert _wire().fold_binary(name, value) == Compat32(linesep="\r\n").fold_binary(name, value)
+
+
+@given(
+    value=st.text(max_size=120),
+    name=st.sampled_from(["To", "Message-ID", "Subject", "From", "Date"]),
+)
+def test_header_lines_are_compat32s_with_or_without_the_email_package(
+    name: str, value: str
+) -> None:
+    """``_fold`` writes short ASCII values itself and hands the rest to compat32."""
+    from email._policybase import Compat32
+
+    from thanknote.message import _fold
+
+    assert _fold(name, value) == Compat32(linesep="\r\n").fold_binary(name, value)
+
+
+_ZONES: st.SearchStrategy[tzinfo | None] = st.one_of(
+    st.none(),
+    st.timezones(),
+    st.builds(lambda minutes: timezone(timedelta(minutes=minutes)), st.integers(-1439, 1439)),
+)
+
+
+@given(moment=st.datetimes(timezones=_ZONES))
+def test_the_date_header_is_format_datetimes(moment: datetime) -> None:
+    from email.utils import format_datetime
+
+    from thanknote.message import _date
+
+    assert _date(moment) == format_datetime(moment)
+
+
+@given(name=st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=40))
+def test_a_plain_display_name_is_written_as_formataddr_writes_it(name: str) -> None:
+    from thanknote.mailbox import _formataddr
+
+    assert _formataddr(name, "grace@analytical.example") == formataddr(
+        (name, "grace@analytical.example")
+    )
+
+
+def test_a_new_message_id_has_make_msgids_shape() -> None:
+    from email.utils import make_msgid
+
+    from thanknote.message import _message_id
+
+    shape = r"<\d+\.\d+\.\d+@analytical\.example>"
+    assert re.fullmatch(shape, make_msgid(domain="analytical.example"))
+    ids = {_message_id("analytical.example") for _ in range(50)}
+    assert len(ids) == 50 and all(re.fullmatch(shape, found) for found in ids)
 
 
 def lines(raw: bytes) -> list[bytes]:

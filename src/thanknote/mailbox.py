@@ -12,8 +12,6 @@ import base64
 import functools
 import re
 import unicodedata
-from email.header import decode_header, make_header
-from email.utils import formataddr, getaddresses
 
 LONGEST_HEADER_WORD = 69
 """Plain-ASCII header lines fold at spaces at 78 characters ("Subject: " and a 69-character
@@ -41,13 +39,25 @@ def mailbox(name: str, address: str) -> str:
     if not name:
         return address
     if name.isascii() and name.isprintable():
-        plain = formataddr((name, address))
+        plain = _formataddr(name, address)
         phrase = plain[: -len(address) - 3]
         if phrase.split() == phrase.split(" ") and all(
             len(word) <= LONGEST_HEADER_WORD for word in phrase.split()
         ):
             return plain
     return f"{' '.join(_encoded_words(name))} <{address}>"
+
+
+_SPECIALS = re.compile(r'[][\\()<>@,:;".]')  # email.utils' specialsre
+_ESCAPES = re.compile(r'[\\"]')
+
+
+def _formataddr(name: str, address: str) -> str:
+    """``email.utils.formataddr((name, address))`` for an ASCII name, without its import."""
+    address.encode("ascii")  # as formataddr: an address must be ASCII (UnicodeError)
+    quotes = '"' if _SPECIALS.search(name) else ""
+    escaped = _ESCAPES.sub(r"\\\g<0>", name)
+    return f"{quotes}{escaped}{quotes} <{address}>"
 
 
 def _encoded_words(text: str) -> list[str]:
@@ -137,6 +147,8 @@ def mailboxes(value: str) -> tuple[tuple[str, str], ...]:
     """
     if (plain := PLAIN_MAILBOX.fullmatch(value)) is not None:
         return ((plain["name"], plain["address"]),)
+    from email.utils import getaddresses
+
     return tuple(getaddresses([value]))
 
 
@@ -150,4 +162,6 @@ def decoded(value: str) -> str:
     text = unfolded(value)
     if "=?" not in text:
         return text
+    from email.header import decode_header, make_header
+
     return str(make_header(decode_header(text)))

@@ -23,8 +23,6 @@ import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email._policybase import Compat32  # the class behind email.message's default policy
-from email.utils import format_datetime, make_msgid
 from typing import TYPE_CHECKING
 
 from thanknote.addresses import (
@@ -37,7 +35,8 @@ from thanknote.errors import BadInput
 from thanknote.mailbox import LONGEST_HEADER_WORD, decoded, mailbox, mailboxes, unfolded
 from thanknote.render import Note
 
-if TYPE_CHECKING:  # imported where used: a US-ASCII note needs neither
+if TYPE_CHECKING:  # imported where used: a US-ASCII note with short headers needs none
+    from email._policybase import Compat32
     from email.charset import Charset
     from email.message import EmailMessage
 
@@ -57,32 +56,78 @@ REPLY_HEADERS = frozenset({"in-reply-to", "references"})
 """Also expected on a note that answers another (a follow-up): they thread it."""
 
 
-class _WirePolicy(Compat32):
+@functools.cache
+def _wire() -> Compat32:
     """compat32 with CRLF line ends that remembers how each header value folds.
 
     Every message of a batch repeats From, Subject, Date and the MIME headers;
     folding (RFC 2047 encoding and line wrapping, done by email.header) is
     most of the cost of serialising a message, so each distinct value is
     folded once. compat32 is used, not email.policy's modern policies, which
-    cost ten times as much per header and 10 ms to import.
+    cost ten times as much per header and 10 ms to import. Made on first use:
+    importing the email package costs 8 ms, and a note whose headers are all
+    short printable ASCII (:func:`_fold`) never needs it.
     """
+    from email._policybase import Compat32  # the class behind email.message's default policy
 
-    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one module-level instance
-    def _fold_cached(self, name: str, value: str) -> bytes:
-        return super().fold_binary(name, value)
+    class WirePolicy(Compat32):
+        @functools.lru_cache(maxsize=4096)  # noqa: B019 - one instance per process
+        def _fold_cached(self, name: str, value: str) -> bytes:
+            return super().fold_binary(name, value)
 
-    def fold_binary(self, name: str, value: object) -> bytes:
-        if isinstance(value, str):
-            limit = self.max_line_length or 0
-            if value.isascii() and value.isprintable() and len(name) + 2 + len(value) <= limit:
-                # What Header.encode returns for a short printable ASCII value: the
-                # value itself (the To and Message-ID of every message take this path).
-                return f"{name}: {value}{self.linesep}".encode("ascii")
-            return self._fold_cached(name, value)
-        return super().fold_binary(name, value)  # type: ignore[arg-type]
+        def fold_binary(self, name: str, value: object) -> bytes:
+            if isinstance(value, str):
+                if (short := _short(name, value)) is not None:
+                    return short
+                return self._fold_cached(name, value)
+            return super().fold_binary(name, value)  # type: ignore[arg-type]
+
+    return WirePolicy(linesep="\r\n")
 
 
-_WIRE = _WirePolicy(linesep="\r\n")
+_LINE_LIMIT = 78  # compat32's max_line_length
+
+
+def _short(name: str, value: str) -> bytes | None:
+    """What compat32 folds a short printable ASCII value to: the value itself, or None.
+
+    ``Header.encode`` returns such a value unchanged (the To and Message-ID of every
+    message, and most From, Subject and Date values, take this path).
+    """
+    if value.isascii() and value.isprintable() and len(name) + 2 + len(value) <= _LINE_LIMIT:
+        return f"{name}: {value}\r\n".encode("ascii")
+    return None
+
+
+def _fold(name: str, value: str) -> bytes:
+    """The header line(s) compat32 with CRLF writes for ``name: value``."""
+    short = _short(name, value)
+    return short if short is not None else _wire().fold_binary(name, value)
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _date(moment: datetime) -> str:
+    """``email.utils.format_datetime(moment)``: the RFC 5322 date, without its import."""
+    zone = "-0000" if moment.tzinfo is None else moment.strftime("%z")
+    return (
+        f"{_DAYS[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1]} "
+        f"{moment.year:04d} {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} {zone}"
+    )
+
+
+def _message_id(domain: str) -> str:
+    """A new Message-ID as ``email.utils.make_msgid(domain=domain)`` writes one.
+
+    The same parts: hundredths of a second, the process id and 64 random bits.
+    """
+    import os
+    import time
+
+    random_bits = int.from_bytes(os.urandom(8), "big")
+    return f"<{int(time.time() * 100)}.{os.getpid()}.{random_bits}@{domain}>"
 
 
 @functools.cache
@@ -154,12 +199,12 @@ def build(
             "remove it from the interview file or the template"
         )
     domain = sender_address.rpartition("@")[2]
-    message_id = message_id or note.message_id or make_msgid(domain=domain)
+    message_id = message_id or note.message_id or _message_id(domain)
     headers = [
         ("From", mailbox(sender_name, sender_address)),
         ("To", mailbox(note.name, note.to)),
         ("Subject", note.subject),
-        ("Date", format_datetime(date)),
+        ("Date", _date(date)),
         ("Message-ID", message_id),
     ]
     if note.in_reply_to:
@@ -183,7 +228,7 @@ def _email_message(headers: list[tuple[str, str]], body: str, charset: Charset) 
     for name, value in headers:
         message[name] = value
     message.set_payload(body, charset)
-    return message.as_bytes(policy=_WIRE)
+    return message.as_bytes(policy=_wire())
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")  # what the email package's generator ends lines at
@@ -196,7 +241,7 @@ def _plain_message(headers: list[tuple[str, str]], body: str) -> bytes:
     policy, a blank line, and the body with every line end made CRLF; so does
     this, at a fraction of the cost (tests compare the two on generated messages).
     """
-    written = [_WIRE.fold_binary(name, value) for name, value in headers]
+    written = [_fold(name, value) for name, value in headers]
     written.append(b'Content-Type: text/plain; charset="us-ascii"\r\n')
     written.append(b"Content-Transfer-Encoding: 7bit\r\n\r\n")
     written.append("\r\n".join(_LINE_END.split(body)).encode("ascii") if body else b"")
