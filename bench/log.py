@@ -80,7 +80,7 @@ def build(path: Path, records: int) -> None:
                 fit=None,
                 new_information=None,
             )
-            interview_id = log.interview_id(interview, ROOT / "interview.toml")
+            interview_id = log.add_interview(interview, ROOT / "interview.toml")
             assert interview_id is not None
             for seat in range(NOTES_PER_INTERVIEW):
                 if written >= records:

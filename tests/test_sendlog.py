@@ -14,7 +14,7 @@ from thanknote.claimant import started
 from thanknote.errors import BadInput
 from thanknote.model import Interview
 from thanknote.render import THANK_YOU, Note
-from thanknote.sendlog import Claim, SendLog, Skip
+from thanknote.sendlog import Claim, SendLog, Skip, schema
 
 END = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)  # 15:30 -05:00, the default interview's end
 
@@ -77,7 +77,7 @@ def test_a_new_migration_is_applied_once_on_the_next_open(
         calls.append(1)
         db.execute("ALTER TABLE notes ADD COLUMN reply_to TEXT")
 
-    monkeypatch.setattr(sendlog, "MIGRATIONS", [*sendlog.MIGRATIONS, ("003_reply_to", add_column)])
+    monkeypatch.setattr(schema, "MIGRATIONS", [*sendlog.MIGRATIONS, ("003_reply_to", add_column)])
     SendLog(path).close()
     SendLog(path).close()
     assert calls == [1]
@@ -101,7 +101,7 @@ def test_a_failing_migration_leaves_nothing_behind(
         db.execute("CREATE TABLE half (id INTEGER)")
         raise RuntimeError("migration bug")
 
-    monkeypatch.setattr(sendlog, "MIGRATIONS", [*sendlog.MIGRATIONS, ("003_half", half_way)])
+    monkeypatch.setattr(schema, "MIGRATIONS", [*sendlog.MIGRATIONS, ("003_half", half_way)])
     with pytest.raises(RuntimeError, match="migration bug"):
         SendLog(path)
     assert tables(path) == set()
@@ -121,9 +121,9 @@ def test_a_log_from_the_first_release_is_upgraded_in_place(
     tmp_path: Path, interview: Interview, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "sends.sqlite3"
-    monkeypatch.setattr(sendlog, "MIGRATIONS", sendlog.MIGRATIONS[:1])
+    monkeypatch.setattr(schema, "MIGRATIONS", sendlog.MIGRATIONS[:1])
     with SendLog(path) as old:
-        interview_id = old.interview_id(interview)
+        interview_id = old.add_interview(interview)
         assert interview_id is not None
         old.db.execute(
             "INSERT INTO notes (interview_id, kind, recipient, address, name, subject, body, "
@@ -191,7 +191,7 @@ def test_a_claim_is_written_before_delivery_and_reads_unknown(
     tmp_path: Path, interview: Interview
 ) -> None:
     with SendLog(tmp_path / "sends.sqlite3") as log:
-        interview_id = log.interview_id(interview)
+        interview_id = log.add_interview(interview)
         assert interview_id is not None
         claim = log.claim(
             interview_id,
@@ -225,7 +225,7 @@ def test_a_claim_is_written_before_delivery_and_reads_unknown(
 
 def test_claim_rules(tmp_path: Path, interview: Interview) -> None:
     with SendLog(tmp_path / "sends.sqlite3") as log:
-        interview_id = log.interview_id(interview)
+        interview_id = log.add_interview(interview)
         assert interview_id is not None
 
         def claim(resend: bool = False, address: str = "grace@analytical.example") -> Claim | Skip:
@@ -257,7 +257,7 @@ def test_claim_rules(tmp_path: Path, interview: Interview) -> None:
 def test_json_record_fields(tmp_path: Path, interview: Interview) -> None:
     late = END + timedelta(hours=49)
     with SendLog(tmp_path / "sends.sqlite3") as log:
-        interview_id = log.interview_id(interview)
+        interview_id = log.add_interview(interview)
         assert interview_id is not None
         for address, when in (
             ("grace@analytical.example", END + timedelta(hours=24)),
@@ -309,7 +309,7 @@ def test_a_gmail_send_another_live_run_is_making_is_not_taken_over(
     now = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
     try:
         with SendLog(tmp_path / "log.sqlite3") as log:
-            interview_id = log.interview_id(interview)
+            interview_id = log.add_interview(interview)
             assert interview_id is not None
             claim = log.claim(
                 interview_id,
@@ -369,7 +369,7 @@ def test_a_claim_whose_process_id_now_belongs_to_another_process_is_resumed(
     now = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
     try:
         with SendLog(tmp_path / "log.sqlite3") as log:
-            interview_id = log.interview_id(interview)
+            interview_id = log.add_interview(interview)
             assert interview_id is not None
             claim = log.claim(
                 interview_id,

@@ -494,7 +494,7 @@ def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run
             typer.echo(f"note: {item.notice}", err=True)
     timing = ""
     if result.count("sent") and not dry_run:
-        from thanknote.batch import sent_timing
+        from thanknote.rules import sent_timing
 
         # Said of notes that actually went out, in the log's own measure.
         for warning in ready.warnings:

@@ -11,17 +11,17 @@ import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from thanknote import rules
 from thanknote.addresses import address_problem, ascii_address, header_problem
 from thanknote.errors import BadInput
 from thanknote.model import Candidate, Interview, Interviewer, InterviewFile, Relation
 
 DEFAULT_DURATION_MINUTES = 60
-DEFAULT_FOLLOW_UP_DAYS = 10
 
 _CANDIDATE_KEYS = {"name", "email", "signature"}
 _INTERVIEW_KEYS = {
@@ -385,7 +385,7 @@ class _Parser:
         local_day = starts_at.astimezone(display).date()
         follow_up_on = table.get("follow_up_on")
         if follow_up_on is None:
-            follow_up_on = local_day + timedelta(days=DEFAULT_FOLLOW_UP_DAYS)
+            follow_up_on = rules.first_follow_up_on(local_day)
         elif isinstance(follow_up_on, datetime) or not isinstance(follow_up_on, date):
             raise self.reader.fail(
                 "interview.follow_up_on",

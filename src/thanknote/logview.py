@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from thanknote.rules import ON_TIME_HOURS
 from thanknote.sendlog import (
     FAILED,
     FOLLOW_UP_NOTE,
@@ -38,7 +39,6 @@ from thanknote.sendlog import (
     ListedInterview,
     Record,
 )
-from thanknote.timing import ON_TIME_HOURS
 
 THANK_YOU = "thank-you"
 FOLLOW_UP = "follow-up"
@@ -71,7 +71,7 @@ def show(file: Path | None, db: Path | None, *, as_json: bool, out: TextIO) -> N
         if file is not None:
             from thanknote import loader
 
-            interview_id = log.interview_id(loader.load_interview(file), create=False)
+            interview_id = log.find_interview_id(loader.load_interview(file))
         nothing = file is not None and interview_id is None
         if as_json:
             write_json(() if nothing else log.iter_records(interview_id=interview_id), out)
