@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from thanknote.errors import BadInput
 from thanknote.model import Interview
 from thanknote.render import THANK_YOU, Note
 from thanknote.sendlog import Claim, SendLog, Skip, schema
+from thanknote.values import Channel, Kind, Purpose, Status
 
 END = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)  # 15:30 -05:00, the default interview's end
 
@@ -401,3 +404,67 @@ def test_a_claim_whose_process_id_now_belongs_to_another_process_is_resumed(
     finally:
         other.kill()
         other.wait()
+
+
+# -- stored values -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "via", "purpose", "status"),
+    [
+        pytest.param(Kind.THANK_YOU, Channel.GMAIL, Purpose.SEND, Status.SENT, id="members"),
+        pytest.param("thank-you", "gmail", "send", "sent", id="plain strings"),
+    ],
+)
+def test_stored_values_are_the_same_text_whether_given_members_or_strings(
+    tmp_path: Path, interview: Interview, kind: str, via: str, purpose: str, status: str
+) -> None:
+    path = tmp_path / "sends.sqlite3"
+    with SendLog(path) as log:
+        interview_id = log.add_interview(interview)
+        claim = log.claim(
+            interview_id,
+            replace(note(), kind=kind),
+            via=via,
+            purpose=purpose,
+            message_id="<1@x>",
+            resend=False,
+            now=END,
+        )
+        assert isinstance(claim, Claim)
+        log.finish(claim.row_id, status, now=END + timedelta(hours=2), gmail_id="m1")
+        (record,) = log.records()
+        # What the log hands back carries the members, which equal the stored text.
+        assert (record.kind, record.via, record.status) == (
+            Kind.THANK_YOU,
+            Channel.GMAIL,
+            Status.SENT,
+        )
+        assert record.kind is Kind.THANK_YOU and record.status is Status.SENT
+        assert record.shown_status is Status.SENT
+    with sqlite3.connect(path) as db:
+        raw = db.execute(
+            "SELECT kind, typeof(kind), status, typeof(status), via, typeof(via), recipient, "
+            "created_at, sent_at FROM notes"
+        ).fetchone()
+    assert raw == (
+        "thank-you",
+        "text",
+        "sent",
+        "text",
+        "gmail",
+        "text",
+        "grace@analytical.example",
+        "2026-11-25T20:30:00+00:00",
+        "2026-11-25T22:30:00+00:00",
+    )
+    # log --json's keys and values, in their order, as before the members existed.
+    assert json.dumps(record.as_json()) == (
+        '{"to": "grace@analytical.example", "name": "Grace Hopper", "status": "sent", '
+        '"via": "gmail", "kind": "thank-you", "company": "Analytical Engines Ltd", '
+        '"role": "Senior Backend Engineer", "subject": "Thank you", '
+        '"interview_at": "2026-11-25T14:00:00-05:00", '
+        '"sent_at": "2026-11-25T17:30:00-05:00", "hours_after_interview": 3.5, '
+        '"hours_after_end": 2.0, "on_time": true, "message_id": "<1@x>", "gmail_id": "m1", '
+        '"thread_id": null, "in_reply_to": null, "error": null}'
+    )
