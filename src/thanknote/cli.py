@@ -1170,7 +1170,8 @@ def followups(
         typer.echo(closed.as_text(), err=as_json)
     if reopen is not None:
         typer.echo(following.reopen(reopen, db).as_text(), err=as_json)
-    agenda = following.load_agenda(db, now)
+    if ics is not None or as_json:
+        agenda = following.load_agenda(db, now)
     if ics is not None:
         written = following.write_calendar(
             ics, agenda.items, now, force=force, log_path=agenda.log_path
@@ -1184,8 +1185,16 @@ def followups(
         import json
 
         typer.echo(json.dumps(agenda.as_json(show_all=show_all), indent=2, ensure_ascii=False))
-    elif (done is None and reopen is None) or agenda.listed(show_all=True):
-        typer.echo(agenda.as_text(show_all=show_all))
+    else:
+        import sys
+
+        following.print_agenda(
+            db,
+            now,
+            sys.stdout,
+            show_all=show_all,
+            unless_none_open=done is not None or reopen is not None,
+        )
 
 
 @app.command()
