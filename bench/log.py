@@ -1,6 +1,6 @@
 """Benchmark: ``thanknote log`` and ``thanknote followups`` over a large send log.
 
-Builds a send log through the library (``SendLog.interview_id``, ``claim`` and
+Builds a send log through the library (``SendLog.add_interview``, ``claim`` and
 ``finish``, the calls a real batch makes), then times whole processes, the
 way a user waits for them:
 

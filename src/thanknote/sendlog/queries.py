@@ -21,6 +21,7 @@ from thanknote.sendlog.records import (
     Record,
     interview_from_row,
     listed,
+    logged_interview,
     record_from_row,
 )
 from thanknote.values import Kind
@@ -49,12 +50,9 @@ LISTED_INTERVIEWS = (
     "ORDER BY i.starts_at, i.id"
 )
 
-# What the follow-up agenda reads: every interview (by id), and walked alongside, each
-# one's rows that did not fail, without their text (subject, body), oldest first.
-INTERVIEW_COLUMNS = (
-    "id, company, role, starts_at, starts_at_local, timezone, ends_at, follow_up_on, "
-    "follow_up_with, source_path, done_at"
-)
+# What the follow-up agenda reads: every interview (by id, its columns in the order
+# of LoggedInterview), and walked alongside, each one's rows that did not fail, without
+# their text (subject, body), oldest first.
 AGENDA_INTERVIEWS = (
     "SELECT id, company, role, starts_at, starts_at_local, timezone, ends_at, follow_up_on, "
     "follow_up_with, source_path, done_at FROM interviews ORDER BY id"
@@ -193,6 +191,5 @@ def agenda_rows(
     db: sqlite3.Connection,
 ) -> Iterator[tuple[LoggedInterview, list[NoteRow]]]:
     """Every interview, each with its rows that did not fail (no text), oldest first."""
-    names = INTERVIEW_COLUMNS.split(", ")
     for head, group in walked_alongside(db, AGENDA_INTERVIEWS, AGENDA_NOTES):
-        yield interview_from_row(dict(zip(names, head, strict=True))), group
+        yield logged_interview(head), group

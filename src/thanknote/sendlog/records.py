@@ -198,6 +198,23 @@ def interview_from_row(row: sqlite3.Row | Mapping[str, Any]) -> LoggedInterview:
     )
 
 
+def logged_interview(row: tuple[Any, ...]) -> LoggedInterview:
+    """An interview from its columns as a plain tuple, in the table's order."""
+    number, company, role, starts_at, local, timezone, ends_at, on, with_, source, done = row
+    return LoggedInterview(
+        number,
+        company,
+        role,
+        datetime.fromisoformat(starts_at),
+        datetime.fromisoformat(ends_at),
+        zone_of(timezone, local),
+        date.fromisoformat(on),
+        with_,
+        source,
+        time_of(done),
+    )
+
+
 def record_from_row(row: sqlite3.Row, interview: LoggedInterview) -> Record:
     return Record(
         id=row["id"],
