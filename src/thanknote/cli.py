@@ -198,8 +198,8 @@ def _app_for(arguments: list[str]) -> typer.Typer:
     chosen = [
         info
         for info in app.registered_commands
-        if (info.name or info.callback.__name__) == arguments[0]
-    ]  # type: ignore[union-attr]
+        if (info.name or info.callback.__name__) == arguments[0]  # type: ignore[union-attr]
+    ]
     if not chosen:
         return app
     single = typer.Typer(**_APP_SETTINGS)  # type: ignore[arg-type]
