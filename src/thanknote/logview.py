@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from thanknote.rules import ON_TIME_HOURS
+from thanknote.rules import is_late
 from thanknote.sendlog import (
     FAILED,
     FOLLOW_UP_NOTE,
@@ -223,7 +223,7 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int, s
     blank_after = _BLANK_AFTER
     append = lines.append
     labelled = False
-    on_time_hours, after_width, gap, lengths = ON_TIME_HOURS, AFTER_WIDTH, GAP, _UTC_LENGTHS
+    late, after_width, gap, lengths = is_late, AFTER_WIDTH, GAP, _UTC_LENGTHS
     timed, follow_up, failed = TIMED, FOLLOW_UP_NOTE, _FAILED_CODE
     # Thank-you notes come first, then the follow-ups under their own line (a
     # follow-up is not judged by the 24 hours, so its "after end" stays empty).
@@ -233,10 +233,11 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int, s
             labelled = True
         instant = parse(at)
         if code & timed:
-            # The same arithmetic as Record.hours_after_end and send's own line, so that
-            # a figure on a rounding edge (20.25 h) reads the same everywhere.
+            # rules.hours_between inlined (once per row), the arithmetic of
+            # Record.hours_after_end and send's own line, so that a figure on a rounding
+            # edge (20.25 h) reads the same everywhere; lateness is the rules' own.
             hours = (instant - ends).total_seconds() / 3600
-            after = (f"{hours:.1f} h late" if hours > on_time_hours else f"{hours:.1f} h").ljust(
+            after = (f"{hours:.1f} h late" if late(hours) else f"{hours:.1f} h").ljust(
                 after_width
             ) + gap
         else:
