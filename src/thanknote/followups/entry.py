@@ -67,7 +67,7 @@ class FollowUp:
             followed_up_on=self.followed_up_on,
             done=self.interview.done_at is not None,
             only_drafted=rules.only_drafted(
-                [status for _, _, kind, _, _, status, *_ in self.notes if kind == Kind.THANK_YOU]
+                [status for _, _, kind, _, _, status, *_ in self.notes if kind == _THANK_YOU]
             ),
         )
         object.__setattr__(self, "standing", standing)
@@ -192,15 +192,15 @@ class FollowUp:
 
     def as_text(self) -> list[str]:
         interview = self.interview
+        notes = self.note_lines() or ["nothing drafted or sent"]
         lines = [
             f"  {interview.company} / {interview.role}",
             f"    state:      {self.state_line()}",
             f"    interview:  {self.when(interview.starts_at)}",
             f"    follow up:  with {interview.follow_up_with}",
+            f"    notes:      {notes[0]}",
+            *[f"                {line}" for line in notes[1:]],
         ]
-        notes = self.note_lines() or ["nothing drafted or sent"]
-        lines.append(f"    notes:      {notes[0]}")
-        lines += [f"                {line}" for line in notes[1:]]
         if (command := self.next_command) is not None:
             lines.append(f"    next:       {command}")
         return lines
@@ -222,9 +222,9 @@ def follow_up(interview: LoggedInterview, rows: Iterable[NoteRow], today: date) 
     for row in rows:
         _, number, kind, to, _, status, via, message_id, _, _ = row
         folded = to.casefold()
-        if kind == Kind.THANK_YOU:
+        if kind == _THANK_YOU:
             newest[(kind, folded, "")] = row
-            rank = (status == Status.SENT, folded == recipient, status == Status.DRAFTED, number)
+            rank = (status == _SENT, folded == recipient, status == _DRAFTED, number)
             if rank > best:
                 channel, best = via, rank
         else:
@@ -241,7 +241,7 @@ def follow_up(interview: LoggedInterview, rows: Iterable[NoteRow], today: date) 
 
 
 def _day_of(message: list[NoteRow], zone: tzinfo) -> date:
-    sent = [row for row in message if row[5] == Status.SENT]  # its status
+    sent = [row for row in message if row[5] == _SENT]  # its status
     sent_at = (sent[-1] if sent else message[-1])[9]
     moment = datetime.fromisoformat(sent_at or message[0][8])  # else when first logged
     return moment.astimezone(zone).date()
@@ -253,7 +253,12 @@ def _id(row: NoteRow) -> int:
 
 def _shown(status: str) -> str:
     # A row still 'sending' was interrupted (or is being sent right now).
-    return Status.UNKNOWN if status == Status.SENDING else status
+    return _UNKNOWN if status == _SENDING else status
+
+
+# As plain strings, compared once or more per row (an enum member costs a lookup each time).
+_THANK_YOU, _SENT, _DRAFTED = str(Kind.THANK_YOU), str(Status.SENT), str(Status.DRAFTED)
+_SENDING, _UNKNOWN = str(Status.SENDING), str(Status.UNKNOWN)
 
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
