@@ -17,7 +17,7 @@ from thanknote.paths import send_log_path
 from thanknote.personal import Measure
 from thanknote.render import Note, render_notes
 from thanknote.rules import Skip, decide
-from thanknote.senders.preview import EmlFileSender
+from thanknote.senders.dry_run import EmlFileSender
 from thanknote.sendlog import FAILED, UNKNOWN, Record, SendLog, latest_of
 
 

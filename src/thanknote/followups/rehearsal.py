@@ -14,7 +14,7 @@ from thanknote.followups.note import FollowUpRequest, Plan, describe, plan, read
 from thanknote.paths import send_log_path
 from thanknote.preview import PreviewResult
 from thanknote.render import FOLLOW_UP
-from thanknote.senders.preview import EmlFileSender
+from thanknote.senders.dry_run import EmlFileSender
 from thanknote.sendlog import SendLog
 
 
