@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from thanknote.followups.agenda import agenda, write_text
+from thanknote.followups.agenda import agenda, write_json, write_text
 from thanknote.model import Interview
 from thanknote.render import Note
 from thanknote.sendlog import Claim, SendLog
@@ -120,3 +121,25 @@ def test_with_nothing_open_it_says_so_unless_told_not_to(tmp_path: Path) -> None
         write_text(log, NOW, quiet, log_path=path, show_all=False, unless_none_open=True)
     assert said.getvalue().startswith("no open interviews in the send log")
     assert quiet.getvalue() == ""
+
+
+@pytest.mark.parametrize("show_all", [False, True], ids=["today", "--all"])
+def test_the_streamed_json_is_the_built_one(log: SendLog, show_all: bool) -> None:
+    with log:
+        built = agenda(log, NOW, log_path=log.path).as_json(show_all=show_all)
+        out = io.StringIO()
+        write_json(log, NOW, out, show_all=show_all)
+    assert out.getvalue() == json.dumps(built, indent=2, ensure_ascii=False) + "\n"
+    assert json.loads(out.getvalue())["interviews"]
+
+
+def test_the_json_of_a_log_with_nothing_listed(tmp_path: Path) -> None:
+    path = tmp_path / "sends.sqlite3"
+    SendLog(path).close()
+    with SendLog(path, read_only=True) as log:
+        out = io.StringIO()
+        write_json(log, NOW, out, show_all=False)
+    assert out.getvalue() == '{\n  "interviews": [],\n  "not_listed": {}\n}\n'
+    out = io.StringIO()
+    write_json(None, NOW, out, show_all=True)
+    assert json.loads(out.getvalue()) == {"interviews": [], "not_listed": {}}

@@ -1170,9 +1170,8 @@ def followups(
         typer.echo(closed.as_text(), err=as_json)
     if reopen is not None:
         typer.echo(following.reopen(reopen, db).as_text(), err=as_json)
-    if ics is not None or as_json:
-        agenda = following.load_agenda(db, now)
     if ics is not None:
+        agenda = following.load_agenda(db, now)
         written = following.write_calendar(
             ics, agenda.items, now, force=force, log_path=agenda.log_path
         )
@@ -1181,20 +1180,16 @@ def followups(
             "cancellation(s); importing it again updates them in place",
             err=as_json,
         )
-    if as_json:
-        import json
+    import sys
 
-        typer.echo(json.dumps(agenda.as_json(show_all=show_all), indent=2, ensure_ascii=False))
-    else:
-        import sys
-
-        following.print_agenda(
-            db,
-            now,
-            sys.stdout,
-            show_all=show_all,
-            unless_none_open=done is not None or reopen is not None,
-        )
+    following.print_agenda(
+        db,
+        now,
+        sys.stdout,
+        show_all=show_all,
+        as_json=as_json,
+        unless_none_open=done is not None or reopen is not None,
+    )
 
 
 @app.command()

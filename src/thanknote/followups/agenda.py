@@ -15,7 +15,7 @@ ranks the interviews' blocks in a temporary database, not in a list.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
@@ -122,6 +122,63 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
+class _Ranked:
+    """The listed interviews' blocks, ranked in a private temporary database (SQLite keeps a
+    few pages of it in memory and the rest on disk), and the counts the listing reports."""
+
+    def __init__(
+        self, log: SendLog | None, now: datetime, show_all: bool, render: Callable[[FollowUp], str]
+    ) -> None:
+        import sqlite3
+
+        self.left_out: Counter[str] = Counter()
+        """Interviews not listed (and not --done), by state."""
+        self.shown = Counter[bool]()
+        """Listed interviews: needing action today (False), the others (True)."""
+        self.open = 0
+        self.db = sqlite3.connect("")  # a temporary database, deleted on close
+        self.db.execute(
+            "CREATE TABLE blocks (later INTEGER, due TEXT, starts INTEGER, logged TEXT, "
+            "id INTEGER, block TEXT)"
+        )
+        rows = []
+        for (first, start, logged_on, number), item in (
+            follow_ups(log, now) if log is not None else ()
+        ):
+            done = item.interview.done_at is not None
+            self.open += not done
+            state = item.standing.state
+            if (show_all and not done) or state in NEEDS_ACTION:
+                later = state not in NEEDS_ACTION
+                self.shown[later] += 1
+                row = (later, first.isoformat(), start, logged_on.isoformat(), number, render(item))
+                rows.append(row)
+                if len(rows) >= 1024:
+                    self._insert(rows)
+                    rows.clear()
+            elif not done:
+                self.left_out[str(state)] += 1
+        self._insert(rows)
+
+    def _insert(self, rows: list[tuple[bool, str, int, str, int, str]]) -> None:
+        self.db.executemany("INSERT INTO blocks VALUES (?,?,?,?,?,?)", rows)
+
+    def blocks(self, *, by_section: bool) -> Iterator[tuple[bool, str]]:
+        """(later, block) in the agenda's order (``by_section``: those needing action first)."""
+        order = "later, " if by_section else ""
+        yield from self.db.execute(
+            f"SELECT later, block FROM blocks ORDER BY {order}due, starts, logged, id"  # noqa: S608
+        )
+
+    def not_listed(self) -> dict[str, int]:
+        return {
+            str(state): self.left_out[str(state)] for state in State if self.left_out[str(state)]
+        }
+
+    def close(self) -> None:
+        self.db.close()
+
+
 def write_text(
     log: SendLog | None,
     now: datetime,
@@ -131,62 +188,19 @@ def write_text(
     show_all: bool,
     unless_none_open: bool = False,
 ) -> None:
-    """The listing ``followups`` prints (:meth:`Agenda.as_text` and a newline), streamed.
-
-    The interviews' blocks are ranked in a private temporary database (SQLite keeps a
-    few pages of it in memory and the rest on disk), so memory stays flat however long
-    the log. ``unless_none_open``: print nothing when no interview is open.
-    """
-    import sqlite3
-
-    counts: Counter[str] = Counter()
-    shown = Counter[bool]()
-    open_ = 0
-    blocks = sqlite3.connect("")  # a temporary database, deleted on close
+    """The listing ``followups`` prints (:meth:`Agenda.as_text` and a newline), streamed in
+    flat memory however long the log. ``unless_none_open``: print nothing when no interview
+    is open."""
+    ranked = _Ranked(log, now, show_all, lambda item: "\n".join(item.as_text()))
     try:
-        blocks.execute(
-            "CREATE TABLE blocks (later INTEGER, due TEXT, starts INTEGER, logged TEXT, "
-            "id INTEGER, block TEXT)"
-        )
-        rows = []
-        for (first, start, logged_on, number), item in (
-            follow_ups(log, now) if log is not None else ()
-        ):
-            done = item.interview.done_at is not None
-            open_ += not done
-            state = item.standing.state
-            if show_all and not done or state in NEEDS_ACTION:
-                later = state not in NEEDS_ACTION
-                shown[later] += 1
-                rows.append(
-                    (
-                        later,
-                        first.isoformat(),
-                        start,
-                        logged_on.isoformat(),
-                        number,
-                        "\n".join(item.as_text()),
-                    )
-                )
-                if len(rows) >= 1024:
-                    blocks.executemany("INSERT INTO blocks VALUES (?,?,?,?,?,?)", rows)
-                    rows.clear()
-            elif not done:
-                counts[str(state)] += 1
-        blocks.executemany("INSERT INTO blocks VALUES (?,?,?,?,?,?)", rows)
-        del rows
-        if not open_:
+        if not ranked.open:
             if not unless_none_open:
                 out.write(Agenda((), log_path).as_text(show_all=show_all) + "\n")
             return
-        action, others = shown[False], shown[True]
+        action, others = ranked.shown[False], ranked.shown[True]
         chunks = [f"needs a follow-up today ({action}):" if action else "no follow-ups due today"]
         size = 0
-        for number, (later, block) in enumerate(
-            blocks.execute(
-                "SELECT later, block FROM blocks ORDER BY later, due, starts, logged, id"
-            )
-        ):
+        for number, (later, block) in enumerate(ranked.blocks(by_section=True)):
             if later and number == action:
                 chunks.append(f"\nnothing to send today ({others}):")
             elif number:
@@ -196,8 +210,7 @@ def write_text(
             if size > 65536:
                 out.write("\n".join(chunks) + "\n")
                 chunks, size = [], 0
-        left_out = {str(state): counts[str(state)] for state in State if counts[str(state)]}
-        if left_out:
+        if left_out := ranked.not_listed():
             chunks.append(
                 "("
                 + ", ".join(f"{count} {state}" for state, count in left_out.items())
@@ -206,7 +219,41 @@ def write_text(
         chunks += ["", "when you hear back: thanknote followups --done FILE"]
         out.write("\n".join(chunks) + "\n")
     finally:
-        blocks.close()
+        ranked.close()
+
+
+def write_json(log: SendLog | None, now: datetime, out: TextIO, *, show_all: bool) -> None:
+    """``followups --json`` (:meth:`Agenda.as_json` as ``json.dumps(..., indent=2)`` prints it,
+    and a newline), streamed: each interview is encoded on its own, indented to its depth."""
+    import gc
+    import json
+
+    # json's indenting encoder makes a cycle of closures per call: with the collector off
+    # (as the CLI runs), each would stay until exit. Collect them as we go.
+    collecting = gc.isenabled()
+    gc.enable()
+
+    def encoded(item: FollowUp) -> str:
+        text = json.dumps(item.as_json(), indent=2, ensure_ascii=False)
+        return "\n".join("    " + line for line in text.split("\n"))  # JSON keeps no raw \n
+
+    ranked = _Ranked(log, now, show_all, encoded)
+    try:
+        chunks, size = ['{\n  "interviews": ['], 0
+        for number, (_, block) in enumerate(ranked.blocks(by_section=False)):
+            chunks.append(("\n" if number == 0 else ",\n") + block)
+            size += len(block)
+            if size > 65536:
+                out.write("".join(chunks))
+                chunks, size = [], 0
+        chunks.append("\n  ]" if ranked.shown.total() else "]")
+        left_out = json.dumps(ranked.not_listed(), indent=2, ensure_ascii=False)
+        chunks.append(',\n  "not_listed": ' + left_out.replace("\n", "\n  ") + "\n}\n")
+        out.write("".join(chunks))
+    finally:
+        ranked.close()
+        if not collecting:
+            gc.disable()
 
 
 def as_filed(
@@ -249,21 +296,28 @@ def _load(path: Path) -> Interview | None:
 
 
 def print_agenda(
-    db: Path | None, now: datetime, out: TextIO, *, show_all: bool, unless_none_open: bool = False
+    db: Path | None,
+    now: datetime,
+    out: TextIO,
+    *,
+    show_all: bool,
+    as_json: bool = False,
+    unless_none_open: bool = False,
 ) -> None:
-    """``thanknote followups``: the listing of the log at ``db``, written to ``out`` as it is
-    made (see :func:`write_text`); never creates a log."""
+    """``thanknote followups [--json]``: the listing of the log at ``db``, written to ``out``
+    as it is made (see :func:`write_text`, :func:`write_json`); never creates a log."""
     path = send_log_path(db)
     log = SendLog.existing(path, read_only=True)
-    if log is None:
-        write_text(
-            None, now, out, log_path=path, show_all=show_all, unless_none_open=unless_none_open
-        )
-        return
-    with log:
-        write_text(
-            log, now, out, log_path=path, show_all=show_all, unless_none_open=unless_none_open
-        )
+    try:
+        if as_json:
+            write_json(log, now, out, show_all=show_all)
+        else:
+            write_text(
+                log, now, out, log_path=path, show_all=show_all, unless_none_open=unless_none_open
+            )
+    finally:
+        if log is not None:
+            log.close()
 
 
 def load_agenda(db: Path | None, now: datetime) -> Agenda:
