@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import textwrap
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from json.encoder import encode_basestring as _encode
 from operator import itemgetter
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from thanknote.jsonlist import Chunks, write_json
 from thanknote.rules import is_late
 from thanknote.sendlog import (
     FAILED,
@@ -37,7 +36,6 @@ from thanknote.sendlog import (
     Attempt,
     AttemptRow,
     ListedInterview,
-    Record,
 )
 
 THANK_YOU = "thank-you"
@@ -87,43 +85,6 @@ def show(file: Path | None, db: Path | None, *, as_json: bool, out: TextIO) -> N
                 out.write(empty)
 
 
-def write_json(records: Iterable[Record], out: TextIO) -> int:
-    """The records as a JSON list, written as they come.
-
-    The same bytes as ``json.dumps(records, indent=2, ensure_ascii=False)``, but
-    each record is formatted by hand from the C string encoder: json's indenting
-    encoder is pure Python and builds closures per call, which would both cost
-    seconds over a large log and, with the collector off for a short command,
-    keep every call's cycles alive.
-    """
-    count = 0
-    with _Chunks(out) as chunks:
-        for record in records:
-            fields = ",\n    ".join(
-                f"{_encode(key)}: {_json_value(value)}" for key, value in record.as_json().items()
-            )
-            chunks.add(("[\n  {\n    " if count == 0 else ",\n  {\n    ") + fields + "\n  }")
-            count += 1
-        chunks.add("\n]\n" if count else "[]\n")
-    return count
-
-
-def _json_value(value: object) -> str:
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, str):
-        return _encode(value)
-    if isinstance(value, float):
-        return float.__repr__(value)
-    if isinstance(value, int):
-        return int.__repr__(value)
-    return json.dumps(value, ensure_ascii=False)
-
-
 def write_table(
     groups: Iterable[tuple[ListedInterview, list[AttemptRow]]],
     out: TextIO,
@@ -134,37 +95,11 @@ def write_table(
     """Every attempt, one block per interview; returns how many were written."""
     width = max(width, NARROWEST)
     count = 0
-    with _Chunks(out) as chunks:
+    with Chunks(out) as chunks:
         for interview, attempts in groups:
             chunks.add(_block(interview, attempts, width, styled))
             count += len(attempts)
     return count
-
-
-class _Chunks:
-    """Writes in pieces of about 64 kB: with PYTHONUNBUFFERED set, every write is a system
-    call, and one per interview made a large log several times slower."""
-
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
-        self.pending: list[str] = []
-        self.size = 0
-
-    def add(self, text: str) -> None:
-        self.pending.append(text)
-        self.size += len(text)
-        if self.size >= 65536:
-            self.flush()
-
-    def flush(self) -> None:
-        self.out.write("".join(self.pending))
-        self.pending, self.size = [], 0
-
-    def __enter__(self) -> _Chunks:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.flush()
 
 
 def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int, styled: bool) -> str:
