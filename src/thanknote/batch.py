@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from thanknote import timing
 from thanknote.errors import AuthRequired, GuardRefusal, ThanknoteError
 from thanknote.guards import (
     DEFAULT_MAX_SIMILARITY,
@@ -28,9 +27,10 @@ from thanknote.message import Prepared, build
 from thanknote.model import Interview, InterviewFile
 from thanknote.names import WRONG_NAME, OtherInterview
 from thanknote.personal import PersonalReport
-from thanknote.render import THANK_YOU, Note
+from thanknote.render import Note
+from thanknote.rules import Skip, decide
 from thanknote.senders.base import FAILED, UNKNOWN, FatalSenderError, Outcome, Outgoing, Sender
-from thanknote.sendlog import Claim, Latest, SendLog, Skip, decide
+from thanknote.sendlog import Claim, SendLog, latest_of
 
 
 @dataclass(frozen=True)
@@ -139,62 +139,13 @@ def _other_interviews(log: SendLog | None, interview: Interview) -> list[OtherIn
     ]
 
 
-# -- timing ---------------------------------------------------------------------------------
+# -- timing: the rules live in thanknote.rules (re-exported while callers move) --------------
 
-
-def hours_late(interview: Interview, when: datetime) -> float | None:
-    """Hours past the protocol's 24 hours after the interview ended, or None when on time."""
-    if when <= interview.deadline:
-        return None
-    return (when - interview.deadline).total_seconds() / 3600
-
-
-def timing_problem(interview: Interview, now: datetime) -> str | None:
-    """Why a thank-you note may not be *sent* now (drafts are allowed at any time)."""
-    if now < interview.ends_at:
-        local_end = interview.ends_at.astimezone(interview.display_timezone)
-        return (
-            f"the interview has not ended yet (it ends {local_end:%a %d %b %H:%M %Z}); "
-            "a thank-you note goes out after the conversation. Use 'thanknote draft' to "
-            "prepare drafts now"
-        )
-    return None
-
-
-def ambiguous_start(interview: Interview) -> str | None:
-    """What thanknote made of a start time that occurs twice (the repeated hour of a fall-back)."""
-    if not interview.start_is_ambiguous:
-        return None
-    start = interview.starts_at
-    second = start.replace(fold=1 - start.fold)
-    zone = interview.timezone_name or start.tzname()
-    return (
-        f"starts_at {start:%Y-%m-%dT%H:%M} occurs twice in {zone} (the clocks go back "
-        f"that night); thanknote reads it as the first, {start:%H:%M %Z} "
-        f"({interview.start_instant:%H:%M} UTC). For the second, write it with its offset: "
-        f"{second.isoformat()}"
-    )
-
-
-def late_warning(interview: Interview, now: datetime) -> str | None:
-    """What a send *now* would be, when it would be late (preview, dry run, the question)."""
-    hours = timing.hours_between(interview.ends_at, now)
-    if timing.lateness(hours) is None:
-        return None
-    return timing.timing_phrase(hours, hypothetical=True)
-
-
-def sent_timing(interview: Interview, now: datetime, sent: Sequence[Note]) -> tuple[str, bool]:
-    """After a send: "sent 18.5 h after the interview ended: on time", and whether it was late.
-
-    The figure is the log's ``hours_after_end``: ``thanknote log`` shows the same.
-    Empty for follow-ups, which the 24 hours do not judge.
-    """
-    if not sent or any(note.kind != THANK_YOU for note in sent):
-        return "", False
-    hours = timing.hours_between(interview.ends_at, now)
-    return timing.timing_phrase(hours, hypothetical=False), timing.lateness(hours) is not None
-
+from thanknote.rules import ambiguous_start as ambiguous_start  # noqa: E402
+from thanknote.rules import hours_late as hours_late  # noqa: E402
+from thanknote.rules import late_warning as late_warning  # noqa: E402
+from thanknote.rules import sent_timing as sent_timing  # noqa: E402
+from thanknote.rules import timing_problem as timing_problem  # noqa: E402
 
 # -- planning and delivery --------------------------------------------------------------------
 
@@ -224,7 +175,7 @@ def plan(
     latest = {}
     if log is not None and preparation.prepared:
         kind = preparation.prepared[0].note.kind
-        interview_id = log.interview_id(preparation.interview_file.interview, create=False)
+        interview_id = log.find_interview_id(preparation.interview_file.interview)
         if interview_id is not None:
             latest = {
                 r.to.casefold(): r
@@ -237,7 +188,7 @@ def plan(
             continue
         record = latest.get(to)
         decision = decide(
-            Latest.of(record) if record is not None else None,
+            latest_of(record) if record is not None else None,
             prepared.note,
             via=via,
             purpose=purpose,
@@ -455,7 +406,7 @@ class _Journal:
         if self.log is None or self.interview is None:
             return Claim(row_id=-1, gmail_id=None)
         if self.interview_id is None:
-            self.interview_id = self.log.interview_id(self.interview, self.source)
+            self.interview_id = self.log.add_interview(self.interview, self.source)
             assert self.interview_id is not None
         return self.log.claim(
             self.interview_id,

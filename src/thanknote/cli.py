@@ -494,7 +494,7 @@ def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run
             typer.echo(f"note: {item.notice}", err=True)
     timing = ""
     if result.count("sent") and not dry_run:
-        from thanknote.batch import sent_timing
+        from thanknote.rules import sent_timing
 
         # Said of notes that actually went out, in the log's own measure.
         for warning in ready.warnings:
@@ -1170,8 +1170,8 @@ def followups(
         typer.echo(closed.as_text(), err=as_json)
     if reopen is not None:
         typer.echo(following.reopen(reopen, db).as_text(), err=as_json)
-    agenda = following.load_agenda(db, now)
     if ics is not None:
+        agenda = following.load_agenda(db, now)
         written = following.write_calendar(
             ics, agenda.items, now, force=force, log_path=agenda.log_path
         )
@@ -1180,12 +1180,16 @@ def followups(
             "cancellation(s); importing it again updates them in place",
             err=as_json,
         )
-    if as_json:
-        import json
+    import sys
 
-        typer.echo(json.dumps(agenda.as_json(show_all=show_all), indent=2, ensure_ascii=False))
-    elif (done is None and reopen is None) or agenda.listed(show_all=True):
-        typer.echo(agenda.as_text(show_all=show_all))
+    following.print_agenda(
+        db,
+        now,
+        sys.stdout,
+        show_all=show_all,
+        as_json=as_json,
+        unless_none_open=done is not None or reopen is not None,
+    )
 
 
 @app.command()

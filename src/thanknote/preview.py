@@ -9,15 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from thanknote import batch, clock, loader
+from thanknote import batch, clock, loader, rules
 from thanknote.addresses import unicode_form
 from thanknote.batch import GuardOptions, Preparation
 from thanknote.guards import GuardReport
 from thanknote.paths import send_log_path
 from thanknote.personal import Measure
 from thanknote.render import Note, render_notes
+from thanknote.rules import Skip, decide
 from thanknote.senders.dry_run import EmlFileSender
-from thanknote.sendlog import FAILED, UNKNOWN, Latest, Record, SendLog, Skip, decide
+from thanknote.sendlog import FAILED, UNKNOWN, Record, SendLog, latest_of
 
 
 @dataclass
@@ -166,7 +167,7 @@ def preview(
         if log is not None:
             from thanknote.workflow import look_alike_problem
 
-            interview_id = log.interview_id(interview_file.interview, create=False)
+            interview_id = log.find_interview_id(interview_file.interview)
             look_alike = look_alike_problem(log, interview_file, fresh, frozenset(), interview_id)
             if interview_id is not None:
                 latest = {
@@ -187,12 +188,12 @@ def preview(
     if look_alike is not None:
         result.warnings.append(f"send would refuse: {look_alike}")
     interview = interview_file.interview
-    if (ambiguous := batch.ambiguous_start(interview)) is not None:
+    if (ambiguous := rules.ambiguous_start(interview)) is not None:
         result.warnings.append(ambiguous)
-    problem = batch.timing_problem(interview, now)
+    problem = rules.timing_problem(interview, now)
     if problem is not None:
         result.warnings.append(f"send would refuse now: {problem}")
-    elif (late := batch.late_warning(interview, now)) is not None:
+    elif (late := rules.late_warning(interview, now)) is not None:
         result.warnings.append(late)
     whole_batch = (
         "the checks above refuse these notes"
@@ -222,7 +223,7 @@ def _planned(note: Note, record: Record | None, whole_batch: str) -> tuple[str, 
         return "refuse", note.to, whole_batch
     if record is None:
         return "send", note.to, ""
-    decision = decide(Latest.of(record), note, via=record.via, purpose="send", resend=False)
+    decision = decide(latest_of(record), note, via=record.via, purpose="send", resend=False)
     if isinstance(decision, Skip):
         if decision.status == UNKNOWN:
             return "refuse", note.to, decision.reason

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from thanknote import batch, loader
+from thanknote import batch, loader, rules
 from thanknote.addresses import as_sent
 from thanknote.batch import GuardOptions, Planned, Preparation
 from thanknote.errors import BadInput, GuardRefusal
@@ -129,7 +129,7 @@ def prepare_request(request: Request, now: datetime, *, notes: list[Note] | None
     interview = interview_file.interview
     warnings: list[str] = []
     if request.purpose == "send" and notes and notes[0].kind == THANK_YOU:
-        problem = batch.timing_problem(interview, now)
+        problem = rules.timing_problem(interview, now)
         if problem is not None:
             raise GuardRefusal(f"refused: {problem}; nothing was sent")
         # Lateness is said in the banner (hypothetically) and after the send (as done).
@@ -144,7 +144,7 @@ def prepare_request(request: Request, now: datetime, *, notes: list[Note] | None
         )
         interview_id = None
         if log is not None:
-            interview_id = log.interview_id(interview, create=False)
+            interview_id = log.find_interview_id(interview)
             if notes and notes[0].kind == THANK_YOU:
                 problem = look_alike_problem(
                     log, interview_file, only or recipients, resend, interview_id

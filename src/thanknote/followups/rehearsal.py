@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from thanknote import batch, clock, loader
+from thanknote import batch, clock, loader, rules
 from thanknote.batch import GuardOptions
 from thanknote.followups.note import FollowUpRequest, Plan, describe, plan, read_history
 from thanknote.paths import send_log_path
@@ -79,7 +79,7 @@ def preview_follow_up(
         if log is not None:
             log.close()
     result = FollowUpPreview(preparation, len(earlier), plan=planned)
-    if (ambiguous := batch.ambiguous_start(interview_file.interview)) is not None:
+    if (ambiguous := rules.ambiguous_start(interview_file.interview)) is not None:
         result.warnings.append(ambiguous)
     result.warnings += [f"followup would refuse now: {problem}" for problem in planned.problems]
     if planned.via is None:
