@@ -135,3 +135,19 @@ def test_the_key_depends_on_path_and_text() -> None:
     assert codecache.key(shipped, text) == codecache.key(shipped, text)
     assert codecache.key(shipped, text) != codecache.key(shipped, text + " ")
     assert codecache.key(shipped, text) != codecache.key(shipped.with_name("x.txt"), text)
+
+
+@pytest.mark.parametrize("cache_home", [None, "", "   ", "elsewhere"])
+def test_the_cache_directory_is_platformdirs_user_cache_dir(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, cache_home: str | None
+) -> None:
+    import platformdirs
+
+    if cache_home is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv(
+            "XDG_CACHE_HOME", str(isolated / cache_home) if cache_home.strip() else cache_home
+        )
+    expected = Path(platformdirs.user_cache_dir("thanknote", appauthor=False)) / "templates"
+    assert codecache.directory() == expected
