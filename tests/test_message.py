@@ -263,6 +263,16 @@ def test_the_date_header_is_format_datetimes(moment: datetime) -> None:
     assert _date(moment) == format_datetime(moment)
 
 
+def test_one_instant_in_two_zones_gets_two_date_headers() -> None:
+    from thanknote.message import _date
+
+    noon = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    later = noon.astimezone(timezone(timedelta(hours=-5)))
+    assert noon == later
+    assert _date(noon) == "Wed, 25 Nov 2026 12:00:00 +0000"
+    assert _date(later) == "Wed, 25 Nov 2026 07:00:00 -0500"
+
+
 @given(name=st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=40))
 def test_a_plain_display_name_is_written_as_formataddr_writes_it(name: str) -> None:
     from thanknote.mailbox import _formataddr

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from thanknote.addresses import (
@@ -111,6 +111,12 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 def _date(moment: datetime) -> str:
     """``email.utils.format_datetime(moment)``: the RFC 5322 date, without its import."""
+    # Keyed by the offset too: datetimes of one instant in two zones are equal.
+    return _formatted_date(moment, moment.utcoffset())
+
+
+@functools.lru_cache(maxsize=16)  # every note of a batch is dated alike
+def _formatted_date(moment: datetime, _offset: timedelta | None) -> str:
     zone = "-0000" if moment.tzinfo is None else moment.strftime("%z")
     return (
         f"{_DAYS[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1]} "
@@ -212,7 +218,7 @@ def build(
         headers.append(("References", " ".join(note.references or (note.in_reply_to,))))
     headers.append(("MIME-Version", "1.0"))
     body = note.body
-    if body.isascii() and all(len(line) <= 998 for line in body.splitlines()):
+    if body.isascii() and max(map(len, body.splitlines()), default=0) <= 998:
         raw = _plain_message(headers, body)
     else:
         raw = _email_message(headers, body, _utf8_qp())
