@@ -792,8 +792,8 @@ def test_an_interrupted_gmail_send_may_finish(tmp_path: Path) -> None:
     history = note_module.History(None, tuple(records))
     now = datetime.fromisoformat(TWO_DAYS_LATE)
 
-    def planned(via: str, purpose: str) -> note_module.Plan:
-        return note_module.plan(
+    def planned(via: str, purpose: str) -> note_module.FollowUpPlan:
+        return note_module.plan_follow_up(
             loaded_file,
             history,
             note_module.FollowUpRequest(path=path, via=via, purpose=purpose),

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from tests.smtp_server import DEFAULT_PASSWORD, DEFAULT_USERNAME, SMTPTestServer
-from thanknote import batch
+from thanknote import delivery
 from thanknote.errors import BadInput, DeliveryError
 from thanknote.message import Prepared, build
 from thanknote.model import Interview
@@ -265,16 +265,16 @@ def test_a_login_revoked_mid_batch_stops_the_batch(
     server = smtp_starttls_server
     server.drop_before_data(ALAN.recipient)
     sender = SmtpSender(settings_for(server))
-    planned = [batch.Planned(p, "deliver") for p in (GRACE, ALAN, EDSGER)]
+    planned = [delivery.Planned(p, "deliver") for p in (GRACE, ALAN, EDSGER)]
 
     seen: list[str] = []
 
-    def change_password(result: batch.NoteResult) -> None:
+    def change_password(result: delivery.NoteResult) -> None:
         seen.append(result.status)
         server.password = ROTATED
 
     with SendLog(tmp_path / "log.sqlite3") as log:
-        result = batch.deliver(
+        result = delivery.deliver(
             planned,
             sender,
             log,

@@ -18,14 +18,12 @@ import typer
 
 from thanknote import __version__
 from thanknote.errors import BadInput, GuardRefusal, ThanknoteError
-from thanknote.senders import sender_for
 
 if TYPE_CHECKING:
-    from thanknote.banner import Channel
-    from thanknote.batch import NoteResult
-    from thanknote.senders.base import Sender
+    from thanknote.delivery import NoteResult
+    from thanknote.planning import Plan, Request
     from thanknote.senders.smtp import SmtpSettings
-    from thanknote.workflow import Ready, Request
+    from thanknote.session import Question, SessionResult
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -198,8 +196,8 @@ def _app_for(arguments: list[str]) -> typer.Typer:
     chosen = [
         info
         for info in app.registered_commands
-        if (info.name or info.callback.__name__) == arguments[0]
-    ]  # type: ignore[union-attr]
+        if (info.name or getattr(info.callback, "__name__", "")) == arguments[0]
+    ]
     if not chosen:
         return app
     single = typer.Typer(**_APP_SETTINGS)  # type: ignore[arg-type]
@@ -385,16 +383,12 @@ def preview(
 ) -> None:
     """Render every note and run every check. Sends nothing; needs no account."""
     from thanknote import preview as previewing
-    from thanknote.batch import GuardOptions
+    from thanknote.checks import GuardOptions
 
     options = GuardOptions(max_similarity, allow_similar, frozenset(allow_mention or ()))
-    result: previewing.PreviewResult
-    if follow_up:
-        from thanknote.followups.rehearsal import preview_follow_up
-
-        result = preview_follow_up(file, template=template, db=db, options=options, out=out)
-    else:
-        result = previewing.preview(file, template=template, db=db, options=options, out=out)
+    result = previewing.preview(
+        file, template=template, db=db, options=options, out=out, follow_up=follow_up
+    )
     if as_json:
         import json
 
@@ -402,7 +396,7 @@ def preview(
     else:
         typer.echo(result.as_text())
     if not result.report.ok:
-        from thanknote.batch import refusal_message
+        from thanknote.checks import refusal_message
 
         typer.echo(f"thanknote: {refusal_message(result.report)}", err=True)
         raise typer.Exit(GuardRefusal.exit_code)
@@ -411,146 +405,82 @@ def preview(
 # -- draft and send ----------------------------------------------------------------------------
 
 
-def _confirm(
-    ready: Ready, question: str, yes: bool, lines: list[str], whole_note: str = ""
-) -> None:
-    """Show everything the user is about to commit to, and ask; --yes skips the question."""
-    if yes:
-        return
+def _confirm(question: Question) -> bool:
+    """Show everything the user is about to commit to, and ask."""
     if not sys.stdin.isatty():
         raise BadInput(
             "standard input is not a terminal, so thanknote cannot ask before "
             "sending; run it in a terminal or pass --yes"
         )
-    for line in lines:
+    for line in question.banner:
         typer.echo(line)
-    if whole_note:
-        typer.echo(f"\n{whole_note}\n")
-    for item in ready.to_deliver:
-        note = item.prepared.note
-        if not whole_note:
-            typer.echo(f"  {note.label}: {note.subject}")
-        if item.notice:
-            typer.echo(f"    note: {item.notice}")
+    if question.whole_note:
+        typer.echo(f"\n{question.whole_note}\n")
+    for label, subject, notice in question.notes:
+        if not question.whole_note:
+            typer.echo(f"  {label}: {subject}")
+        if notice:
+            typer.echo(f"    note: {notice}")
     try:
-        answer = typer.confirm(question, default=False)
+        return typer.confirm(question.text, default=False)
     except (KeyboardInterrupt, typer.Abort):
-        answer = False
         typer.echo("")
-    if not answer:
-        typer.echo("nothing sent")
-        raise typer.Exit(0)
+        return False
 
 
-def _banner(ready: Ready, where: Channel, purpose: str) -> list[str]:
-    from thanknote import banner, clock
-    from thanknote.render import THANK_YOU
-
-    kinds = {item.prepared.note.kind for item in ready.planned}
-    lines = banner.lines(
-        ready.interview_file.interview,
-        ready.interview_file.candidate,
-        where,
-        clock.now(),
-        timing=purpose == "send" and kinds == {THANK_YOU},
-    )
-    if ready.timing is not None:  # a follow-up: its own dates, not 24 hours
-        lines.insert(3, f"timing: {ready.timing}")
-    return lines
-
-
-def _print_plan(ready: Ready, verb: str, lines: list[str]) -> None:
+def _print_plan(plan: Plan, lines: tuple[str, ...]) -> None:
+    verb = "would draft" if plan.purpose == "draft" else "would send"
     for line in lines:
         typer.echo(line)
-    for item in ready.planned:
+    for item in plan.planned:
         note = item.prepared.note
         if item.action == "deliver":
             typer.echo(f"  {verb}: {note.label}: {note.subject}")
         else:
             typer.echo(f"  skip: {note.label}: {item.reason}")
-    for warning in ready.warnings:
-        typer.echo(f"warning: {warning}", err=True)
 
 
-def _run(ready: Ready, sender: Sender | None, *, resend: frozenset[str], dry_run: bool) -> None:
-    from thanknote import batch, clock
-    from thanknote.senders.base import FAILED, UNKNOWN
-
-    log = None if dry_run or not ready.to_deliver else ready.open_log()
-    with _Progress(len(ready.to_deliver), live=not dry_run) as progress:
-        result = batch.deliver(
-            ready.planned,
-            sender,
-            log,
-            ready.interview_file.interview,
-            source=ready.interview_file.path,
-            resend=resend,
-            now=clock.now,
-            on_result=progress.report,
-        )
-    delivered = {id(r.prepared) for r in result.results if r.status in ("sent", "drafted")}
-    for item in ready.to_deliver:
-        if item.notice and (dry_run or id(item.prepared) in delivered):
-            typer.echo(f"note: {item.notice}", err=True)
-    timing = ""
-    if result.count("sent") and not dry_run:
-        from thanknote.batch import sent_timing
-
-        # Said of notes that actually went out, in the log's own measure.
-        for warning in ready.warnings:
-            typer.echo(f"warning: {warning}", err=True)
-        timing, late = sent_timing(
-            ready.interview_file.interview,
-            clock.now(),
-            [r.prepared.note for r in result.results if r.status == "sent"],
-        )
-        if late:
-            typer.echo(f"warning: {timing}", err=True)
-        elif timing:
-            typer.echo(f"timing: {timing}")
-    counts = {
-        status: result.count(status)
-        for status in (
-            "sent",
-            "drafted",
-            "skipped",
-            FAILED,
-            UNKNOWN,
-            "not tried",
-            "would send",
-            "would draft",
-        )
-    }
-    summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
-    where = f"; log: {ready.log.path}" if ready.log is not None and not dry_run else ""
-    typer.echo(f"{summary or 'nothing to do'}{where}")
-    if result.interrupted:
+def _print_result(result: SessionResult) -> None:
+    """Everything a session's result says, after the progress lines."""
+    if result.declined:
+        typer.echo("nothing sent")
+        return
+    for notice in result.notices:
+        typer.echo(f"note: {notice}", err=True)
+    if result.late:
+        typer.echo(f"warning: {result.timing}", err=True)
+    elif result.timing:
+        typer.echo(f"timing: {result.timing}")
+    where = f"; log: {result.log_path}" if result.log_path is not None else ""
+    typer.echo(f"{result.summary}{where}")
+    batch = result.batch
+    if batch.interrupted:
         typer.echo(
             "thanknote: interrupted (Ctrl-C); the log has each note's state, and a "
             "rerun delivers only what is left",
             err=True,
         )
-        raise typer.Exit(130)
-    if result.stopped:
-        typer.echo(f"thanknote: stopped: {result.stopped}", err=True)
-        if result.stop_hint:
+        return
+    if batch.stopped:
+        typer.echo(f"thanknote: stopped: {batch.stopped}", err=True)
+        if batch.stop_hint:
             # The batch's own problem, said once: no rerun helps until it is changed.
             typer.echo(
-                f"hint: {result.stop_hint}; then run the same command again (it "
+                f"hint: {batch.stop_hint}; then run the same command again (it "
                 "delivers only what is left)",
                 err=True,
             )
-    for unsettled in result.unsettled:
+    for label, detail in result.unsettled:
         # A note that may never have arrived is not done: say what to check, and how.
-        typer.echo(f"thanknote: {unsettled.prepared.note.label}: {unsettled.detail}", err=True)
-    if result.failed and not result.stop_hint:
+        typer.echo(f"thanknote: {label}: {detail}", err=True)
+    if batch.failed and not batch.stop_hint:
         typer.echo(
             "thanknote: not every note went out; the log has each one's state, and a "
             "rerun delivers only what is left",
             err=True,
         )
-    if result.exit_code and not dry_run:  # a dry run reports; it has nothing left undone
-        raise typer.Exit(result.exit_code)
+    if result.after:
+        typer.echo(result.after)
 
 
 class _Progress:
@@ -568,10 +498,10 @@ class _Progress:
             )
             self.task = self.bar.add_task("notes", total=total)
 
-    def __enter__(self) -> _Progress:
+    def __enter__(self) -> Callable[[NoteResult], None]:
         if self.bar is not None:
             self.bar.start()
-        return self
+        return self.report
 
     def __exit__(self, *_: object) -> None:
         if self.bar is not None:
@@ -597,7 +527,7 @@ class _Progress:
 
 def _request(
     file: Path,
-    via: str,
+    via: str | None,
     purpose: str,
     template: Path | None,
     db: Path | None,
@@ -607,8 +537,8 @@ def _request(
     allow_similar: bool,
     allow_mention: list[str] | None = None,
 ) -> Request:
-    from thanknote.batch import GuardOptions
-    from thanknote.workflow import Request
+    from thanknote.checks import GuardOptions
+    from thanknote.planning import Request
 
     return Request(
         path=file,
@@ -636,7 +566,7 @@ def draft(
     allow_mention: AllowMentionOption = None,
 ) -> None:
     """Create one Gmail draft per interviewer (to read once more and send yourself)."""
-    from thanknote import clock, workflow
+    from thanknote import clock, planning
 
     request = _request(
         file,
@@ -650,17 +580,7 @@ def draft(
         allow_similar,
         allow_mention,
     )
-    ready = workflow.prepare_request(request, clock.now())
-    _deliver(
-        ready,
-        "gmail",
-        "draft",
-        settings=None,
-        yes=True,
-        dry_run=dry_run,
-        question=None,
-        after=_calendar_hint(ready),
-    )
+    _deliver(planning.plan(request, clock.now()), settings=None, yes=True, dry_run=dry_run)
 
 
 @app.command()
@@ -689,7 +609,7 @@ def send(
     The SMTP password comes from THANKNOTE_SMTP_PASSWORD, the system keyring ('thanknote
     login smtp') or a hidden prompt; Outlook and Microsoft 365 sign in with OAuth instead.
     """
-    from thanknote import clock, workflow
+    from thanknote import clock, planning
 
     if via not in ("smtp", "gmail"):
         raise BadInput(f"--via must be smtp or gmail, not {via!r}")
@@ -701,94 +621,36 @@ def send(
         settings = _smtp_settings(
             smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile, smtp_auth
         )
-    ready = workflow.prepare_request(request, clock.now())
-    _deliver(
-        ready,
-        via,
-        "send",
-        settings=settings,
-        yes=yes,
-        dry_run=dry_run,
-        question=f"Send these {len(ready.to_deliver)} note(s) via {via}?",
-        after=_calendar_hint(ready),
-    )
+    _deliver(planning.plan(request, clock.now()), settings=settings, yes=yes, dry_run=dry_run)
 
 
-def _calendar_hint(ready: Ready) -> str:
-    return (
-        f"follow-up date: {ready.interview_file.interview.follow_up_on}; "
-        "'thanknote followups --ics reminders.ics' adds it to your calendar"
-    )
+def _deliver(plan: Plan, *, settings: SmtpSettings | None, yes: bool, dry_run: bool) -> None:
+    """The end that draft, send and followup share: show, run the session, report."""
+    from thanknote import session
 
-
-def _deliver(
-    ready: Ready,
-    via: str,
-    purpose: str,
-    *,
-    settings: SmtpSettings | None,
-    yes: bool,
-    dry_run: bool,
-    question: str | None,
-    after: str,
-    preview: str = "",
-) -> None:
-    """The end that draft, send and followup share: plan or ask, deliver, report, close."""
-    from thanknote import banner
-    from thanknote.senders.preview import DryRunSender
-
-    sender: Sender | None = None
-    for notice in ready.preparation.personal.notices:
+    for notice in plan.checked.personal.notices:
         typer.echo(f"assumed: {notice}", err=True)
-    for warning in ready.preparation.warnings:
+    for warning in plan.checked.warnings:
         typer.echo(f"warning: {warning}", err=True)
-    where = banner.channel(via, purpose, settings, ready.interview_file.candidate)
-    lines = _banner(ready, where, purpose)
-    try:
-        if dry_run:
-            _print_plan(ready, "would draft" if purpose == "draft" else "would send", lines)
-            if preview:
-                typer.echo(f"\n{preview}\n")
-            _run(ready, DryRunSender(via, purpose), resend=ready.resend, dry_run=True)
-            return
-        if ready.to_deliver:
-            # Asked (a terminal, no --yes) or not, a pinned clock is said before anything
-            # connects; unattended, real mail with a made-up time is refused.
-            if yes or question is None:  # without --yes, the question comes first
-                banner.refuse_pinned_clock(where, attended=sys.stdin.isatty())
-            if question is None or yes:
-                for line in lines:
-                    if line.startswith("note: "):
-                        typer.echo(line, err=True)
-            if via == "gmail":
-                # A missing or revoked Gmail token is found before the question, not after.
-                sender = sender_for(
-                    via,
-                    purpose,
-                    smtp=None,
-                    candidate=ready.interview_file.candidate,
-                    password=_ask_password,
-                )
-                sender.open()
-            if question is not None:
-                _confirm(ready, question, yes, lines, preview)
-            if sender is None:
-                # The SMTP password is asked only once the user has said yes.
-                sender = sender_for(
-                    via,
-                    purpose,
-                    smtp=settings,
-                    candidate=ready.interview_file.candidate,
-                    password=_login_secret(settings),
-                )
-        _run(ready, sender, resend=ready.resend, dry_run=False)
-        if ready.to_deliver:
-            typer.echo(after)
-    finally:
-        if sender is not None:
-            sender.close()  # again after a delivery: closing is idempotent
-        if ready.log is not None:
-            ready.log.close()
+    shown = session.banner_for(plan, settings)
+    if dry_run:
+        _print_plan(plan, shown.lines)
+        if plan.whole_note:
+            typer.echo(f"\n{plan.whole_note}\n")
+    result = session.deliver(
+        plan,
+        smtp=settings,
+        password=_ask_password,
+        confirm=None if yes else _confirm,
+        attended=sys.stdin.isatty(),
+        dry_run=dry_run,
+        notice=lambda line: typer.echo(line, err=True),
+        progress=lambda total: _Progress(total, live=not dry_run),
+        shown=shown,
+    )
+    _print_result(result)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 def _smtp_settings(
@@ -805,20 +667,6 @@ def _smtp_settings(
     return settings_from_options(
         host=host, port=port, security=security, user=user, cafile=cafile, auth=auth
     )
-
-
-def _login_secret(settings: SmtpSettings | None) -> Callable[[str], str]:
-    """The SMTP login's secret for ``user``: an OAuth token, or the password (env, keyring,
-    prompt)."""
-
-    def secret(user: str) -> str:
-        from thanknote.accounts.passwords import login_secret
-
-        if settings is None:
-            raise BadInput("no SMTP settings")
-        return login_secret(settings, user, ask=_ask_password)
-
-    return secret
 
 
 def _ask_password(user: str) -> str:
@@ -1246,47 +1094,31 @@ def followup(
     then the protocol stops (a third is refused). The recipient gets a personal greeting
     when they are one of the interviewers, a neutral one otherwise (a recruiter).
     """
-    from thanknote import clock
+    from thanknote import clock, planning
     from thanknote import followups as following
+    from thanknote.planning import Request
 
     via, purpose = following.delivery_mode(via, as_draft)
 
-    def settings_for(channel: str) -> SmtpSettings | None:
+    def settings_for(channel: str | None) -> SmtpSettings | None:
         if channel != "smtp":
             return None
         return _smtp_settings(
             smtp_host, smtp_port, smtp_security, smtp_user, smtp_cafile, smtp_auth
         )
 
-    settings = settings_for(via) if via else None  # bad options: exit 2 before anything else
-    request = following.FollowUpRequest(
+    settings = settings_for(via)  # bad options: exit 2 before anything else
+    request = Request(
         path=file,
         via=via,
         purpose=purpose,
-        to=to,
         template=template,
         db=db,
-        early=early,
-        resend=resend,
+        follow_up=following.FollowUpOptions(to=to, early=early, resend=resend),
     )
-    prepared = following.prepare(request, clock.now())
-    try:
-        settings = settings or settings_for(prepared.via)
-    except BaseException:
-        if prepared.ready.log is not None:
-            prepared.ready.log.close()
-        raise
-    _deliver(
-        prepared.ready,
-        prepared.via,
-        purpose,
-        settings=settings,
-        yes=yes,
-        dry_run=dry_run,
-        question=f"Send this follow-up via {prepared.via}?" if purpose == "send" else None,
-        after=prepared.after_text(file, clock.now()),
-        preview=prepared.as_text(),
-    )
+    plan = planning.plan(request, clock.now())
+    settings = settings or settings_for(plan.via)
+    _deliver(plan, settings=settings, yes=yes, dry_run=dry_run)
 
 
 if __name__ == "__main__":  # pragma: no cover

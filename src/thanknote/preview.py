@@ -1,28 +1,30 @@
 """``thanknote preview``: every note rendered and checked, nothing sent, no account needed.
 
-The notes go through the same building, checks and batch path as a real send;
-``--out`` hands them to a sender that writes ``.eml`` files.
+The notes go through the same pipeline as a real send (:func:`thanknote.planning.plan`,
+as a rehearsal: what ``send`` would refuse is a warning); this module says what it
+found, as text or JSON. ``--out`` hands the notes to a sender that writes ``.eml`` files.
+``--follow-up`` previews the next follow-up: also what it replies to, and its date.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from thanknote import batch, clock, loader
+from thanknote import clock, planning
 from thanknote.addresses import unicode_form
-from thanknote.batch import GuardOptions, Preparation
+from thanknote.checks import Checked, GuardOptions
 from thanknote.guards import GuardReport
-from thanknote.paths import send_log_path
 from thanknote.personal import Measure
-from thanknote.render import Note, render_notes
-from thanknote.senders.preview import EmlFileSender
-from thanknote.sendlog import FAILED, UNKNOWN, Latest, Record, SendLog, Skip, decide
+
+if TYPE_CHECKING:
+    from thanknote.followups.note import FollowUpPlan
 
 
 @dataclass
 class PreviewResult:
-    preparation: Preparation
+    preparation: Checked
     history_count: int
     warnings: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
@@ -125,6 +127,37 @@ class PreviewResult:
         return "\n".join(lines)
 
 
+class FollowUpPreview(PreviewResult):
+    """The preview of one follow-up: also what it replies to, and its date."""
+
+    def __init__(self, *args: object, plan: FollowUpPlan, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.plan = plan
+
+    def as_text(self) -> str:
+        from thanknote.followups.note import describe
+
+        plan = self.plan
+        subject = f"Subject: {plan.note.subject}\n"
+        thread_line = describe(plan).splitlines()[2]
+        via = f", via {plan.via}" if plan.via else ""
+        text = super().as_text().replace(subject, f"{subject}{thread_line}\n", 1)
+        return text.replace("\n--- checks ", f"\n\ntiming:  {plan.timing}{via}\n--- checks ", 1)
+
+    def as_json(self) -> dict[str, object]:
+        plan = self.plan
+        return {
+            **super().as_json(),
+            "follow_up": {
+                "number": plan.number,
+                "via": plan.via,
+                "in_reply_to": plan.thread.in_reply_to,
+                "references": list(plan.thread.references),
+                "thread_id": plan.thread.thread_id,
+            },
+        }
+
+
 def _figures(measure: Measure | None) -> dict[str, object]:
     if measure is None:
         return {}
@@ -150,83 +183,44 @@ def preview(
     db: Path | None,
     options: GuardOptions,
     out: Path | None = None,
+    follow_up: bool = False,
 ) -> PreviewResult:
-    interview_file = loader.load(path)
-    notes = render_notes(interview_file, template=template)
-    now = clock.now()
-    log = SendLog.existing(send_log_path(db), read_only=True)
-    look_alike = None
-    fresh = frozenset(n.to.casefold() for n in notes)
-    try:
-        preparation = batch.prepare(
-            interview_file, notes, log=log, options=options, now=now, raise_on_refusal=False
-        )
-        history = log.history(interview_file.interview, notes[0].kind) if log else []
-        latest: dict[str, Record] = {}
-        if log is not None:
-            from thanknote.workflow import look_alike_problem
+    """Plan ``path`` as a rehearsal (nothing refused, nothing sent) and say what it found."""
+    from thanknote.followups.note import FollowUpOptions
 
-            interview_id = log.interview_id(interview_file.interview, create=False)
-            look_alike = look_alike_problem(log, interview_file, fresh, frozenset(), interview_id)
-            if interview_id is not None:
-                latest = {
-                    r.to.casefold(): r
-                    for r in log.records(
-                        interview_id=interview_id, latest_only=True, kind=notes[0].kind
-                    )
-                }
-    finally:
-        if log is not None:
-            log.close()
-    result = PreviewResult(
-        preparation,
-        sum(1 for r in history if r.to.casefold() not in fresh),
-        warnings=list(preparation.warnings),
-        logged=len(latest),
+    request = planning.Request(
+        path=path,
+        template=template,
+        db=db,
+        guards=options,
+        follow_up=FollowUpOptions() if follow_up else None,
     )
-    if look_alike is not None:
-        result.warnings.append(f"send would refuse: {look_alike}")
-    interview = interview_file.interview
-    if (ambiguous := batch.ambiguous_start(interview)) is not None:
-        result.warnings.append(ambiguous)
-    problem = batch.timing_problem(interview, now)
-    if problem is not None:
-        result.warnings.append(f"send would refuse now: {problem}")
-    elif (late := batch.late_warning(interview, now)) is not None:
-        result.warnings.append(late)
-    whole_batch = (
-        "the checks above refuse these notes"
-        if not preparation.report.ok
-        else "the interview has not ended yet"
-        if problem is not None
-        else "the send log has notes to the same people for a look-alike interview "
-        "(see the warning)"
-        if look_alike is not None
-        else ""
-    )
-    result.send_plan = [
-        _planned(item.note, latest.get(item.note.to.casefold()), whole_batch)
-        for item in preparation.prepared
-    ]
+    plan = planning.plan(request, clock.now(), strict=False)
+    result: PreviewResult
+    if plan.follow_up is not None:
+        result = FollowUpPreview(
+            plan.checked, len(plan.history), list(plan.warnings), plan=plan.follow_up
+        )
+    else:
+        fresh = {p.note.to.casefold() for p in plan.checked.prepared}
+        result = PreviewResult(
+            plan.checked,
+            sum(1 for r in plan.history if r.to.casefold() not in fresh),
+            warnings=list(plan.warnings),
+            send_plan=planning.would_send(plan),
+            logged=len(plan.latest),
+        )
     if out is not None and result.report.ok:
-        sender = EmlFileSender(out)
-        planned = [batch.Planned(p, "deliver") for p in preparation.prepared]
-        batch.deliver(planned, sender, None, None, resend=frozenset(), now=clock.now)
-        result.written = sender.written
+        result.written = write_eml(plan.checked, out)
     return result
 
 
-def _planned(note: Note, record: Record | None, whole_batch: str) -> tuple[str, str, str]:
-    """What ``thanknote send`` would do with this note now, by the rule the send itself uses."""
-    if whole_batch:
-        return "refuse", note.to, whole_batch
-    if record is None:
-        return "send", note.to, ""
-    decision = decide(Latest.of(record), note, via=record.via, purpose="send", resend=False)
-    if isinstance(decision, Skip):
-        if decision.status == UNKNOWN:
-            return "refuse", note.to, decision.reason
-        return "skip", note.to, decision.reason
-    if decision.gmail_id:
-        return "send", note.to, f"through its Gmail draft {decision.gmail_id}"
-    return "send", note.to, "its earlier attempt failed" if (record.status == FAILED) else ""
+def write_eml(checked: Checked, out: Path) -> list[Path]:
+    """Each message as an ``.eml`` file in ``out``, through the batch path of a real send."""
+    from thanknote.delivery import deliver
+    from thanknote.senders.preview import EmlFileSender
+
+    sender = EmlFileSender(out)
+    planned = [planning.Planned(p, "deliver") for p in checked.prepared]
+    deliver(planned, sender, None, None, resend=frozenset(), now=clock.now)
+    return sender.written

@@ -1,0 +1,413 @@
+"""The planning pipeline of ``preview``, ``draft``, ``send`` and ``followup``, written once.
+
+    load → render → check → plan
+
+- **load**: the interview file, read and validated (:func:`thanknote.loader.load`);
+- **render**: one note per interviewer, or the next follow-up (which reads the
+  send log to know its number, thread and channel);
+- **check**: every message built and every guard run (:func:`thanknote.checks.check`);
+- **plan**: what a run would do with each note, read from the send log.
+
+The send log is only read here, and only if it exists: :func:`plan` opens it
+read-only and closes it before it returns, so a run that is declined or refused
+leaves no trace. The delivery session (:mod:`thanknote.session`) opens it for
+writing. ``strict`` plans (``draft``, ``send``, ``followup``) raise at the first
+refusal; a rehearsal (``preview``) collects them as warnings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from thanknote import batch, loader
+from thanknote.addresses import as_sent
+from thanknote.checks import Checked, GuardOptions, check
+from thanknote.errors import BadInput, GuardRefusal
+from thanknote.message import Prepared
+from thanknote.model import InterviewFile
+from thanknote.paths import send_log_path
+from thanknote.render import THANK_YOU, Note, render_notes
+from thanknote.sendlog import FAILED, UNKNOWN, Latest, Record, SendLog, Skip, decide
+
+if TYPE_CHECKING:
+    from thanknote.followups.note import FollowUpOptions, FollowUpPlan
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to plan: the file, the channel and purpose, and the options of the command."""
+
+    path: Path
+    via: str | None = None
+    """``smtp`` or ``gmail``; None for a preview, or a follow-up on the thank-you's channel."""
+    purpose: str = "send"
+    """``send`` or ``draft``."""
+    template: Path | None = None
+    db: Path | None = None
+    only: frozenset[str] = frozenset()
+    resend: frozenset[str] = frozenset()
+    guards: GuardOptions = field(default_factory=GuardOptions)
+    follow_up: FollowUpOptions | None = None
+    """Plan the next follow-up instead of the thank-you notes."""
+
+
+@dataclass(frozen=True)
+class Planned:
+    prepared: Prepared
+    action: str
+    """``deliver`` or ``skip``."""
+    reason: str = ""
+    notice: str = ""
+    """Something the user should do besides, e.g. delete a Gmail draft this send makes moot."""
+    state: str = ""
+    """For a skip: the note's state in the log (``sent``, ``unknown``, ...)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A checked batch and what a run would do with each note."""
+
+    interview_file: InterviewFile
+    checked: Checked
+    planned: tuple[Planned, ...]
+    via: str | None
+    purpose: str
+    log_path: Path
+    logged: bool
+    """The send log existed when the plan was made."""
+    resend: frozenset[str] = frozenset()
+    """Case-folded addresses to deliver again on purpose (the send log compares them so)."""
+    follow_up: FollowUpPlan | None = None
+    latest: dict[str, Record] = field(default_factory=dict)
+    """The newest log row of each note of this kind, by case-folded address."""
+    history: tuple[Record, ...] = ()
+    """This interview's notes of this kind that may have reached someone."""
+    warnings: tuple[str, ...] = ()
+    """A rehearsal's: what ``send`` or ``followup`` would refuse now, and why to look twice."""
+    refused: str = ""
+    """A rehearsal's: why ``send`` would refuse the whole batch now (empty: it would not)."""
+
+    @property
+    def to_deliver(self) -> list[Planned]:
+        return [p for p in self.planned if p.action == "deliver"]
+
+    @property
+    def timing(self) -> str | None:
+        """The timing line instead of the 24-hour rule's (a follow-up has its own dates)."""
+        return self.follow_up.timing if self.follow_up is not None else None
+
+    @property
+    def whole_note(self) -> str:
+        """A follow-up as it will read (shown before the question and in a dry run)."""
+        if self.follow_up is None:
+            return ""
+        from thanknote.followups.note import describe
+
+        return describe(self.follow_up)
+
+    def question(self) -> str | None:
+        """What to ask before delivering; None for drafts (they are read in Gmail first)."""
+        if self.purpose != "send":
+            return None
+        if self.follow_up is not None:
+            return f"Send this follow-up via {self.via}?"
+        return f"Send these {len(self.to_deliver)} note(s) via {self.via}?"
+
+    def after(self, now: datetime) -> str:
+        """What comes next, once the notes have gone."""
+        if self.follow_up is not None:
+            from thanknote.followups.note import next_steps
+
+            return next_steps(self.follow_up, self.interview_file, now)
+        return (
+            f"follow-up date: {self.interview_file.interview.follow_up_on}; "
+            "'thanknote followups --ics reminders.ics' adds it to your calendar"
+        )
+
+
+def load(path: Path) -> InterviewFile:
+    """The load step: the interview file, read and validated."""
+    return loader.load(path)
+
+
+def read_log(db: Path | None) -> SendLog | None:
+    """The send log at ``db`` (or the default path), read-only; None when there is none."""
+    return SendLog.existing(send_log_path(db), read_only=True)
+
+
+def plan(request: Request, now: datetime, *, strict: bool = True) -> Plan:
+    """Load, render, check and plan. Strict: raises BadInput (2) or GuardRefusal (3)."""
+    interview_file = load(request.path)
+    interview = interview_file.interview
+    notes: list[Note] = []
+    if request.follow_up is None:
+        notes = render_notes(interview_file, template=request.template)
+        if strict and request.purpose == "send" and notes and notes[0].kind == THANK_YOU:
+            problem = batch.timing_problem(interview, now)
+            if problem is not None:
+                raise GuardRefusal(f"refused: {problem}; nothing was sent")
+            # Lateness is said in the banner (hypothetically) and after the send (as done).
+    path = send_log_path(request.db)
+    log = read_log(request.db)
+    try:
+        follow_up = None
+        via = request.via
+        if request.follow_up is not None:
+            follow_up = _render_follow_up(interview_file, request, log, now, strict=strict)
+            notes, via = [follow_up.note], follow_up.via
+        recipients = frozenset(n.to.casefold() for n in notes)
+        only = _addresses(interview_file, request.only, "--only", recipients)
+        resend = _addresses(interview_file, request.resend, "--resend", recipients)
+        if follow_up is not None and (follow_up.number > 1 or follow_up.redo):
+            # A second follow-up (or a redo) to someone who already has one: on purpose.
+            resend = frozenset({follow_up.note.to.casefold()})
+        checked = check(
+            interview_file, notes, log=log, options=request.guards, now=now, strict=strict
+        )
+        latest = _latest(log, interview_file, notes)
+        planned: tuple[Planned, ...] = ()
+        if via is not None:
+            planned = tuple(
+                plan_notes(
+                    checked, latest, via=via, purpose=request.purpose, resend=resend, only=only
+                )
+            )
+        look_alike = None
+        if log is not None and notes and notes[0].kind == THANK_YOU:
+            look_alike = look_alike_problem(log, interview_file, only or recipients, resend)
+            if strict and look_alike is not None:
+                raise GuardRefusal(f"refused: {look_alike}. Nothing was sent")
+        history = tuple(log.history(interview, notes[0].kind)) if log and notes else ()
+    finally:
+        if log is not None:
+            log.close()
+    result = Plan(
+        interview_file,
+        checked,
+        planned,
+        via,
+        request.purpose,
+        path,
+        log is not None,
+        resend,
+        follow_up,
+        latest,
+        history,
+    )
+    return result if strict else _rehearsed(result, look_alike, now)
+
+
+def _render_follow_up(
+    interview_file: InterviewFile,
+    request: Request,
+    log: SendLog | None,
+    now: datetime,
+    *,
+    strict: bool,
+) -> FollowUpPlan:
+    """The render step of a follow-up: which one is next, to whom, in which thread."""
+    from thanknote.followups.note import FollowUpRequest, plan_follow_up, read_history
+
+    options = request.follow_up
+    assert options is not None
+    follow_up = plan_follow_up(
+        interview_file,
+        read_history(interview_file.interview, log),
+        FollowUpRequest(
+            path=request.path,
+            via=request.via,
+            purpose=request.purpose,
+            to=options.to,
+            template=request.template,
+            db=request.db,
+            early=options.early,
+            resend=options.resend,
+        ),
+        now,
+    )
+    if strict and follow_up.problems:
+        raise GuardRefusal(f"refused: {follow_up.problems[0]}; nothing was sent")
+    if strict and follow_up.via is None:
+        raise BadInput(
+            "no thank-you note of this interview is in the send log, so thanknote "
+            "cannot tell which channel you use; pass --via smtp or --via gmail"
+        )
+    return follow_up
+
+
+def _rehearsed(result: Plan, look_alike: str | None, now: datetime) -> Plan:
+    """A preview's plan: every refusal ``send`` or ``followup`` would make now, as warnings."""
+    interview = result.interview_file.interview
+    follow_up = result.follow_up
+    warnings = [] if follow_up is not None else list(result.checked.warnings)
+    if look_alike is not None:
+        warnings.append(f"send would refuse: {look_alike}")
+    if (ambiguous := batch.ambiguous_start(interview)) is not None:
+        warnings.append(ambiguous)
+    problem = None
+    if follow_up is not None:
+        warnings += [f"followup would refuse now: {p}" for p in follow_up.problems]
+        if follow_up.via is None:
+            warnings.append(
+                "no thank-you note of this interview is in the send log: "
+                "followup will need --via smtp or --via gmail"
+            )
+    elif (problem := batch.timing_problem(interview, now)) is not None:
+        warnings.append(f"send would refuse now: {problem}")
+    elif (late := batch.late_warning(interview, now)) is not None:
+        warnings.append(late)
+    refused = (
+        "the checks above refuse these notes"
+        if not result.checked.report.ok
+        else "the interview has not ended yet"
+        if problem is not None
+        else "the send log has notes to the same people for a look-alike interview "
+        "(see the warning)"
+        if look_alike is not None
+        else ""
+    )
+    return _replace(result, warnings=tuple(warnings), refused=refused)
+
+
+def _replace(result: Plan, **changes: object) -> Plan:
+    from dataclasses import replace
+
+    return replace(result, **changes)  # type: ignore[arg-type]
+
+
+def would_send(plan: Plan) -> list[tuple[str, str, str]]:
+    """What ``thanknote send`` would do with each note now: (``send``/``skip``/``refuse``,
+    to, why), by the rule the send itself uses."""
+    return [
+        _would(item.note, plan.latest.get(item.note.to.casefold()), plan.refused)
+        for item in plan.checked.prepared
+    ]
+
+
+def _would(note: Note, record: Record | None, refused: str) -> tuple[str, str, str]:
+    if refused:
+        return "refuse", note.to, refused
+    if record is None:
+        return "send", note.to, ""
+    decision = decide(Latest.of(record), note, via=record.via, purpose="send", resend=False)
+    if isinstance(decision, Skip):
+        if decision.status == UNKNOWN:
+            return "refuse", note.to, decision.reason
+        return "skip", note.to, decision.reason
+    if decision.gmail_id:
+        return "send", note.to, f"through its Gmail draft {decision.gmail_id}"
+    return "send", note.to, "its earlier attempt failed" if (record.status == FAILED) else ""
+
+
+def _latest(
+    log: SendLog | None, interview_file: InterviewFile, notes: list[Note]
+) -> dict[str, Record]:
+    if log is None or not notes:
+        return {}
+    interview_id = log.interview_id(interview_file.interview, create=False)
+    if interview_id is None:
+        return {}
+    return {
+        r.to.casefold(): r
+        for r in log.records(interview_id=interview_id, latest_only=True, kind=notes[0].kind)
+    }
+
+
+def plan_notes(
+    checked: Checked,
+    latest: dict[str, Record],
+    *,
+    via: str,
+    purpose: str,
+    resend: frozenset[str],
+    only: frozenset[str],
+) -> list[Planned]:
+    """What a run would do with each note, read from the log (the claim re-checks atomically)."""
+    planned = []
+    for prepared in checked.prepared:
+        to = prepared.recipient.casefold()
+        if only and to not in only:
+            continue
+        record = latest.get(to)
+        decision = decide(
+            Latest.of(record) if record is not None else None,
+            prepared.note,
+            via=via,
+            purpose=purpose,
+            resend=to in resend,
+        )
+        reason = decision.reason if isinstance(decision, Skip) else ""
+        state = decision.status if isinstance(decision, Skip) else ""
+        notice = ""
+        # An unsent draft this run does not send through (another channel, a changed
+        # note, --resend) would stay in Gmail, one click from a second copy.
+        if (
+            not reason
+            and record is not None
+            and record.gmail_id
+            and record.status in ("drafted", "failed")
+            and getattr(decision, "gmail_id", None) != record.gmail_id
+        ):
+            notice = (
+                f"Gmail draft {record.gmail_id} still holds an earlier note to "
+                f"{record.to}; delete it so that it is not sent a second time"
+            )
+        planned.append(Planned(prepared, "skip" if reason else "deliver", reason, notice, state))
+    return planned
+
+
+def _addresses(
+    interview_file: InterviewFile,
+    values: frozenset[str],
+    option: str,
+    extra: frozenset[str] = frozenset(),
+) -> frozenset[str]:
+    known = {person.email.casefold() for person in interview_file.interviewers} | extra
+    folded = frozenset(as_sent(value).casefold() for value in values)
+    unknown = sorted(folded - known)
+    if unknown:
+        raise BadInput(
+            f"{option} {', '.join(unknown)}: not an address in {interview_file.path} "
+            f"(the notes go to: {', '.join(sorted(known))})"
+        )
+    return folded
+
+
+def look_alike_problem(
+    log: SendLog, interview_file: InterviewFile, recipients: frozenset[str], resend: frozenset[str]
+) -> str | None:
+    """Why notes to these people may already have gone out under an edited interview.
+
+    The log keys notes by company, role and start instant, so correcting any of
+    them in the file would otherwise make every note look unsent. People who
+    already have a row in this interview are past that question (a rerun, or a
+    second round begun with --resend): the interview's own rules apply to them.
+    """
+    interview = interview_file.interview
+    present = set()
+    interview_id = log.interview_id(interview, create=False)
+    if interview_id is not None:
+        present = {
+            r.to.casefold()
+            for r in log.records(interview_id=interview_id, latest_only=True, kind=THANK_YOU)
+        }
+    earlier = [
+        record
+        for record in log.notes_of_look_alike_interviews(interview, THANK_YOU)
+        if record.to.casefold() in recipients - resend - present
+    ]
+    if not earlier:
+        return None
+    first = earlier[0].interview
+    when = first.starts_at.astimezone(first.display_timezone)
+    people = ", ".join(sorted({record.to for record in earlier}))
+    return (
+        f"the send log already has thank-you notes to {people} for {first.company} / "
+        f"{first.role} at {when:%a %d %b %Y %H:%M %Z}, an interview that looks like this "
+        "one. If you corrected the file's company, role or start time, those notes went "
+        "out already; if this is a new round of interviews, pass --resend EMAIL once for "
+        "each person to write to again"
+    )
