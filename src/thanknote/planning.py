@@ -138,9 +138,14 @@ def read_log(db: Path | None) -> SendLog | None:
     return SendLog.existing(send_log_path(db), read_only=True)
 
 
-def plan(request: Request, now: datetime, *, strict: bool = True) -> Plan:
-    """Load, render, check and plan. Strict: raises BadInput (2) or GuardRefusal (3)."""
-    interview_file = load(request.path)
+def plan(
+    request: Request, now: datetime, *, strict: bool = True, loaded: InterviewFile | None = None
+) -> Plan:
+    """Load, render, check and plan. Strict: raises BadInput (2) or GuardRefusal (3).
+
+    ``loaded``: the interview file of ``request.path``, already loaded.
+    """
+    interview_file = loaded or load(request.path)
     interview = interview_file.interview
     notes: list[Note] = []
     if request.follow_up is None:
