@@ -482,7 +482,7 @@ def test_custom_template_and_its_errors(tmp_path: Path) -> None:
     [
         (["--to", "not-an-address"], "--to 'not-an-address' is not a valid email address"),
         (["--draft", "--via", "smtp"], "--draft creates a Gmail draft"),
-        (["--via", "pigeon"], "--via must be smtp or gmail"),
+        (["--via", "pigeon"], "'pigeon' is not one of 'smtp', 'gmail'"),
         (
             ["--via", "smtp", "--smtp-security", "none", "--smtp-host", "mail.example.com"],
             "allowed only for a server on this machine",

@@ -30,7 +30,7 @@ from thanknote.message import Prepared
 from thanknote.model import InterviewFile
 from thanknote.paths import send_log_path
 from thanknote.render import THANK_YOU, Note, render_notes
-from thanknote.sendlog import FAILED, UNKNOWN, Latest, Record, SendLog, Skip, decide
+from thanknote.sendlog import Latest, Record, SendLog, Skip, decide
 
 if TYPE_CHECKING:
     from thanknote.followups.note import FollowUpOptions, FollowUpPlan
@@ -85,10 +85,8 @@ class Plan:
     """The newest log row of each note of this kind, by case-folded address."""
     history: tuple[Record, ...] = ()
     """This interview's notes of this kind that may have reached someone."""
-    warnings: tuple[str, ...] = ()
-    """A rehearsal's: what ``send`` or ``followup`` would refuse now, and why to look twice."""
-    refused: str = ""
-    """A rehearsal's: why ``send`` would refuse the whole batch now (empty: it would not)."""
+    look_alike: str | None = None
+    """A rehearsal's: why notes to these people may have gone out under an edited interview."""
 
     @property
     def to_deliver(self) -> list[Planned]:
@@ -133,9 +131,26 @@ def load(path: Path) -> InterviewFile:
     return loader.load(path)
 
 
-def read_log(db: Path | None) -> SendLog | None:
-    """The send log at ``db`` (or the default path), read-only; None when there is none."""
-    return SendLog.existing(send_log_path(db), read_only=True)
+def read_log(db: Path | None, *, verified: bool = False) -> SendLog | None:
+    """The send log at ``db`` (or the default path), read-only; None when there is none.
+
+    ``verified``: run SQLite's integrity check first, as a run that may deliver must
+    (a damaged index would make a sent note look unsent); BadInput names the damage.
+    """
+    log = SendLog.existing(send_log_path(db), read_only=True)
+    if log is not None and verified:
+        import sqlite3
+
+        from thanknote import logfile
+
+        try:
+            logfile.check_integrity(log.db, log.path)
+        except BaseException as error:
+            log.close()
+            if isinstance(error, sqlite3.Error):
+                raise logfile.storage_error(log.path, error, waited=log.lock_timeout) from None
+            raise
+    return log
 
 
 def plan(
@@ -156,7 +171,7 @@ def plan(
                 raise GuardRefusal(f"refused: {problem}; nothing was sent")
             # Lateness is said in the banner (hypothetically) and after the send (as done).
     path = send_log_path(request.db)
-    log = read_log(request.db)
+    log = read_log(request.db, verified=strict)
     try:
         follow_up = None
         via = request.via
@@ -189,7 +204,7 @@ def plan(
     finally:
         if log is not None:
             log.close()
-    result = Plan(
+    return Plan(
         interview_file,
         checked,
         planned,
@@ -201,8 +216,8 @@ def plan(
         follow_up,
         latest,
         history,
+        look_alike,
     )
-    return result if strict else _rehearsed(result, look_alike, now)
 
 
 def _render_follow_up(
@@ -241,70 +256,6 @@ def _render_follow_up(
             "cannot tell which channel you use; pass --via smtp or --via gmail"
         )
     return follow_up
-
-
-def _rehearsed(result: Plan, look_alike: str | None, now: datetime) -> Plan:
-    """A preview's plan: every refusal ``send`` or ``followup`` would make now, as warnings."""
-    interview = result.interview_file.interview
-    follow_up = result.follow_up
-    warnings = [] if follow_up is not None else list(result.checked.warnings)
-    if look_alike is not None:
-        warnings.append(f"send would refuse: {look_alike}")
-    if (ambiguous := batch.ambiguous_start(interview)) is not None:
-        warnings.append(ambiguous)
-    problem = None
-    if follow_up is not None:
-        warnings += [f"followup would refuse now: {p}" for p in follow_up.problems]
-        if follow_up.via is None:
-            warnings.append(
-                "no thank-you note of this interview is in the send log: "
-                "followup will need --via smtp or --via gmail"
-            )
-    elif (problem := batch.timing_problem(interview, now)) is not None:
-        warnings.append(f"send would refuse now: {problem}")
-    elif (late := batch.late_warning(interview, now)) is not None:
-        warnings.append(late)
-    refused = (
-        "the checks above refuse these notes"
-        if not result.checked.report.ok
-        else "the interview has not ended yet"
-        if problem is not None
-        else "the send log has notes to the same people for a look-alike interview "
-        "(see the warning)"
-        if look_alike is not None
-        else ""
-    )
-    return _replace(result, warnings=tuple(warnings), refused=refused)
-
-
-def _replace(result: Plan, **changes: object) -> Plan:
-    from dataclasses import replace
-
-    return replace(result, **changes)  # type: ignore[arg-type]
-
-
-def would_send(plan: Plan) -> list[tuple[str, str, str]]:
-    """What ``thanknote send`` would do with each note now: (``send``/``skip``/``refuse``,
-    to, why), by the rule the send itself uses."""
-    return [
-        _would(item.note, plan.latest.get(item.note.to.casefold()), plan.refused)
-        for item in plan.checked.prepared
-    ]
-
-
-def _would(note: Note, record: Record | None, refused: str) -> tuple[str, str, str]:
-    if refused:
-        return "refuse", note.to, refused
-    if record is None:
-        return "send", note.to, ""
-    decision = decide(Latest.of(record), note, via=record.via, purpose="send", resend=False)
-    if isinstance(decision, Skip):
-        if decision.status == UNKNOWN:
-            return "refuse", note.to, decision.reason
-        return "skip", note.to, decision.reason
-    if decision.gmail_id:
-        return "send", note.to, f"through its Gmail draft {decision.gmail_id}"
-    return "send", note.to, "its earlier attempt failed" if (record.status == FAILED) else ""
 
 
 def _latest(

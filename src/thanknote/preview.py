@@ -9,14 +9,18 @@ found, as text or JSON. ``--out`` hands the notes to a sender that writes ``.eml
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from thanknote import batch as timing_rules
 from thanknote import clock, planning
 from thanknote.addresses import unicode_form
 from thanknote.checks import Checked, GuardOptions
 from thanknote.guards import GuardReport
 from thanknote.personal import Measure
+from thanknote.render import Note
+from thanknote.sendlog import FAILED, UNKNOWN, Latest, Record, Skip, decide
 
 if TYPE_CHECKING:
     from thanknote.followups.note import FollowUpPlan
@@ -195,24 +199,84 @@ def preview(
         guards=options,
         follow_up=FollowUpOptions() if follow_up else None,
     )
-    plan = planning.plan(request, clock.now(), strict=False)
+    now = clock.now()
+    plan = planning.plan(request, now, strict=False)
+    warnings, refused = rehearsal(plan, now)
     result: PreviewResult
     if plan.follow_up is not None:
-        result = FollowUpPreview(
-            plan.checked, len(plan.history), list(plan.warnings), plan=plan.follow_up
-        )
+        result = FollowUpPreview(plan.checked, len(plan.history), warnings, plan=plan.follow_up)
     else:
         fresh = {p.note.to.casefold() for p in plan.checked.prepared}
         result = PreviewResult(
             plan.checked,
             sum(1 for r in plan.history if r.to.casefold() not in fresh),
-            warnings=list(plan.warnings),
-            send_plan=planning.would_send(plan),
+            warnings=warnings,
+            send_plan=would_send(plan, refused),
             logged=len(plan.latest),
         )
     if out is not None and result.report.ok:
         result.written = write_eml(plan.checked, out)
     return result
+
+
+def rehearsal(result: planning.Plan, now: datetime) -> tuple[list[str], str]:
+    """A preview's warnings: every refusal ``send`` or ``followup`` would make now, and
+    why to look twice; and why ``send`` would refuse the whole batch (empty: it would not)."""
+    look_alike = result.look_alike
+    interview = result.interview_file.interview
+    follow_up = result.follow_up
+    warnings = [] if follow_up is not None else list(result.checked.warnings)
+    if look_alike is not None:
+        warnings.append(f"send would refuse: {look_alike}")
+    if (ambiguous := timing_rules.ambiguous_start(interview)) is not None:
+        warnings.append(ambiguous)
+    problem = None
+    if follow_up is not None:
+        warnings += [f"followup would refuse now: {p}" for p in follow_up.problems]
+        if follow_up.via is None:
+            warnings.append(
+                "no thank-you note of this interview is in the send log: "
+                "followup will need --via smtp or --via gmail"
+            )
+    elif (problem := timing_rules.timing_problem(interview, now)) is not None:
+        warnings.append(f"send would refuse now: {problem}")
+    elif (late := timing_rules.late_warning(interview, now)) is not None:
+        warnings.append(late)
+    refused = (
+        "the checks above refuse these notes"
+        if not result.checked.report.ok
+        else "the interview has not ended yet"
+        if problem is not None
+        else "the send log has notes to the same people for a look-alike interview "
+        "(see the warning)"
+        if look_alike is not None
+        else ""
+    )
+    return warnings, refused
+
+
+def would_send(plan: planning.Plan, refused: str) -> list[tuple[str, str, str]]:
+    """What ``thanknote send`` would do with each note now: (``send``/``skip``/``refuse``,
+    to, why), by the rule the send itself uses."""
+    return [
+        _would(item.note, plan.latest.get(item.note.to.casefold()), refused)
+        for item in plan.checked.prepared
+    ]
+
+
+def _would(note: Note, record: Record | None, refused: str) -> tuple[str, str, str]:
+    if refused:
+        return "refuse", note.to, refused
+    if record is None:
+        return "send", note.to, ""
+    decision = decide(Latest.of(record), note, via=record.via, purpose="send", resend=False)
+    if isinstance(decision, Skip):
+        if decision.status == UNKNOWN:
+            return "refuse", note.to, decision.reason
+        return "skip", note.to, decision.reason
+    if decision.gmail_id:
+        return "send", note.to, f"through its Gmail draft {decision.gmail_id}"
+    return "send", note.to, "its earlier attempt failed" if (record.status == FAILED) else ""
 
 
 def write_eml(checked: Checked, out: Path) -> list[Path]:
