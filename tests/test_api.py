@@ -147,3 +147,58 @@ def test_refusals_are_the_commands(tmp_path: Path) -> None:
         thanknote.load(path)
     with pytest.raises(thanknote.BadInput, match="--smtp-security none"):
         thanknote.smtp_settings("smtp.example.com", security="none")
+
+
+# -- the layers ------------------------------------------------------------------------------
+
+SOURCE = Path(thanknote.__file__).parent
+LIBRARY_BELOW_PLANNING = (
+    "thanknote.sendlog",
+    "thanknote.senders",
+    "thanknote.loader",
+    "thanknote.render",
+    "thanknote.message",
+    "thanknote.guards",
+    "thanknote.model",
+    "thanknote.accounts",
+    "thanknote.batch",
+    "thanknote.checks",
+    "thanknote.followups",
+)
+ABOVE = ("thanknote.planning", "thanknote.session", "thanknote.preview", "thanknote.cli")
+
+
+def _imports() -> dict[str, set[str]]:
+    """Every module of the package and the thanknote modules it imports (at any depth)."""
+    import ast
+
+    found: dict[str, set[str]] = {}
+    for file in SOURCE.rglob("*.py"):
+        parts = file.relative_to(SOURCE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        imported: set[str] = set()
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imported.add(node.module)
+                imported |= {f"{node.module}.{alias.name}" for alias in node.names}
+        found[name] = {m for m in imported if m.startswith("thanknote.")}
+    return found
+
+
+def _reaches(imported: set[str], prefixes: tuple[str, ...]) -> set[str]:
+    return {m for m in imported if any(m == p or m.startswith(p + ".") for p in prefixes)}
+
+
+def test_the_layers_are_walked_downwards_only() -> None:
+    imports = _imports()
+    assert "thanknote.planning" in imports and "thanknote.cli.notes" in imports
+    for module, imported in imports.items():
+        if module.startswith(LIBRARY_BELOW_PLANNING):
+            assert not _reaches(imported, ABOVE), module
+        if not module.startswith("thanknote.cli") and module != "thanknote.launch":
+            assert not _reaches(imported, ("thanknote.cli",)), module
+    # The pipeline plans; only the session delivers, and neither knows the terminal.
+    assert not _reaches(imports["thanknote.planning"], ("thanknote.session", "thanknote.delivery"))
+    assert not _reaches(imports["thanknote.session"], ("thanknote.preview", "thanknote.cli"))

@@ -190,14 +190,13 @@ def preview(
     follow_up: bool = False,
 ) -> PreviewResult:
     """Plan ``path`` as a rehearsal (nothing refused, nothing sent) and say what it found."""
-    from thanknote.followups.note import FollowUpOptions
+    options_of_follow_up = None
+    if follow_up:  # the follow-up machinery loads only for a follow-up
+        from thanknote.followups.note import FollowUpOptions
 
+        options_of_follow_up = FollowUpOptions()
     request = planning.Request(
-        path=path,
-        template=template,
-        db=db,
-        guards=options,
-        follow_up=FollowUpOptions() if follow_up else None,
+        path=path, template=template, db=db, guards=options, follow_up=options_of_follow_up
     )
     now = clock.now()
     plan = planning.plan(request, now, strict=False)
