@@ -10,12 +10,15 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from tests.gmail_server import GMAIL_COMPOSE_SCOPE, FakeGmail
 from thanknote.cli import app
+
+if TYPE_CHECKING:
+    from thanknote.message import Prepared
 
 GRACE = "grace@analytical.example"
 ALAN = "alan@analytical.example"
@@ -40,7 +43,7 @@ def write_token(
     """A token file in ``Credentials.to_json()`` form whose token_uri is the fake's /token."""
     from google.oauth2.credentials import Credentials
 
-    credentials = Credentials(
+    credentials = Credentials(  # type: ignore[no-untyped-call]  # google-auth: untyped __init__
         token=token,
         refresh_token=refresh_token,
         token_uri=f"{fake.url}/token",
@@ -50,12 +53,12 @@ def write_token(
         expiry=(datetime.now(UTC) + expires_in).replace(tzinfo=None),
     )
     path = token_path()
-    path.write_text(credentials.to_json(), encoding="utf-8")
+    path.write_text(credentials.to_json(), encoding="utf-8")  # type: ignore[no-untyped-call]
     path.chmod(mode)
     return path
 
 
-def invoke(*args: str, fake: FakeGmail | None = None, env: dict[str, str] | None = None) -> Any:
+def invoke(*args: str, fake: FakeGmail | None = None, env: dict[str, str] | None = None) -> Result:
     environment = dict(env or {})
     if fake is not None:
         environment.setdefault("THANKNOTE_GMAIL_ENDPOINT", fake.url)
@@ -65,7 +68,8 @@ def invoke(*args: str, fake: FakeGmail | None = None, env: dict[str, str] | None
 def log_records() -> list[dict[str, Any]]:
     result = invoke("log", "--json")
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    records: list[dict[str, Any]] = json.loads(result.stdout)
+    return records
 
 
 def latest_by_recipient() -> dict[str, dict[str, Any]]:
@@ -93,7 +97,7 @@ def endpoints(fake: FakeGmail) -> list[str | None]:
     return [r.endpoint for r in fake.requests]
 
 
-def prepared_notes(interview: Path) -> dict[str, Any]:
+def prepared_notes(interview: Path) -> dict[str, Prepared]:
     """The interview's notes as built messages, by recipient (what the batch hands a sender)."""
     from thanknote import clock, loader
     from thanknote.message import build

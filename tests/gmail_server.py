@@ -56,10 +56,16 @@ import socket
 import threading
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:  # the Google libraries load only where a test uses them
+    from google.oauth2.credentials import Credentials
+    from google_auth_oauthlib.flow import Flow
+    from googleapiclient.discovery import Resource
 
 GMAIL_COMPOSE_SCOPE = "https://www.googleapis.com/auth/gmail.compose"
 
@@ -191,7 +197,9 @@ class Fault:
         return self.kind in ("after_effect", "drop_after_effect", "stall_after_effect")
 
 
-def google_error(code: int, reason: str | None = None, message: str | None = None) -> dict:
+def google_error(
+    code: int, reason: str | None = None, message: str | None = None
+) -> dict[str, Any]:
     """The JSON body Google APIs send with an error status."""
     reason = reason or _DEFAULT_REASON.get(code, "backendError")
     message = message or _REASON_MESSAGE.get(reason, reason)
@@ -368,7 +376,7 @@ class FakeGmail:
 
     # ---- client-side conveniences
 
-    def client_config(self) -> dict:
+    def client_config(self) -> dict[str, Any]:
         """An "installed app" client config whose endpoints point at this server."""
         return {
             "installed": {
@@ -380,10 +388,12 @@ class FakeGmail:
             }
         }
 
-    def credentials(self, token: str | None = "access-1", refresh_token: str | None = "refresh-1"):
+    def credentials(
+        self, token: str | None = "access-1", refresh_token: str | None = "refresh-1"
+    ) -> Credentials:
         from google.oauth2.credentials import Credentials
 
-        return Credentials(
+        return Credentials(  # type: ignore[no-untyped-call]  # google-auth: untyped __init__
             token=token,
             refresh_token=refresh_token,
             token_uri=f"{self.url}/token",
@@ -392,7 +402,7 @@ class FakeGmail:
             scopes=[GMAIL_COMPOSE_SCOPE],
         )
 
-    def build_service(self, credentials=None, timeout: float = 5):
+    def build_service(self, credentials: Credentials | None = None, timeout: float = 5) -> Resource:
         """The real Gmail client (static discovery, no network) wired to this server,
         over ``AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout))``."""
         import google_auth_httplib2
@@ -429,7 +439,7 @@ class FakeGmail:
         original = flow_mod.Flow.authorization_url
         fake = self
 
-        def authorization_url(flow_self, **kwargs):
+        def authorization_url(flow_self: Flow, **kwargs: Any) -> tuple[str, str]:
             url, state = original(flow_self, **kwargs)
             if url.startswith(f"{fake.url}/auth"):
 
@@ -498,6 +508,7 @@ class FakeGmail:
     ) -> tuple[int, Any]:
         """Perform ``endpoint``'s real effect; return (status, json body)."""
         body = rec.json if isinstance(rec.json, dict) else {}
+        draft_id: str | None  # a new draft's, or the one a call names (None: named none)
         if endpoint == "drafts.create":
             msg = body.get("message")
             raw = self._raw_from(msg)
@@ -595,12 +606,12 @@ class FakeGmail:
             }
         raise AssertionError(endpoint)
 
-    def _mint(self, scope: str | None, with_refresh: bool) -> dict:
+    def _mint(self, scope: str | None, with_refresh: bool) -> dict[str, Any]:
         with self.lock:
             n = next(self._tokens)
             access = f"access-{n}"
             self.valid_tokens.add(access)
-            out = {
+            out: dict[str, Any] = {
                 "access_token": access,
                 "expires_in": 3600,
                 "token_type": "Bearer",
@@ -751,6 +762,8 @@ def _route(method: str, path: str) -> tuple[str | None, dict[str, str]]:
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     owner: FakeGmail
+    # BaseHTTPRequestHandler's buffer of header lines, which typeshed leaves out (private).
+    _headers_buffer: list[bytes]
     protocol_version = "HTTP/1.1"
     server_version = "FakeGmail/1.0"
 
@@ -864,6 +877,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             headers_out = (
                 {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
             )
+            # Only "status" and "after_effect" faults are left, and both carry a code.
+            assert fault.code is not None, fault
             if endpoint == "token":
                 err = {
                     "error": fault.reason
@@ -895,7 +910,7 @@ def drive_consent(authorization_url: str, timeout: float = 10) -> None:
 
 
 @pytest.fixture
-def fake_gmail():
+def fake_gmail() -> Iterator[FakeGmail]:
     """A started :class:`FakeGmail`, closed after the test."""
     with FakeGmail() as fake:
         yield fake

@@ -19,10 +19,10 @@ BACKEND = "tests.keyring_backend.FileKeyring"
 
 
 class FileKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     @property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         return "the test keyring"
 
     @staticmethod

@@ -96,7 +96,7 @@ class FakeMicrosoft:
 
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
-        server.handle_error = lambda request, address: None  # type: ignore[method-assign]
+        server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
         self._server = server
         self.url = f"https://127.0.0.1:{server.server_address[1]}"
         threading.Thread(

@@ -38,7 +38,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, Self
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -514,7 +514,7 @@ class SMTPTestServer:
 
     # -- lifecycle ---------------------------------------------------------
 
-    def start(self) -> SMTPTestServer:
+    def start(self) -> Self:
         if self._controller is not None:
             raise RuntimeError("server already started")
         controller = _Controller(
@@ -539,7 +539,7 @@ class SMTPTestServer:
         fut.result(timeout=5)
         controller.stop()
 
-    def __enter__(self) -> SMTPTestServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:

@@ -22,12 +22,12 @@ from hypothesis import strategies as st
 from tests.conftest import thanknote_executable
 from tests.helpers import interview_toml, write_interview
 from thanknote import batch, loader
-from thanknote.model import ON_TIME_HOURS
+from thanknote.model import ON_TIME_HOURS, InterviewFile
 
 ZONES = sorted(available_timezones())
 
 
-def load_local(local: datetime, zone: str, minutes: int, directory: Path) -> loader.InterviewFile:
+def load_local(local: datetime, zone: str, minutes: int, directory: Path) -> InterviewFile:
     path = directory / "interview.toml"
     path.write_text(
         interview_toml(

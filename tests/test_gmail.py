@@ -14,7 +14,7 @@ import signal
 import sqlite3
 import subprocess
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -373,7 +373,7 @@ def test_send_that_times_out_is_resolved_by_drafts_get(
     assert len(fake_gmail.sent) == 1
 
 
-def _now():  # type: ignore[no-untyped-def]
+def _now() -> datetime:
     from thanknote import clock
 
     return clock.now()

@@ -60,7 +60,8 @@ def test_auth_no_browser_writes_a_0600_token_with_only_the_compose_scope(
     assert saved["client_id"] == "cid" and saved["token_uri"] == f"{consenting.url}/token"
     from google.oauth2.credentials import Credentials
 
-    assert Credentials.from_authorized_user_info(saved).refresh_token == "refresh-2"
+    restored = Credentials.from_authorized_user_info(saved)  # type: ignore[no-untyped-call]
+    assert restored.refresh_token == "refresh-2"
 
     (consent,) = consenting.auth_requests
     assert consent["scope"] == GMAIL_COMPOSE_SCOPE

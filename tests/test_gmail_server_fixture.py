@@ -13,13 +13,15 @@ import ssl
 import threading
 import urllib.error
 import urllib.request
+from email.message import Message
+from typing import Any
 
 import google.auth.exceptions
 import google.auth.transport.requests
 import pytest
 from google.oauth2.credentials import Credentials
 from google_auth_oauthlib.flow import InstalledAppFlow
-from googleapiclient.discovery import build
+from googleapiclient.discovery import Resource, build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaIoBaseUpload
 from oauthlib.oauth2.rfc6749.errors import AccessDeniedError, InsecureTransportError
@@ -42,9 +44,9 @@ def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode()
 
 
-def plain_build(fake: FakeGmail, creds: Credentials | None = None):
+def plain_build(fake: FakeGmail, creds: Credentials | None = None) -> Resource:
     """Exactly how the package builds the client (default httplib2 transport, 60 s timeout)."""
-    creds = creds or Credentials(
+    creds = creds or Credentials(  # type: ignore[no-untyped-call]  # google-auth: untyped __init__
         token="access-1",
         refresh_token="refresh-1",
         token_uri=f"{fake.url}/token",
@@ -62,15 +64,20 @@ def plain_build(fake: FakeGmail, creds: Credentials | None = None):
     )
 
 
-def create_draft(service, raw: bytes = RAW) -> dict:
-    return (
+def create_draft(service: Resource, raw: bytes = RAW) -> dict[str, Any]:
+    draft: dict[str, Any] = (
         service.users().drafts().create(userId="me", body={"message": {"raw": b64(raw)}}).execute()
     )
+    return draft
 
 
 def raw_request(
-    fake: FakeGmail, method: str, path: str, body: dict | None = None, token: str | None = None
-):
+    fake: FakeGmail,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    token: str | None = None,
+) -> tuple[int, Any, Message]:
     req = urllib.request.Request(
         fake.url + path,
         method=method,
@@ -91,7 +98,7 @@ def raw_request(
 # --------------------------------------------------------------------------- happy paths
 
 
-def test_create_draft_paths_headers_and_raw(fake_gmail):
+def test_create_draft_paths_headers_and_raw(fake_gmail: FakeGmail) -> None:
     service = plain_build(fake_gmail)
     draft = create_draft(service)
     assert draft == {
@@ -110,7 +117,7 @@ def test_create_draft_paths_headers_and_raw(fake_gmail):
     assert req.json == {"message": {"raw": b64(RAW)}}
 
 
-def test_api_endpoint_with_trailing_slash_gives_same_paths(fake_gmail):
+def test_api_endpoint_with_trailing_slash_gives_same_paths(fake_gmail: FakeGmail) -> None:
     service = build(
         "gmail",
         "v1",
@@ -123,7 +130,7 @@ def test_api_endpoint_with_trailing_slash_gives_same_paths(fake_gmail):
     assert fake_gmail.requests[0].path == "/gmail/v1/users/me/drafts"
 
 
-def test_send_draft_then_get_is_404(fake_gmail):
+def test_send_draft_then_get_is_404(fake_gmail: FakeGmail) -> None:
     service = plain_build(fake_gmail)
     draft = create_draft(service)
     got = service.users().drafts().get(userId="me", id=draft["id"], format="raw").execute()
@@ -150,7 +157,7 @@ def test_send_draft_then_get_is_404(fake_gmail):
     assert ei.value.resp.status == 404
 
 
-def test_messages_send(fake_gmail):
+def test_messages_send(fake_gmail: FakeGmail) -> None:
     service = plain_build(fake_gmail)
     msg = service.users().messages().send(userId="me", body={"raw": b64(RAW)}).execute()
     assert msg["labelIds"] == ["SENT"]
@@ -160,7 +167,7 @@ def test_messages_send(fake_gmail):
     assert fake_gmail.requests[0].path == "/gmail/v1/users/me/messages/send"
 
 
-def test_media_upload_cannot_reach_http_fake(fake_gmail):
+def test_media_upload_cannot_reach_http_fake(fake_gmail: FakeGmail) -> None:
     # Client limitation: the /upload URL keeps the discovery rootUrl's https scheme and
     # only takes api_endpoint's host:port, so it speaks TLS to our plain-http server.
     service = fake_gmail.build_service()
@@ -173,7 +180,7 @@ def test_media_upload_cannot_reach_http_fake(fake_gmail):
 # --------------------------------------------------------------------------- auth
 
 
-def test_bad_token_gets_google_style_401(fake_gmail):
+def test_bad_token_gets_google_style_401(fake_gmail: FakeGmail) -> None:
     status, body, headers = raw_request(
         fake_gmail,
         "POST",
@@ -193,16 +200,18 @@ def test_bad_token_gets_google_style_401(fake_gmail):
     assert status == 401
 
 
-def test_client_refreshes_transparently_on_401(fake_gmail):
+def test_client_refreshes_transparently_on_401(fake_gmail: FakeGmail) -> None:
     creds = fake_gmail.credentials(token="stale")
     create_draft(plain_build(fake_gmail, creds))
     assert creds.token == "access-2"
     assert [r.endpoint for r in fake_gmail.requests] == ["drafts.create", "token", "drafts.create"]
-    assert fake_gmail.requests_for("token")[0].form["grant_type"] == "refresh_token"
+    form = fake_gmail.requests_for("token")[0].form
+    assert form is not None
+    assert form["grant_type"] == "refresh_token"
     assert len(fake_gmail.drafts) == 1
 
 
-def test_client_gives_up_with_httperror_401_after_two_refreshes(fake_gmail):
+def test_client_gives_up_with_httperror_401_after_two_refreshes(fake_gmail: FakeGmail) -> None:
     fake_gmail.script("drafts.create", *[Fault.status(401)] * 3)
     with pytest.raises(HttpError) as ei:
         create_draft(plain_build(fake_gmail))
@@ -210,46 +219,47 @@ def test_client_gives_up_with_httperror_401_after_two_refreshes(fake_gmail):
     assert len(fake_gmail.requests_for("token")) == 2
 
 
-def test_401_with_revoked_refresh_token_raises_refresh_error(fake_gmail):
+def test_401_with_revoked_refresh_token_raises_refresh_error(fake_gmail: FakeGmail) -> None:
     fake_gmail.valid_refresh_tokens.clear()
     with pytest.raises(google.auth.exceptions.RefreshError, match="invalid_grant"):
         create_draft(plain_build(fake_gmail, fake_gmail.credentials(token="stale")))
 
 
-def test_refresh_via_requests_transport(fake_gmail):
+def test_refresh_via_requests_transport(fake_gmail: FakeGmail) -> None:
     creds = fake_gmail.credentials(token=None)
-    creds.refresh(google.auth.transport.requests.Request())
+    creds.refresh(google.auth.transport.requests.Request())  # type: ignore[no-untyped-call]
     assert creds.token == "access-2"
     assert "access-2" in fake_gmail.valid_tokens
     assert creds.expiry is not None
     form = fake_gmail.requests_for("token")[0].form
+    assert form is not None
     assert form["grant_type"] == "refresh_token"
     assert form["refresh_token"] == "refresh-1"
     assert form["client_id"] == "cid"
 
 
-def test_invalid_grant_raises_refresh_error(fake_gmail):
+def test_invalid_grant_raises_refresh_error(fake_gmail: FakeGmail) -> None:
     creds = fake_gmail.credentials(refresh_token="refresh-revoked")
     with pytest.raises(google.auth.exceptions.RefreshError) as ei:
-        creds.refresh(google.auth.transport.requests.Request())
+        creds.refresh(google.auth.transport.requests.Request())  # type: ignore[no-untyped-call]
     assert "invalid_grant" in str(ei.value)
     assert "Token has been expired or revoked." in str(ei.value)
     assert ei.value.retryable is False
 
 
-def test_scripted_token_faults(fake_gmail):
+def test_scripted_token_faults(fake_gmail: FakeGmail) -> None:
     creds = fake_gmail.credentials()
     fake_gmail.script("token", Fault.status(400, "invalid_grant", message="Bad Request"))
     with pytest.raises(google.auth.exceptions.RefreshError, match="invalid_grant"):
-        creds.refresh(google.auth.transport.requests.Request())
+        creds.refresh(google.auth.transport.requests.Request())  # type: ignore[no-untyped-call]
     fake_gmail.script("token", Fault.drop())
     with pytest.raises(google.auth.exceptions.TransportError):
-        creds.refresh(google.auth.transport.requests.Request())
-    creds.refresh(google.auth.transport.requests.Request())  # unscripted again
+        creds.refresh(google.auth.transport.requests.Request())  # type: ignore[no-untyped-call]
+    creds.refresh(google.auth.transport.requests.Request())  # type: ignore[no-untyped-call]  # unscripted again
     assert creds.token in fake_gmail.valid_tokens
 
 
-def test_pkce_and_code_checks_on_token_endpoint(fake_gmail):
+def test_pkce_and_code_checks_on_token_endpoint(fake_gmail: FakeGmail) -> None:
     verifier = "v" * 50
     fake_gmail.consent_error = None
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
@@ -271,7 +281,7 @@ def test_pkce_and_code_checks_on_token_endpoint(fake_gmail):
     params = dict(urllib.parse.parse_qsl(location.query))
     assert location.netloc == "localhost:1" and params["state"] == "s1"
 
-    def token(**form):
+    def token(**form: str) -> tuple[int, Any]:
         data = urllib.parse.urlencode(
             {"client_id": "cid", "client_secret": "csecret", **form}
         ).encode()
@@ -306,7 +316,7 @@ def test_pkce_and_code_checks_on_token_endpoint(fake_gmail):
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
 
 
@@ -324,7 +334,9 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         (503, "backendError"),
     ],
 )
-def test_status_fault_is_httperror_without_effect(fake_gmail, code, reason):
+def test_status_fault_is_httperror_without_effect(
+    fake_gmail: FakeGmail, code: int, reason: str
+) -> None:
     service = plain_build(fake_gmail)
     fake_gmail.script("drafts.create", Fault.status(code, reason, retry_after=7))
     with pytest.raises(HttpError) as ei:
@@ -339,7 +351,7 @@ def test_status_fault_is_httperror_without_effect(fake_gmail, code, reason):
     assert len(fake_gmail.drafts) == 1
 
 
-def test_status_fault_without_retry_after_has_no_header(fake_gmail):
+def test_status_fault_without_retry_after_has_no_header(fake_gmail: FakeGmail) -> None:
     fake_gmail.script("drafts.get", Fault.status(500))
     with pytest.raises(HttpError) as ei:
         plain_build(fake_gmail).users().drafts().get(userId="me", id="r-9").execute()
@@ -347,7 +359,7 @@ def test_status_fault_without_retry_after_has_no_header(fake_gmail):
     assert ei.value.error_details[0]["reason"] == "backendError"
 
 
-def test_after_effect_sends_but_answers_503(fake_gmail):
+def test_after_effect_sends_but_answers_503(fake_gmail: FakeGmail) -> None:
     service = plain_build(fake_gmail)
     draft = create_draft(service)
     fake_gmail.script("drafts.send", Fault.after_effect(503))
@@ -358,7 +370,7 @@ def test_after_effect_sends_but_answers_503(fake_gmail):
     assert fake_gmail.drafts == {}
 
 
-def test_single_drop_is_silently_resent_by_httplib2(fake_gmail):
+def test_single_drop_is_silently_resent_by_httplib2(fake_gmail: FakeGmail) -> None:
     # httplib2 treats RemoteDisconnected (a BadStatusLine) on the first try as a stale
     # keep-alive connection and re-sends the request once, even a POST.
     service = plain_build(fake_gmail)
@@ -368,7 +380,7 @@ def test_single_drop_is_silently_resent_by_httplib2(fake_gmail):
     assert len(fake_gmail.drafts) == 1
 
 
-def test_two_drops_raise_remote_disconnected_without_effect(fake_gmail):
+def test_two_drops_raise_remote_disconnected_without_effect(fake_gmail: FakeGmail) -> None:
     service = plain_build(fake_gmail)
     fake_gmail.script("drafts.send", Fault.drop(), Fault.drop())
     draft = create_draft(service)
@@ -379,13 +391,15 @@ def test_two_drops_raise_remote_disconnected_without_effect(fake_gmail):
     assert len(fake_gmail.requests_for("drafts.send")) == 2
 
 
-def test_single_drop_after_effect_on_messages_send_duplicates_the_mail(fake_gmail):
+def test_single_drop_after_effect_on_messages_send_duplicates_the_mail(
+    fake_gmail: FakeGmail,
+) -> None:
     fake_gmail.script("messages.send", Fault.drop_after_effect())
     plain_build(fake_gmail).users().messages().send(userId="me", body={"raw": b64(RAW)}).execute()
     assert len(fake_gmail.sent) == 2  # the silent httplib2 resend sent it again
 
 
-def test_single_drop_after_effect_on_drafts_send_surfaces_as_404(fake_gmail):
+def test_single_drop_after_effect_on_drafts_send_surfaces_as_404(fake_gmail: FakeGmail) -> None:
     service = plain_build(fake_gmail)
     draft = create_draft(service)
     fake_gmail.script("drafts.send", Fault.drop_after_effect())
@@ -395,7 +409,7 @@ def test_single_drop_after_effect_on_drafts_send_surfaces_as_404(fake_gmail):
     assert [s["draft_id"] for s in fake_gmail.sent] == [draft["id"]]  # ...because it WAS sent
 
 
-def test_two_drop_after_effect_raise_remote_disconnected_with_effect(fake_gmail):
+def test_two_drop_after_effect_raise_remote_disconnected_with_effect(fake_gmail: FakeGmail) -> None:
     service = plain_build(fake_gmail)
     draft = create_draft(service)
     fake_gmail.script("drafts.send", Fault.drop_after_effect(), Fault.drop_after_effect())
@@ -404,7 +418,7 @@ def test_two_drop_after_effect_raise_remote_disconnected_with_effect(fake_gmail)
     assert [s["draft_id"] for s in fake_gmail.sent] == [draft["id"]]
 
 
-def test_stall_times_out_with_timeouterror(fake_gmail):
+def test_stall_times_out_with_timeouterror(fake_gmail: FakeGmail) -> None:
     service = fake_gmail.build_service(timeout=0.3)
     fake_gmail.script("drafts.create", Fault.stall(30))
     with pytest.raises(TimeoutError):  # socket.timeout is TimeoutError since 3.10
@@ -414,14 +428,14 @@ def test_stall_times_out_with_timeouterror(fake_gmail):
     assert len(fake_gmail.drafts) == 1
 
 
-def test_connection_refused_is_connectionrefusederror():
+def test_connection_refused_is_connectionrefusederror() -> None:
     with FakeGmail() as fake:
         service = fake.build_service()
     with pytest.raises(ConnectionRefusedError):
         create_draft(service)
 
 
-def test_execute_num_retries_retries_5xx(fake_gmail):
+def test_execute_num_retries_retries_5xx(fake_gmail: FakeGmail) -> None:
     fake_gmail.script("drafts.create", Fault.status(503), Fault.status(429, "rateLimitExceeded"))
     req = (
         plain_build(fake_gmail)
@@ -435,7 +449,9 @@ def test_execute_num_retries_retries_5xx(fake_gmail):
     assert len(sleeps) == 2 and len(fake_gmail.requests_for("drafts.create")) == 3
 
 
-def test_faults_are_consumed_in_order_only_by_matching_authenticated_calls(fake_gmail):
+def test_faults_are_consumed_in_order_only_by_matching_authenticated_calls(
+    fake_gmail: FakeGmail,
+) -> None:
     service = plain_build(fake_gmail, fake_gmail.credentials(token="stale"))
     fake_gmail.script("drafts.create", Fault.status(500), Fault.status(503))
     with pytest.raises(HttpError) as ei:  # 401 -> refresh -> retry consumes the 500
@@ -447,12 +463,12 @@ def test_faults_are_consumed_in_order_only_by_matching_authenticated_calls(fake_
         fake_gmail.script("drafts.patch", Fault.drop())
 
 
-def test_script_is_thread_safe(fake_gmail):
+def test_script_is_thread_safe(fake_gmail: FakeGmail) -> None:
     service_factory = fake_gmail.build_service
     fake_gmail.script("messages.send", *[Fault.status(500)] * 10)
     errors: list[int] = []
 
-    def worker():
+    def worker() -> None:
         service = service_factory()
         for _ in range(5):
             try:
@@ -483,8 +499,10 @@ class _LineQueue(io.TextIOBase):
         return len(s)
 
 
-def _run_flow_in_thread(flow, result: dict, **kwargs) -> threading.Thread:
-    def run():
+def _run_flow_in_thread(
+    flow: InstalledAppFlow, result: dict[str, Any], **kwargs: Any
+) -> threading.Thread:
+    def run() -> None:
         try:
             result["creds"] = flow.run_local_server(port=0, timeout_seconds=5, **kwargs)
         except BaseException as exc:  # noqa: BLE001
@@ -495,13 +513,15 @@ def _run_flow_in_thread(flow, result: dict, **kwargs) -> threading.Thread:
     return thread
 
 
-def test_consent_flow_end_to_end_from_printed_url(fake_gmail, monkeypatch):
+def test_consent_flow_end_to_end_from_printed_url(
+    fake_gmail: FakeGmail, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # auth_uri/token_uri are http://
     flow = InstalledAppFlow.from_client_config(
         fake_gmail.client_config(), scopes=[GMAIL_COMPOSE_SCOPE]
     )
     out = _LineQueue()
-    result: dict = {}
+    result: dict[str, Any] = {}
     with contextlib.redirect_stdout(out):
         thread = _run_flow_in_thread(
             flow, result, open_browser=False, authorization_prompt_message="Visit: {url}"
@@ -520,6 +540,7 @@ def test_consent_flow_end_to_end_from_printed_url(fake_gmail, monkeypatch):
     assert auth["code_challenge_method"] == "S256"
     assert auth["redirect_uri"].startswith("http://localhost:")
     form = fake_gmail.requests_for("token")[0].form
+    assert form is not None
     assert form["grant_type"] == "authorization_code"
     assert pkce_s256(form["code_verifier"]) == auth["code_challenge"]
 
@@ -527,7 +548,9 @@ def test_consent_flow_end_to_end_from_printed_url(fake_gmail, monkeypatch):
     assert fake_gmail.requests[-1].headers["authorization"] == "Bearer access-2"
 
 
-def test_consent_flow_needs_insecure_transport_env(fake_gmail, monkeypatch):
+def test_consent_flow_needs_insecure_transport_env(
+    fake_gmail: FakeGmail, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT", raising=False)
     flow = InstalledAppFlow.from_client_config(
         fake_gmail.client_config(), scopes=[GMAIL_COMPOSE_SCOPE]
@@ -536,7 +559,9 @@ def test_consent_flow_needs_insecure_transport_env(fake_gmail, monkeypatch):
         flow.authorization_url()
 
 
-def test_auto_consent_with_open_browser(fake_gmail, monkeypatch):
+def test_auto_consent_with_open_browser(
+    fake_gmail: FakeGmail, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
     fake_gmail.auto_consent(monkeypatch)
     flow = InstalledAppFlow.from_client_config(
@@ -549,7 +574,7 @@ def test_auto_consent_with_open_browser(fake_gmail, monkeypatch):
     assert fake_gmail.consent_errors == []
 
 
-def test_consent_denied(fake_gmail, monkeypatch):
+def test_consent_denied(fake_gmail: FakeGmail, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
     fake_gmail.consent_error = "access_denied"
     fake_gmail.auto_consent(monkeypatch)

@@ -30,7 +30,7 @@ def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FileKeyring
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", BACKEND)
     monkeypatch.setenv("THANKNOTE_TEST_KEYRING", str(tmp_path / "test-keyring.json"))
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # so the child process finds the back end
-    return FileKeyring()
+    return FileKeyring()  # type: ignore[no-untyped-call]  # keyring: untyped __init__
 
 
 def thanknote(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -106,7 +107,8 @@ def test_unknown_top_level_table(tmp_path: Path) -> None:
     ],
 )
 def test_missing_required_field(tmp_path: Path, section: str, field: str, expected: str) -> None:
-    path = write_interview(tmp_path, **{section: {field: None}})
+    missing: dict[str, Any] = {section: {field: None}}  # an interview_toml() override
+    path = write_interview(tmp_path, **missing)
     assert expected in bad(path)
 
 

@@ -179,7 +179,7 @@ def _send(
     )
     assert not hasattr(claim, "reason"), claim
     if status != "sending":
-        log.finish(claim.row_id, status, now=when, error=error)  # type: ignore[union-attr]
+        log.finish(claim.row_id, status, now=when, error=error)
 
 
 @pytest.fixture
@@ -335,9 +335,9 @@ def test_the_fast_listing_matches_the_straightforward_one(awkward_log: Path, wid
 def test_one_interview_lists_alone(awkward_log: Path) -> None:
     with SendLog(awkward_log, read_only=True) as log:
         [*_, (second, _)] = [
-            (group[0].interview.id, group)
+            (records[0].interview.id, records)
             for _, group in groupby(log.records(), key=lambda record: record.interview.id)
-            for group in [list(group)]
+            for records in [list(group)]
         ]
         expected = reference(log.records(interview_id=second), 80)
         out = io.StringIO()

@@ -15,7 +15,7 @@ from tests.helpers import CONVERSATION_POINTS, write_interview
 from thanknote import loader, names
 from thanknote.model import Candidate, Interview, Interviewer, InterviewFile, Relation
 from thanknote.render import render_notes
-from thanknote.sendlog import SendLog
+from thanknote.sendlog import Claim, SendLog
 
 GRACE = {
     "name": "Grace Hopper",
@@ -208,9 +208,10 @@ def log_other_interview(tmp_path: Path) -> None:
             resend=False,
             now=datetime.fromisoformat("2026-11-18T12:00:00-05:00"),
         )
+        assert isinstance(claim, Claim), claim
         log.finish(
             claim.row_id,
-            "sent",  # type: ignore[union-attr]
+            "sent",
             now=datetime.fromisoformat("2026-11-18T12:00:00-05:00"),
         )
 

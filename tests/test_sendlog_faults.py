@@ -79,8 +79,10 @@ def run(
     return done
 
 
-def thanknote(*arguments: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    return run([thanknote_executable(), *arguments], **extra)
+def thanknote(
+    *arguments: str, preexec: Callable[[], None] | None = None, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    return run([thanknote_executable(), *arguments], preexec=preexec, **extra)
 
 
 def logged() -> dict[str, str]:
@@ -232,7 +234,7 @@ def without_permission_override() -> Callable[[], None] | None:
 
 
 @pytest.fixture
-def read_only_log(sent_once: Path) -> Callable[[], None] | None:
+def read_only_log(sent_once: Path) -> Iterator[Callable[[], None] | None]:
     """The log (and its folder) read-only for the user thanknote runs as."""
     path = log_path()
     preexec = without_permission_override()

@@ -61,6 +61,7 @@ def sender(
     port: int | None = None,
     host: str | None = None,
     security: str = "none",
+    attempts: int = 4,
     **kwargs: float,
 ) -> SmtpSender:
     settings = SmtpSettings(
@@ -71,7 +72,7 @@ def sender(
         password="",
         sender="ada@example.com",
     )
-    return SmtpSender(settings, backoff=Backoff(attempts=kwargs.pop("attempts", 4)), **kwargs)
+    return SmtpSender(settings, backoff=Backoff(attempts=attempts), **kwargs)
 
 
 def delivered(smtp: SmtpSender, prepared: Prepared) -> str:
@@ -129,8 +130,8 @@ def test_no_greeting_is_a_clear_error() -> None:
 def test_no_greeting_on_port_465_says_it_expects_ssl() -> None:
     try:
         server = RawSmtpServer("no_greeting", host="127.0.0.2", port=465)
-    except OSError as error:  # the port is taken on this machine
-        pytest.skip(f"cannot listen on 127.0.0.2:465: {error}")
+    except OSError as taken:  # the port is taken on this machine
+        pytest.skip(f"cannot listen on 127.0.0.2:465: {taken}")
     with server:
         smtp = sender(server, security="starttls", greeting_seconds=0.3)
         with pytest.raises(DeliveryError) as error:

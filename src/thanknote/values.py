@@ -56,5 +56,5 @@ class Security(StrEnum):
 class SmtpAuth(StrEnum):
     """How the SMTP login proves itself: the ``--smtp-auth`` option."""
 
-    PASSWORD = "password"
+    PASSWORD = "password"  # noqa: S105 -- the option's value, not a password
     OAUTH = "oauth"
