@@ -4,6 +4,8 @@
 (which verifies its headers), and runs the body checks (against the send log's
 history too) and the name checks. A refusal is in the report; the caller decides
 whether it stops the run (``send``) or is shown (``preview``).
+:func:`look_alike_problem` asks the send log whether these notes may have gone
+out already under an interview since edited.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from thanknote.message import Prepared, build
 from thanknote.model import Interview, InterviewFile
 from thanknote.names import WRONG_NAME, OtherInterview
 from thanknote.personal import PersonalReport
-from thanknote.render import Note
+from thanknote.render import THANK_YOU, Note
 
 if TYPE_CHECKING:
     from thanknote.sendlog import SendLog
@@ -134,3 +136,40 @@ def _other_interviews(log: SendLog | None, interview: Interview) -> list[OtherIn
         if (logged.company, logged.role, logged.starts_at.astimezone(UTC).isoformat())
         != interview.key
     ]
+
+
+def look_alike_problem(
+    log: SendLog, interview_file: InterviewFile, recipients: frozenset[str], resend: frozenset[str]
+) -> str | None:
+    """Why notes to these people may already have gone out under an edited interview.
+
+    The log keys notes by company, role and start instant, so correcting any of
+    them in the file would otherwise make every note look unsent. People who
+    already have a row in this interview are past that question (a rerun, or a
+    second round begun with --resend): the interview's own rules apply to them.
+    """
+    interview = interview_file.interview
+    present = set()
+    interview_id = log.interview_id(interview, create=False)
+    if interview_id is not None:
+        present = {
+            r.to.casefold()
+            for r in log.records(interview_id=interview_id, latest_only=True, kind=THANK_YOU)
+        }
+    earlier = [
+        record
+        for record in log.notes_of_look_alike_interviews(interview, THANK_YOU)
+        if record.to.casefold() in recipients - resend - present
+    ]
+    if not earlier:
+        return None
+    first = earlier[0].interview
+    when = first.starts_at.astimezone(first.display_timezone)
+    people = ", ".join(sorted({record.to for record in earlier}))
+    return (
+        f"the send log already has thank-you notes to {people} for {first.company} / "
+        f"{first.role} at {when:%a %d %b %Y %H:%M %Z}, an interview that looks like this "
+        "one. If you corrected the file's company, role or start time, those notes went "
+        "out already; if this is a new round of interviews, pass --resend EMAIL once for "
+        "each person to write to again"
+    )

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from thanknote import batch, loader
 from thanknote.addresses import as_sent
-from thanknote.checks import Checked, GuardOptions, check
+from thanknote.checks import Checked, GuardOptions, check, look_alike_problem
 from thanknote.errors import BadInput, GuardRefusal
 from thanknote.message import Prepared
 from thanknote.model import InterviewFile
@@ -330,40 +330,3 @@ def _addresses(
             f"(the notes go to: {', '.join(sorted(known))})"
         )
     return folded
-
-
-def look_alike_problem(
-    log: SendLog, interview_file: InterviewFile, recipients: frozenset[str], resend: frozenset[str]
-) -> str | None:
-    """Why notes to these people may already have gone out under an edited interview.
-
-    The log keys notes by company, role and start instant, so correcting any of
-    them in the file would otherwise make every note look unsent. People who
-    already have a row in this interview are past that question (a rerun, or a
-    second round begun with --resend): the interview's own rules apply to them.
-    """
-    interview = interview_file.interview
-    present = set()
-    interview_id = log.interview_id(interview, create=False)
-    if interview_id is not None:
-        present = {
-            r.to.casefold()
-            for r in log.records(interview_id=interview_id, latest_only=True, kind=THANK_YOU)
-        }
-    earlier = [
-        record
-        for record in log.notes_of_look_alike_interviews(interview, THANK_YOU)
-        if record.to.casefold() in recipients - resend - present
-    ]
-    if not earlier:
-        return None
-    first = earlier[0].interview
-    when = first.starts_at.astimezone(first.display_timezone)
-    people = ", ".join(sorted({record.to for record in earlier}))
-    return (
-        f"the send log already has thank-you notes to {people} for {first.company} / "
-        f"{first.role} at {when:%a %d %b %Y %H:%M %Z}, an interview that looks like this "
-        "one. If you corrected the file's company, role or start time, those notes went "
-        "out already; if this is a new round of interviews, pass --resend EMAIL once for "
-        "each person to write to again"
-    )
