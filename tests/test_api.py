@@ -127,8 +127,15 @@ def test_a_declined_question_sends_nothing_and_opens_no_log(
 
     plan = thanknote.plan(_interview(tmp_path), via="smtp", db=db)
     smtp = thanknote.smtp_settings(server.host, port=server.port, security="starttls")
-    result = thanknote.deliver(plan, smtp=smtp, confirm=decline)
+    asked: list[str] = []
+
+    def password(user: str) -> str:
+        asked.append(user)
+        return DEFAULT_PASSWORD
+
+    result = thanknote.deliver(plan, smtp=smtp, confirm=decline, password=password)
     assert result.declined and result.exit_code == 0
+    assert asked == []  # the SMTP password is asked only after yes
     (question,) = questions
     assert question.text == "Send these 2 note(s) via smtp?"
     assert [label for label, _subject, _notice in question.notes] == [
