@@ -301,6 +301,8 @@ class FakeGmail:
         self._tokens = itertools.count(2)  # access-1 / refresh-1 pre-exist
         self._closing = threading.Event()
         self._conns: set[socket.socket] = set()
+        self.connections = 0
+        """TCP connections accepted since the server started."""
         self._server: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
@@ -772,6 +774,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.owner.lock:
             self.owner._conns.add(self.connection)
+            self.owner.connections += 1
 
     def finish(self) -> None:
         try:

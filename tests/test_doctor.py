@@ -21,9 +21,10 @@ from tests.microsoft_server import FakeMicrosoft
 from tests.smtp_server import DEFAULT_PASSWORD, SMTPTestServer
 from tests.test_microsoft import expire_access_token, sign_in
 from tests.xoauth2_server import XOAuth2Server
-from thanknote import gmail_auth
 from thanknote.doctor import Status, Subject
 from thanknote.doctor.gmail import trap
+from thanknote.senders.gmail import consent
+from thanknote.senders.gmail import credentials as token_file
 
 pytestmark = pytest.mark.slow
 
@@ -357,9 +358,9 @@ def gmail_token(
     path = write_token(fake, **kwargs)
     info = json.loads(path.read_text())
     if signed_in is not None:
-        info[gmail_auth.SIGNED_IN_AT] = signed_in.isoformat()
+        info[token_file.SIGNED_IN_AT] = signed_in.isoformat()
         if expires is not None:
-            info[gmail_auth.REFRESH_TOKEN_EXPIRES_AT] = (signed_in + expires).isoformat()
+            info[token_file.REFRESH_TOKEN_EXPIRES_AT] = (signed_in + expires).isoformat()
     path.write_text(json.dumps(info))
     return path
 
@@ -387,7 +388,7 @@ def test_a_healthy_gmail_token(fake_gmail: FakeGmail, tmp_path: Path) -> None:
     )
     assert not fake_gmail.sent and not fake_gmail.drafts
     # the refreshed token was saved, with its sign-in record
-    assert json.loads(token_path().read_text())[gmail_auth.SIGNED_IN_AT].startswith("2026-11-25")
+    assert json.loads(token_path().read_text())[token_file.SIGNED_IN_AT].startswith("2026-11-25")
 
 
 def test_a_revoked_gmail_token(fake_gmail: FakeGmail, tmp_path: Path) -> None:
@@ -454,10 +455,10 @@ def test_consent_records_a_testing_token(
     fake_gmail.testing_client = True
     secrets = tmp_path / "client.json"
     secrets.write_text(json.dumps(fake_gmail.client_config()))
-    gmail_auth.run_consent(secrets, open_browser=False, echo=lambda _: None)
+    consent.run_consent(secrets, open_browser=False, echo=lambda _: None)
     saved = json.loads(token_path().read_text())
-    assert saved[gmail_auth.SIGNED_IN_AT] == "2026-11-25T22:00:00+00:00"
-    assert saved[gmail_auth.REFRESH_TOKEN_EXPIRES_AT] == "2026-12-02T21:59:59+00:00"
+    assert saved[token_file.SIGNED_IN_AT] == "2026-11-25T22:00:00+00:00"
+    assert saved[token_file.REFRESH_TOKEN_EXPIRES_AT] == "2026-12-02T21:59:59+00:00"
 
 
 # -- the 7-day trap, case by case --------------------------------------------------------------
@@ -488,9 +489,9 @@ def test_the_seven_day_trap(
     tmp_path: Path,
 ) -> None:
     signed_in = NOW - signed_in_ago
-    record = {gmail_auth.SIGNED_IN_AT: signed_in.isoformat()}
+    record = {token_file.SIGNED_IN_AT: signed_in.isoformat()}
     if lifetime is not None:
-        record[gmail_auth.REFRESH_TOKEN_EXPIRES_AT] = (signed_in + lifetime).isoformat()
+        record[token_file.REFRESH_TOKEN_EXPIRES_AT] = (signed_in + lifetime).isoformat()
     follow_up = (
         None if follow_up_after is None else signed_in.date() + dt.timedelta(days=follow_up_after)
     )

@@ -16,8 +16,9 @@ import pytest
 
 from tests.gmail_helpers import SECRETS, invoke, token_path, write_token
 from tests.gmail_server import GMAIL_COMPOSE_SCOPE, FakeGmail, pkce_s256
-from thanknote import gmail_auth
 from thanknote.errors import AuthRequired, BadInput
+from thanknote.senders.gmail import consent
+from thanknote.senders.gmail import credentials as gmail_token
 
 
 @pytest.fixture
@@ -185,44 +186,11 @@ def test_the_example_file_is_refused_as_a_placeholder() -> None:
 # -- the token file ---------------------------------------------------------------------------
 
 
-def test_write_private_is_0600_even_with_a_permissive_umask(tmp_path: Path) -> None:
-    target = tmp_path / "new" / "dir" / "token.json"
-    old = os.umask(0)
-    try:
-        gmail_auth.write_private(target, '{"a": 1}')
-    finally:
-        os.umask(old)
-    assert mode(target) == 0o600
-    assert mode(target.parent) == 0o700
-    assert target.read_text() == '{"a": 1}'
-    assert list(target.parent.iterdir()) == [target]  # no temporary file left
-
-
-def test_write_private_never_exposes_the_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every file the writer creates is 0600 when created: checked at the moment of replace."""
-    target = tmp_path / "token.json"
-    target.write_text("old")
-    target.chmod(0o644)
-    seen = []
-    real_replace = os.replace
-
-    def replace(source: str, destination: Path) -> None:
-        seen.append((mode(Path(source)), Path(source).parent == tmp_path))
-        real_replace(source, destination)
-
-    monkeypatch.setattr(os, "replace", replace)
-    gmail_auth.write_private(target, "new")
-    assert seen == [(0o600, True)]
-    assert mode(target) == 0o600 and target.read_text() == "new"
-
-
 def test_a_world_readable_token_is_made_private_with_a_warning(
     fake_gmail: FakeGmail, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write_token(fake_gmail, mode=0o644)
-    gmail_auth.load_credentials(path)
+    gmail_token.load_credentials(path)
     assert mode(path) == 0o600
     err = capsys.readouterr().err
     assert "readable by other users" in err and "0644" in err
@@ -235,20 +203,20 @@ def test_a_token_that_is_not_json_asks_for_auth(tmp_path: Path) -> None:
     path.write_text("gAN9cQAu")  # what a pickled token might look like
     path.chmod(0o600)
     with pytest.raises(AuthRequired, match="not a Gmail token") as caught:
-        gmail_auth.load_credentials(path)
+        gmail_token.load_credentials(path)
     assert "thanknote auth" in (caught.value.hint or "")
 
 
 def test_a_token_for_another_scope_asks_for_auth(fake_gmail: FakeGmail) -> None:
     path = write_token(fake_gmail, scopes=["https://www.googleapis.com/auth/gmail.readonly"])
     with pytest.raises(AuthRequired, match="does not grant"):
-        gmail_auth.load_credentials(path)
+        gmail_token.load_credentials(path)
 
 
 def test_an_expired_token_without_refresh_token_asks_for_auth(fake_gmail: FakeGmail) -> None:
     path = write_token(fake_gmail, expires_in=-timedelta(hours=1), refresh_token=None)
     with pytest.raises(AuthRequired, match="no refresh token"):
-        gmail_auth.load_credentials(path)
+        gmail_token.load_credentials(path)
     assert fake_gmail.requests == []
 
 
@@ -256,7 +224,7 @@ def test_a_revoked_refresh_token_names_the_testing_expiry(fake_gmail: FakeGmail)
     path = write_token(fake_gmail, expires_in=-timedelta(hours=1))
     fake_gmail.valid_refresh_tokens.clear()
     with pytest.raises(AuthRequired) as caught:
-        gmail_auth.load_credentials(path)
+        gmail_token.load_credentials(path)
     text = f"{caught.value.message} {caught.value.hint}"
     assert "invalid_grant" in text and "7 days" in text and "thanknote auth" in text
     for secret in SECRETS:
@@ -270,7 +238,7 @@ def test_refresh_when_google_is_unreachable_is_a_delivery_error(fake_gmail: Fake
     path = write_token(fake_gmail, expires_in=-timedelta(hours=1))
     fake_gmail.close()
     with pytest.raises(DeliveryError, match="cannot reach Google") as caught:
-        gmail_auth.load_credentials(path)
+        gmail_token.load_credentials(path)
     for secret in SECRETS:
         assert secret not in str(caught.value)
 
@@ -280,22 +248,25 @@ def test_token_uri_off_this_machine_is_not_trusted(fake_gmail: FakeGmail) -> Non
     data = json.loads(path.read_text())
     data["token_uri"] = "https://attacker.example/token"
     path.write_text(json.dumps(data))
-    credentials = gmail_auth.load_credentials(path)
-    assert credentials.token_uri == gmail_auth.GOOGLE_TOKEN_URI
+    credentials = gmail_token.load_credentials(path)
+    assert credentials.token_uri == gmail_token.GOOGLE_TOKEN_URI
 
 
 def test_bad_oauth_port_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("THANKNOTE_OAUTH_PORT", "http")
     with pytest.raises(BadInput, match="THANKNOTE_OAUTH_PORT"):
-        gmail_auth.consent_port()
+        consent.consent_port()
     monkeypatch.setenv("THANKNOTE_OAUTH_PORT", "8765")
-    assert gmail_auth.consent_port() == 8765
-    assert gmail_auth.consent_port(9000) == 9000
+    assert consent.consent_port() == 8765
+    assert consent.consent_port(9000) == 9000
 
 
 def test_gmail_modules_import_no_google_library() -> None:
     code = (
-        "import sys, thanknote.gmail_auth, thanknote.senders.gmail\n"
+        "import sys, pkgutil, importlib, thanknote.senders.gmail as gmail\n"
+        "for module in pkgutil.iter_modules(gmail.__path__):\n"
+        "    importlib.import_module(f'thanknote.senders.gmail.{module.name}')\n"
+        "gmail.GmailSender\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('googleapiclient', 'google', 'google_auth_oauthlib', 'google_auth_httplib2', "
         "'httplib2', 'oauthlib')))"

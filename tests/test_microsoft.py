@@ -23,7 +23,7 @@ from tests.microsoft_server import CLIENT_ID, SMTP_SCOPE, FakeMicrosoft
 from tests.xoauth2_server import XOAuth2Server
 from thanknote.accounts import microsoft
 from thanknote.errors import AuthRequired, BadInput
-from thanknote.senders.smtp import settings_from_options
+from thanknote.senders.smtp.connection_settings import settings_from_options
 
 GRACE = "grace@analytical.example"
 ALAN = "alan@analytical.example"

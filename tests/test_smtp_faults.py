@@ -27,7 +27,10 @@ from thanknote.message import Prepared, build
 from thanknote.render import THANK_YOU, Note
 from thanknote.retry import Backoff
 from thanknote.senders.base import FAILED, SENT, UNKNOWN, FatalSenderError, Outgoing
-from thanknote.senders.smtp import MAX_REPLY_BYTES, SmtpSender, SmtpSettings
+from thanknote.senders.smtp.connection import MAX_REPLY_BYTES
+from thanknote.senders.smtp.connection_settings import SmtpSettings
+from thanknote.senders.smtp.sender import SmtpSender
+from thanknote.values import Security
 
 GRACE = "grace@analytical.example"
 ALAN = "alan@analytical.example"
@@ -67,7 +70,7 @@ def sender(
     settings = SmtpSettings(
         host=host or server.host,
         port=port or server.port,
-        security=security,
+        security=Security(security),
         user="",
         password="",
         sender="ada@example.com",

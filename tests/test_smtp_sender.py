@@ -25,10 +25,18 @@ from thanknote.message import Prepared, build
 from thanknote.model import Interview
 from thanknote.render import THANK_YOU, Note
 from thanknote.retry import Backoff
-from thanknote.senders import smtp
 from thanknote.senders.base import FAILED, SENT, UNKNOWN, FatalSenderError, Outgoing
-from thanknote.senders.smtp import SmtpSender, SmtpSettings, check_settings, is_loopback
+from thanknote.senders.smtp import connection
+from thanknote.senders.smtp.connection import tls_context
+from thanknote.senders.smtp.connection_settings import (
+    SmtpSettings,
+    check_settings,
+    is_loopback,
+    settings_from_options,
+)
+from thanknote.senders.smtp.sender import SmtpSender
 from thanknote.sendlog import SendLog
+from thanknote.values import Security, SmtpAuth
 
 NOW = dt.datetime(2026, 11, 25, 22, 0, tzinfo=dt.UTC)
 ROTATED = "rotated-elsewhere"  # noqa: S105 - the password changed on the server
@@ -133,7 +141,7 @@ def test_plaintext_to_a_remote_host_never_touches_the_network(
     settings = SmtpSettings(
         host="192.0.2.1",
         port=25,
-        security="none",
+        security=Security.NONE,
         user="ada@example.com",
         password=DEFAULT_PASSWORD,
         sender="ada@example.com",
@@ -142,7 +150,14 @@ def test_plaintext_to_a_remote_host_never_touches_the_network(
         SmtpSender(settings)
     with pytest.raises(BadInput):
         check_settings(
-            SmtpSettings(host="x", port=25, security="tls", user="", password="", sender="")
+            SmtpSettings(
+                host="x",
+                port=25,
+                security="tls",  # type: ignore[arg-type]  # what a script might pass
+                user="",
+                password="",
+                sender="",
+            )
         )
 
 
@@ -150,7 +165,7 @@ def test_settings_never_show_the_password() -> None:
     settings = SmtpSettings(
         host="smtp.example.com",
         port=465,
-        security="ssl",
+        security=Security.SSL,
         user="ada",
         password=DEFAULT_PASSWORD,
         sender="ada@example.com",
@@ -166,7 +181,7 @@ def test_the_tls_context_verifies_and_adds_the_cafile_to_the_system_store(
     import ssl
 
     plain = ssl.create_default_context()
-    context = SmtpSender(settings_for(smtp_starttls_server))._context()
+    context = tls_context(settings_for(smtp_starttls_server))
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     assert context.minimum_version >= ssl.TLSVersion.TLSv1_2
     # The extra CA is trusted in addition to (not instead of) the system's.
@@ -216,7 +231,7 @@ def test_a_late_reply_does_not_desynchronise_the_next_note(
     # be off by one.
     server = smtp_starttls_server
     gate = server.hold_after_data(GRACE.recipient)
-    monkeypatch.setattr(smtp, "TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(connection, "TIMEOUT_SECONDS", 0.3)
     sender = SmtpSender(settings_for(server))
     sender.open()
     try:
@@ -339,3 +354,42 @@ def test_implicit_tls_connection_lost_after_data_is_unknown(
     assert [o.status for o in outcomes] == [UNKNOWN, SENT]
     assert outcomes[0].attempts == 1
     assert [m.rcpt_tos for m in server.messages] == [[GRACE.recipient], [ALAN.recipient]]
+
+
+@pytest.mark.parametrize(
+    ("security", "auth"),
+    [
+        (Security.STARTTLS, SmtpAuth.OAUTH),
+        ("starttls", "oauth"),
+    ],
+)
+def test_settings_from_options_take_the_enums_and_their_strings(
+    security: Security | str, auth: SmtpAuth | str
+) -> None:
+    settings = settings_from_options(
+        host="smtp.example.com", port=None, security=security, user=None, cafile=None, auth=auth
+    )
+    assert settings.security is Security.STARTTLS and settings.auth is SmtpAuth.OAUTH
+    assert settings.port == 587
+    assert "security='starttls'" in repr(settings) and "auth='oauth'" in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("option", "changes"),
+    [
+        ("--smtp-security must be one of ssl, starttls, none, not 'tls'", {"security": "tls"}),
+        ("--smtp-auth must be one of password, oauth, not 'ntlm'", {"auth": "ntlm"}),
+    ],
+)
+def test_settings_from_options_refuse_a_bad_string(option: str, changes: dict[str, str]) -> None:
+    values = {"security": None, "auth": None, **changes}
+    with pytest.raises(BadInput) as refused:
+        settings_from_options(
+            host="smtp.example.com",
+            port=None,
+            user=None,
+            cafile=None,
+            security=values["security"],
+            auth=values["auth"],
+        )
+    assert refused.value.message == option

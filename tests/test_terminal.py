@@ -18,7 +18,9 @@ import pytest
 from tests.conftest import EXAMPLE, thanknote_executable
 from tests.helpers import CONVERSATION_POINTS, interview_toml, write_interview
 from tests.smtp_server import DEFAULT_PASSWORD, SMTPTestServer
-from thanknote.senders.smtp import SmtpSettings, _login_hint
+from thanknote.senders.smtp.connection_settings import SmtpSettings
+from thanknote.senders.smtp.login import login_hint as _login_hint
+from thanknote.values import Security
 
 GRACE = "grace@analytical.example"
 ALAN = "alan@analytical.example"
@@ -444,7 +446,7 @@ def test_the_app_password_hint_is_for_gmail_only() -> None:
         return SmtpSettings(
             host=host,
             port=465,
-            security="ssl",
+            security=Security.SSL,
             user="ada@example.com",
             password="",
             sender="ada@example.com",

@@ -8,21 +8,21 @@ made-up time on real mail.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from thanknote.errors import BadInput
+from thanknote.settings import Variable, is_on, read
 from thanknote.timing import hours_between, timing_phrase
 
 if TYPE_CHECKING:
     from thanknote.model import Candidate, Interview
     from thanknote.senders.smtp import SmtpSettings
 
-PINNED_CLOCK = "THANKNOTE_NOW"
-ALLOW_PINNED_CLOCK = "THANKNOTE_ALLOW_PINNED_CLOCK"
+PINNED_CLOCK = Variable.NOW
+ALLOW_PINNED_CLOCK = Variable.ALLOW_PINNED_CLOCK
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Channel:
 
 def smtp_logs_in(settings: SmtpSettings) -> bool:
     """A relay on this machine (``--smtp-security none``) may take mail without a login."""
-    return settings.security != "none" or bool(os.environ.get("THANKNOTE_SMTP_PASSWORD"))
+    return settings.security != "none" or bool(read(Variable.SMTP_PASSWORD))
 
 
 def channel(via: str, purpose: str, settings: SmtpSettings | None, candidate: Candidate) -> Channel:
@@ -55,7 +55,7 @@ def channel(via: str, purpose: str, settings: SmtpSettings | None, candidate: Ca
         )
     from thanknote.senders.gmail import ENDPOINT_VARIABLE, check_endpoint
 
-    endpoint = os.environ.get(ENDPOINT_VARIABLE)
+    endpoint = read(ENDPOINT_VARIABLE)
     if endpoint:
         check_endpoint(endpoint)
     host = urlsplit(endpoint).hostname if endpoint else None
@@ -66,7 +66,7 @@ def channel(via: str, purpose: str, settings: SmtpSettings | None, candidate: Ca
 
 def pinned_clock(now: datetime) -> str | None:
     """The warning to show while THANKNOTE_NOW pins the clock, or None."""
-    if not os.environ.get(PINNED_CLOCK):
+    if not read(PINNED_CLOCK):
         return None
     # One line of 80 columns: a script's first line of stderr says it.
     return f"{PINNED_CLOCK} pins the clock: Date: and the log say {now:%Y-%m-%d %H:%M} UTC"
@@ -80,9 +80,9 @@ def refuse_pinned_clock(where: Channel, *, attended: bool) -> None:
     or ``draft``), a delivery that leaves this machine needs
     THANKNOTE_ALLOW_PINNED_CLOCK=1.
     """
-    if attended or where.loopback or not os.environ.get(PINNED_CLOCK):
+    if attended or where.loopback or not read(PINNED_CLOCK):
         return
-    if os.environ.get(ALLOW_PINNED_CLOCK) == "1":
+    if is_on(ALLOW_PINNED_CLOCK):
         return
     raise BadInput(
         f"{PINNED_CLOCK} is set (a pinned clock, for tests and rehearsals), so this "

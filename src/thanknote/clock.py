@@ -7,14 +7,14 @@ date without sleeping, and a user can rehearse a run the same way.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 
 from thanknote.errors import BadInput
+from thanknote.settings import Variable, read
 
 
 def now() -> datetime:
-    pinned = os.environ.get("THANKNOTE_NOW")
+    pinned = read(Variable.NOW)
     if not pinned:
         return datetime.now(UTC)
     try:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from thanknote.atomic_file import write_atomic
 from thanknote.errors import BadInput
 from thanknote.model import Candidate
 
@@ -35,9 +36,7 @@ def toml_string(value: str) -> str:
 def write_new(path: Path, text: str) -> None:
     """Write ``text`` to ``path``, refusing to replace anything already there."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8") as handle:
-            handle.write(text)
+        write_atomic(path, text, exclusive=True)
     except FileExistsError:
         raise BadInput(f"{path} already exists; thanknote init never overwrites a file") from None
     except OSError as error:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from thanknote.errors import BadInput, DeliveryError, ThanknoteError
+from thanknote.settings import Variable, read
 
 if TYPE_CHECKING:
     import sqlite3
@@ -52,7 +53,7 @@ class LogLocked(SendLogError):
 
 
 def lock_timeout() -> float:
-    value = os.environ.get("THANKNOTE_LOCK_TIMEOUT")
+    value = read(Variable.LOCK_TIMEOUT)
     if not value:
         return DEFAULT_LOCK_TIMEOUT
     try:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from types import ModuleType
+
+from thanknote.settings import Variable, read
 
 APP = "thanknote"
 
@@ -18,19 +19,19 @@ def _platformdirs() -> ModuleType:
 def send_log_path(option: Path | None = None) -> Path:
     if option is not None:
         return option
-    if value := os.environ.get("THANKNOTE_DB"):
+    if value := read(Variable.DB):
         return Path(value)
     return Path(_platformdirs().user_data_dir(APP, appauthor=False)) / "sends.sqlite3"
 
 
 def gmail_token_path() -> Path:
-    if value := os.environ.get("THANKNOTE_GMAIL_TOKEN"):
+    if value := read(Variable.GMAIL_TOKEN):
         return Path(value)
     return Path(_platformdirs().user_config_dir(APP, appauthor=False)) / "gmail-token.json"
 
 
 def microsoft_token_path() -> Path:
-    if value := os.environ.get("THANKNOTE_MICROSOFT_TOKEN"):
+    if value := read(Variable.MICROSOFT_TOKEN):
         return Path(value)
     return Path(_platformdirs().user_config_dir(APP, appauthor=False)) / "microsoft-token.json"
 
@@ -39,7 +40,7 @@ def client_secrets_path(option: Path | None = None) -> Path:
     """--client-secrets, then THANKNOTE_CLIENT_SECRETS, ./credentials.json, the config dir."""
     if option is not None:
         return option
-    if value := os.environ.get("THANKNOTE_CLIENT_SECRETS"):
+    if value := read(Variable.CLIENT_SECRETS):
         return Path(value)
     local = Path("credentials.json")
     if local.is_file():

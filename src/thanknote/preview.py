@@ -281,7 +281,7 @@ def _would(note: Note, record: Record | None, refused: str) -> tuple[str, str, s
 def write_eml(checked: Checked, out: Path) -> list[Path]:
     """Each message as an ``.eml`` file in ``out``, through the batch path of a real send."""
     from thanknote.delivery import deliver
-    from thanknote.senders.preview import EmlFileSender
+    from thanknote.senders.dry_run import EmlFileSender
 
     sender = EmlFileSender(out)
     planned = [planning.Planned(p, "deliver") for p in checked.prepared]

@@ -7,16 +7,17 @@ an interview file's ``[candidate]``. A file's own ``[candidate]`` wins over it.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from thanknote.addresses import header_problem, is_valid_address
+from thanknote.atomic_file import write_atomic
 from thanknote.errors import BadInput
 from thanknote.interview_writer import toml_string
 from thanknote.loader import text_problem
 from thanknote.model import Candidate
+from thanknote.settings import Variable, read
 
 _KEYS = ("name", "email", "signature")
 SET_HINT = (
@@ -26,7 +27,7 @@ SET_HINT = (
 
 
 def profile_path() -> Path:
-    if value := os.environ.get("THANKNOTE_PROFILE"):
+    if value := read(Variable.PROFILE):
         return Path(value)
     import platformdirs
 
@@ -79,10 +80,7 @@ def save_profile(name: str, email: str, signature: str | None) -> Path:
     if signature is not None:
         lines.append(f"signature = {toml_string(candidate.signature)}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        temporary.replace(path)
+        write_atomic(path, "\n".join(lines) + "\n")
     except OSError as error:
         raise BadInput(f"cannot write the profile {path}: {error.strerror}") from None
     return path

@@ -12,18 +12,20 @@ run, and each wait is recorded in :data:`waits` instead of slept.
 
 from __future__ import annotations
 
-import os
 import random
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from thanknote.settings import Variable, is_on
+
 DEFAULT_ATTEMPTS = 4
 MAX_WAIT_SECONDS = 60.0
 """The longest single wait, Retry-After included."""
 
-_testing = os.environ.get("THANKNOTE_NO_BACKOFF") == "1"
+_testing: bool | None = None
+"""Set by :func:`set_testing`; None: as ``THANKNOTE_NO_BACKOFF`` says when a wait comes."""
 waits: list[tuple[float, str]] = []
 """In testing mode, every wait that would have been slept: (seconds, why)."""
 
@@ -36,7 +38,7 @@ def set_testing(on: bool = True) -> None:
 
 
 def is_testing() -> bool:
-    return _testing
+    return is_on(Variable.NO_BACKOFF) if _testing is None else _testing
 
 
 def _announce(line: str) -> None:
@@ -78,7 +80,7 @@ class Backoff:
         seconds = self.delay(attempt, retry_after)
         shown = f"{seconds:.0f}" if seconds >= 1 else f"{seconds:.1f}"
         self.announce(f"waiting {shown} s ({why})")
-        if _testing:
+        if is_testing():
             waits.append((seconds, why))
         else:
             time.sleep(seconds)

@@ -203,7 +203,7 @@ def deliver(
     sender: Sender | None = None
     try:
         if dry_run:
-            from thanknote.senders.preview import DryRunSender
+            from thanknote.senders.dry_run import DryRunSender
 
             batch = _deliver(plan, DryRunSender(_via(plan), plan.purpose), None, progress)
             return _result(plan, batch, log_path=None, dry_run=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import re
 import sys
 from collections.abc import Callable
@@ -26,17 +25,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from thanknote import clock, private_file
+from thanknote import clock
+from thanknote.atomic_file import PRIVATE, loose_mode, write_atomic
 from thanknote.errors import AuthRequired, BadInput, DeliveryError
 from thanknote.paths import microsoft_token_path
+from thanknote.settings import Variable, read
 
 SMTP_SCOPE = "https://outlook.office.com/SMTP.Send"
 SCOPES = (SMTP_SCOPE,)
 """What thanknote asks for. msal adds ``offline_access`` (the refresh token) and the
 sign-in scopes ``openid`` and ``profile``, which only say who signed in."""
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
-AUTHORITY_VARIABLE = "THANKNOTE_MICROSOFT_AUTHORITY"
-CLIENT_ID_VARIABLE = "THANKNOTE_MICROSOFT_CLIENT_ID"
+AUTHORITY_VARIABLE = Variable.MICROSOFT_AUTHORITY
+CLIENT_ID_VARIABLE = Variable.MICROSOFT_CLIENT_ID
 TENANTS = ("common", "consumers", "organizations")
 SMTP_HOSTS = frozenset({"smtp-mail.outlook.com", "smtp.office365.com"})
 """Microsoft's SMTP servers: OAuth by default, port 587 with STARTTLS."""
@@ -115,7 +116,7 @@ def authority(tenant: str) -> tuple[str, bool]:
     national cloud, or a test server); the tenant is appended to it.
     """
     check_tenant(tenant)
-    base = os.environ.get(AUTHORITY_VARIABLE, "").strip().rstrip("/")
+    base = (read(AUTHORITY_VARIABLE) or "").strip().rstrip("/")
     if not base:
         return f"{DEFAULT_AUTHORITY}/{tenant}", True
     parts = urlsplit(base)
@@ -178,10 +179,10 @@ def sign_in(
     import msal
     import requests
 
-    client_id = (client_id or os.environ.get(CLIENT_ID_VARIABLE, "")).strip()
+    client_id = (client_id or (read(CLIENT_ID_VARIABLE) or "")).strip()
     if not client_id:
         raise BadInput(
-            "no client id: pass --client-id (or set THANKNOTE_MICROSOFT_CLIENT_ID)",
+            f"no client id: pass --client-id (or set {CLIENT_ID_VARIABLE})",
             hint="register a free app in the Azure portal first; the README's "
             "Accounts section walks through it (about five minutes)",
         )
@@ -238,7 +239,10 @@ def _save(path: Path, record: dict[str, Any], cache: Any) -> None:
     text = json.dumps(
         {"format": FORMAT, "version": 1, **record, "msal_cache": cache.serialize()}, indent=2
     )
-    private_file.write_private(path, text + "\n", what="the Microsoft token")
+    try:
+        write_atomic(path, text + "\n", mode=PRIVATE)
+    except OSError as error:
+        raise BadInput(f"cannot write the Microsoft token to {path}: {error.strerror}") from None
 
 
 def read_record(path: Path | None = None) -> tuple[Path, dict[str, Any]]:
@@ -246,7 +250,7 @@ def read_record(path: Path | None = None) -> tuple[Path, dict[str, Any]]:
     path = path or microsoft_token_path()
     if not path.is_file():
         raise AuthRequired(f"no Microsoft sign-in at {path}", hint=FIRST_AUTH)
-    if (mode := private_file.loose_mode(path)) is not None:
+    if (mode := loose_mode(path)) is not None:
         # As for the Gmail token: made private at once, and the send goes on; the user
         # decides whether a copy may have been taken.
         path.chmod(0o600)

@@ -13,18 +13,18 @@ reported by their type and the back end's name only.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from thanknote.errors import BadInput, ThanknoteError
+from thanknote.settings import Variable, read
 
 if TYPE_CHECKING:
-    from thanknote.senders.smtp import SmtpSettings
+    from thanknote.senders.smtp.connection_settings import SmtpSettings
 
-PASSWORD_VARIABLE = "THANKNOTE_SMTP_PASSWORD"  # noqa: S105 - a variable name
+PASSWORD_VARIABLE = Variable.SMTP_PASSWORD
 _SERVICE = "thanknote-smtp"
 _FILE_BACKENDS = "keyrings.alt.file"
 """keyrings.alt's back ends that keep secrets in a file of their own (plain or weakly
@@ -159,7 +159,7 @@ def read_new_password(user: str, host: str) -> str:
 
 def find_password(host: str, user: str) -> tuple[str, str] | None:
     """The password without asking, and where it came from: the environment, the keyring."""
-    if password := os.environ.get(PASSWORD_VARIABLE):
+    if password := read(PASSWORD_VARIABLE):
         return password, PASSWORD_VARIABLE
     if password := lookup(host, user):
         return password, "the keyring"
@@ -169,7 +169,7 @@ def find_password(host: str, user: str) -> tuple[str, str] | None:
 def skips_login(security: str) -> bool:
     """True when a send does not log in: a relay on this machine (``--smtp-security none``)
     may take mail without a login, and with no THANKNOTE_SMTP_PASSWORD none is tried."""
-    return security == "none" and not os.environ.get(PASSWORD_VARIABLE)
+    return security == "none" and not read(PASSWORD_VARIABLE)
 
 
 def smtp_password(host: str, user: str, *, ask: Callable[[str], str]) -> str:

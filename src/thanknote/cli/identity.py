@@ -97,7 +97,7 @@ def auth(
         raise BadInput(f"--provider must be gmail or microsoft, not {provider!r}")
     if client_id is not None or tenant != "common" or browser:
         raise BadInput("--client-id, --tenant and --browser are for --provider microsoft")
-    from thanknote.gmail_auth import run_consent
+    from thanknote.senders.gmail.consent import run_consent
 
     path = run_consent(client_secrets, open_browser=not no_browser, port=port, echo=typer.echo)
     typer.echo(

@@ -20,7 +20,7 @@ from thanknote.errors import BadInput
 
 if TYPE_CHECKING:
     from thanknote.model import Candidate
-    from thanknote.senders.smtp import SmtpSettings
+    from thanknote.senders.smtp.connection_settings import SmtpSettings
 
 CHANNELS = ("smtp", "gmail")
 

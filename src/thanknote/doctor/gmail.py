@@ -15,10 +15,11 @@ import datetime as dt
 import os
 from typing import Any
 
-from thanknote import gmail_auth, private_file
+from thanknote.atomic_file import loose_mode
 from thanknote.doctor import Check, Subject, ok, problem, warning
 from thanknote.errors import ThanknoteError
 from thanknote.paths import gmail_token_path
+from thanknote.senders.gmail import credentials as gmail_token
 
 TRAP_AGE = dt.timedelta(days=6)
 TESTING_LIFETIME = dt.timedelta(days=7)
@@ -43,7 +44,7 @@ def checks(about: Subject, now: dt.datetime) -> list[Check]:
                 "run `thanknote auth` (once per machine) to sign in to Gmail",
             )
         ]
-    if (mode := private_file.loose_mode(path)) is not None:
+    if (mode := loose_mode(path)) is not None:
         return [
             problem(
                 "gmail token",
@@ -53,14 +54,14 @@ def checks(about: Subject, now: dt.datetime) -> list[Check]:
                 "`thanknote auth`",
             )
         ]
-    record = gmail_auth.sign_in_record(path)
+    record = gmail_token.sign_in_record(path)
     found = [ok("gmail token", f"{path} (mode 0600)")]
-    from thanknote.senders.gmail import GmailSender
+    from thanknote.senders.gmail.sender import GmailSender
 
     sender = GmailSender.from_environment("send")
     try:
         sender.open()  # loads the token, refreshing an expired one
-        gmail_auth.refresh(sender.credentials)  # and once more: does the refresh token work?
+        gmail_token.refresh(sender.credentials)  # and once more: does the refresh token work?
     except ThanknoteError as error:
         sender.close()
         return [*found, problem("gmail refresh", error.message, error.hint)]
@@ -78,7 +79,7 @@ def checks(about: Subject, now: dt.datetime) -> list[Check]:
 
 def _scope(credentials: Any) -> Check:
     granted = set(credentials.granted_scopes or credentials.scopes or ())
-    extra = sorted(granted - {gmail_auth.COMPOSE_SCOPE})
+    extra = sorted(granted - {gmail_token.COMPOSE_SCOPE})
     if extra:
         return warning(
             "gmail scope",
@@ -127,11 +128,11 @@ def trap(
     refreshed: bool,
 ) -> Check:
     """The 7-day trap, judged from the sign-in record (or the file's date, a lower bound)."""
-    signed_in = _instant(record.get(gmail_auth.SIGNED_IN_AT))
+    signed_in = _instant(record.get(gmail_token.SIGNED_IN_AT))
     guessed = signed_in is None
     if signed_in is None:
         signed_in = dt.datetime.fromtimestamp(os.stat(path).st_mtime, dt.UTC)
-    expires = _instant(record.get(gmail_auth.REFRESH_TOKEN_EXPIRES_AT))
+    expires = _instant(record.get(gmail_token.REFRESH_TOKEN_EXPIRES_AT))
     age = now - signed_in
     since = f"signed in {signed_in:%Y-%m-%d}" + (
         " (or before: the token file's date)" if guessed else ""

@@ -16,7 +16,9 @@ from dataclasses import replace
 from thanknote.accounts.passwords import skips_login
 from thanknote.doctor import Check, Subject, ok, problem, warning
 from thanknote.errors import AuthRequired, BadInput, ThanknoteError
-from thanknote.senders.smtp import TIMEOUT_SECONDS, SmtpSender, SmtpSettings, _close
+from thanknote.senders.smtp.connection import TIMEOUT_SECONDS, close_politely, open_session
+from thanknote.senders.smtp.connection_settings import SmtpSettings
+from thanknote.senders.smtp.login import log_in
 
 HOSTS_HINT = (
     "check --smtp-host (Gmail: smtp.gmail.com; Outlook.com: smtp-mail.outlook.com; "
@@ -86,9 +88,8 @@ def _connect(settings: SmtpSettings) -> Check:
 def _session_and_login(
     settings: SmtpSettings, login: str, secret: str | None, ask_password: Callable[[str], str]
 ) -> list[Check]:
-    sender = SmtpSender(settings)
     try:
-        connection = sender._session()
+        connection = open_session(settings)
     except ThanknoteError as error:
         return [problem("smtp tls", error.message, error.hint)]
     found: list[Check] = []
@@ -130,9 +131,8 @@ def _session_and_login(
                     )
                 )
                 return found
-        sender.settings = replace(settings, user=login, password=secret)
         try:
-            sender._login(connection)
+            log_in(connection, replace(settings, user=login, password=secret))
         except ThanknoteError as error:
             found.append(problem("smtp login", error.message, error.hint))
             return found
@@ -171,7 +171,7 @@ def _quit(connection: smtplib.SMTP) -> Check:
     try:
         code, _ = connection.quit()
     except (OSError, smtplib.SMTPException) as error:
-        _close(connection)
+        close_politely(connection)
         return warning(
             "smtp quit",
             f"the server did not close the session cleanly ({type(error).__name__})",
@@ -185,12 +185,12 @@ def microsoft_checks(login: str) -> tuple[list[Check], str | None]:
 
     Returns the checks and a fresh access token (None when there is a problem).
     """
-    from thanknote import private_file
     from thanknote.accounts import microsoft
+    from thanknote.atomic_file import loose_mode
     from thanknote.paths import microsoft_token_path
 
     path = microsoft_token_path()
-    if path.is_file() and (mode := private_file.loose_mode(path)) is not None:
+    if path.is_file() and (mode := loose_mode(path)) is not None:
         return [
             problem(
                 "microsoft token",

@@ -15,8 +15,6 @@ and only when thanknote wrote it (its PRODID says so) unless ``force``.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from thanknote.atomic_file import write_atomic
 from thanknote.errors import BadInput, GuardRefusal
 from thanknote.followups.agenda import FollowUp, followup_command
 from thanknote.followups.states import State
@@ -205,17 +204,7 @@ def write_calendar(
         )
     content, summary = calendar(items, now, previous)
     try:
-        handle, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-        )
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(content)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomic(path, content, mode=0o644, make_parents=False)
     except OSError as error:
         raise BadInput(f"cannot write {path}: {error.strerror or error}") from None
     return summary

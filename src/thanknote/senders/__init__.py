@@ -11,7 +11,7 @@ from thanknote.errors import BadInput
 if TYPE_CHECKING:
     from thanknote.model import Candidate
     from thanknote.senders.base import Sender
-    from thanknote.senders.smtp import SmtpSettings
+    from thanknote.senders.smtp.connection_settings import SmtpSettings
 
 
 def sender_for(
@@ -29,7 +29,7 @@ def sender_for(
     Gmail and SMTP modules load only here, for the sender asked for.
     """
     if via == "smtp":
-        from thanknote.senders.smtp import SmtpSender
+        from thanknote.senders.smtp.sender import SmtpSender
 
         if smtp is None:
             raise BadInput("no SMTP settings")
@@ -38,6 +38,6 @@ def sender_for(
 
         secret = "" if skips_login(smtp.security) else password(user)
         return SmtpSender(replace(smtp, user=user, sender=candidate.email, password=secret))
-    from thanknote.senders.gmail import GmailSender
+    from thanknote.senders.gmail.sender import GmailSender
 
     return GmailSender.from_environment(purpose=purpose)

@@ -47,19 +47,32 @@ class Outcome:
 
 
 class Sender(Protocol):
+    """What the batch needs of a back end; every sender keeps these promises.
+
+    - ``open`` is idempotent: opening an open sender does nothing, so two opens are
+      one connection and one login (a caller may open early, to find a refused
+      login before the user confirms, and the session opens again without harm).
+    - ``deliver`` opens the sender if it is not open yet.
+    - ``close`` is idempotent too, never raises, and is harmless on a sender never
+      opened (a ``finally`` may always call it). After ``close``, ``open`` starts a
+      new session.
+
+    ``tests/test_sender_contract.py`` holds every sender to them against a real peer.
+    """
+
     via: str
     """``smtp`` or ``gmail``: what the send log records."""
     purpose: str
     """``send`` or ``draft``."""
 
     def open(self) -> None:
-        """Connect and log in; raise a ThanknoteError when that is impossible (nothing sent)."""
+        """Connect and log in, once; raise a ThanknoteError when impossible (nothing sent)."""
 
     def deliver(self, outgoing: Outgoing) -> Outcome:
         """Deliver one message, retrying what is safe to retry, and say what happened."""
 
     def close(self) -> None:
-        """Release the connection; never raises."""
+        """Release the connection; never raises; harmless when not open."""
 
 
 class FatalSenderError(Exception):

@@ -1,4 +1,4 @@
-"""Senders that deliver nowhere: ``preview --out`` (one .eml file per note) and dry runs."""
+"""Senders that deliver nowhere: dry runs, and ``preview --out`` (one .eml file per note)."""
 
 from __future__ import annotations
 
@@ -39,14 +39,19 @@ class EmlFileSender:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.written: list[Path] = []
+        self._open = False
 
     def open(self) -> None:
+        if self._open:
+            return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise BadInput(f"cannot create {self.directory}: {error.strerror}") from None
+        self._open = True
 
     def deliver(self, outgoing: Outgoing) -> Outcome:
+        self.open()
         note = outgoing.prepared.note
         number = len(self.written) + 1
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{number:02d}-{note.kind}-{note.to}")
@@ -56,4 +61,4 @@ class EmlFileSender:
         return Outcome(WRITTEN, str(path))
 
     def close(self) -> None:
-        pass
+        self._open = False
