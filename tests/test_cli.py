@@ -274,6 +274,19 @@ def test_a_run_loads_only_the_module_of_its_command() -> None:
     helpers = "thanknote.cli.options,thanknote.cli.output"
     assert loaded("preview", str(EXAMPLE)) == f"CLI:thanknote.cli.notes,{helpers}"
     assert loaded("log", "--help") == f"CLI:thanknote.cli.history,{helpers}"
+    # Without a send log, preview needs neither the log's module nor any sender.
+    delivery_half = ONE_MODULE.replace(
+        "m.startswith('thanknote.cli.')",
+        "m.split('.')[:2] in (['thanknote', 'sendlog'], ['thanknote', 'senders'], "
+        "['thanknote', 'delivery'], ['thanknote', 'session'])",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", delivery_half, "preview", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "CLI:"
     everything = loaded("--help")
     for module in ("history", "identity", "notes", "onboarding"):
         assert f"thanknote.cli.{module}" in everything

@@ -30,10 +30,10 @@ from thanknote.message import Prepared
 from thanknote.model import InterviewFile
 from thanknote.paths import send_log_path
 from thanknote.render import THANK_YOU, Note, render_notes
-from thanknote.sendlog import Latest, Record, SendLog, Skip, decide
 
 if TYPE_CHECKING:
     from thanknote.followups.note import FollowUpOptions, FollowUpPlan
+    from thanknote.sendlog import Record, SendLog
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,12 @@ def read_log(db: Path | None, *, verified: bool = False) -> SendLog | None:
     ``verified``: run SQLite's integrity check first, as a run that may deliver must
     (a damaged index would make a sent note look unsent); BadInput names the damage.
     """
-    log = SendLog.existing(send_log_path(db), read_only=True)
+    path = send_log_path(db)
+    if not path.exists():
+        return None  # the send log's module (and its SQLite) load only for a log
+    from thanknote.sendlog import SendLog
+
+    log = SendLog.existing(path, read_only=True)
     if log is not None and verified:
         import sqlite3
 
@@ -282,6 +287,8 @@ def plan_notes(
     only: frozenset[str],
 ) -> list[Planned]:
     """What a run would do with each note, read from the log (the claim re-checks atomically)."""
+    from thanknote.sendlog import Latest, Skip, decide
+
     planned = []
     for prepared in checked.prepared:
         to = prepared.recipient.casefold()

@@ -8,7 +8,6 @@ found, as text or JSON. ``--out`` hands the notes to a sender that writes ``.eml
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,22 +19,37 @@ from thanknote.checks import Checked, GuardOptions
 from thanknote.guards import GuardReport
 from thanknote.personal import Measure
 from thanknote.render import Note
-from thanknote.sendlog import FAILED, UNKNOWN, Latest, Record, Skip, decide
 
 if TYPE_CHECKING:
     from thanknote.followups.note import FollowUpPlan
+    from thanknote.sendlog import Record
 
 
-@dataclass
 class PreviewResult:
-    preparation: Checked
-    history_count: int
-    warnings: list[str] = field(default_factory=list)
-    written: list[Path] = field(default_factory=list)
-    send_plan: list[tuple[str, str, str]] = field(default_factory=list)
-    """What ``send`` would do with each note now: (``send``/``skip``/``refuse``, to, why)."""
-    logged: int = 0
-    """Notes of this interview already in the send log, to these readers or others."""
+    """What a preview found: the checked notes, the warnings, and what ``send`` would do.
+
+    A plain class, not a dataclass: nothing compares it, and creating a dataclass
+    costs ``preview`` about a millisecond at start-up.
+    """
+
+    def __init__(
+        self,
+        preparation: Checked,
+        history_count: int,
+        warnings: list[str] | None = None,
+        *,
+        send_plan: list[tuple[str, str, str]] | None = None,
+        logged: int = 0,
+    ) -> None:
+        self.preparation = preparation
+        self.history_count = history_count
+        """Notes of this kind to other readers in the send log, the checks compared with."""
+        self.warnings = warnings or []
+        self.written: list[Path] = []
+        self.send_plan = send_plan or []
+        """What ``send`` would do with each note now: (``send``/``skip``/``refuse``, to, why)."""
+        self.logged = logged
+        """Notes of this interview already in the send log, to these readers or others."""
 
     @property
     def report(self) -> GuardReport:
@@ -268,6 +282,8 @@ def _would(note: Note, record: Record | None, refused: str) -> tuple[str, str, s
         return "refuse", note.to, refused
     if record is None:
         return "send", note.to, ""
+    from thanknote.sendlog import FAILED, UNKNOWN, Latest, Skip, decide
+
     decision = decide(Latest.of(record), note, via=record.via, purpose="send", resend=False)
     if isinstance(decision, Skip):
         if decision.status == UNKNOWN:
