@@ -411,3 +411,127 @@ def test_preview_refuses_a_nul_in_a_body_field_with_exit_2(tmp_path: Path) -> No
     assert done.returncode == 2
     assert "interview.fit" in done.stderr and "NUL character (U+0000" in done.stderr
     assert done.stdout == ""
+
+
+_ATEXT = "abcXYZ019!#$%&'*+/=?^_`{|}~-"
+_MAILBOX_TEXT = st.text(alphabet=_ATEXT + ' .@<>,;:"()[]\\\t', max_size=40)
+
+
+def _plain_mailboxes() -> st.SearchStrategy[str]:
+    from thanknote.mailbox import PLAIN_MAILBOX
+
+    return st.from_regex(PLAIN_MAILBOX, fullmatch=True)
+
+
+@given(
+    st.one_of(
+        _plain_mailboxes(),
+        _MAILBOX_TEXT,
+        st.builds(
+            lambda name, local, domain: f"{name} <{local}@{domain}>",
+            _MAILBOX_TEXT,
+            _MAILBOX_TEXT,
+            _MAILBOX_TEXT,
+        ),
+    )
+)
+def test_the_plain_mailbox_shortcut_reads_as_getaddresses_does(value: str) -> None:
+    from email.utils import getaddresses
+
+    from thanknote.mailbox import PLAIN_MAILBOX, mailboxes
+
+    expected = tuple(getaddresses([value]))
+    assert mailboxes(value) == expected
+    if PLAIN_MAILBOX.fullmatch(value) is not None:  # the shortcut's own answer
+        assert len(expected) == 1 and expected[0][1] in value
+
+
+_ASCII_TEXT = st.text(st.characters(min_codepoint=1, max_codepoint=127), max_size=300)
+
+
+@given(
+    body=st.one_of(_ASCII_TEXT, st.lists(_ASCII_TEXT, max_size=5).map("\r\n".join)),
+    subject=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=120),
+    name=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60),
+    reply=st.booleans(),
+)
+def test_the_plain_serialiser_writes_the_email_packages_bytes(
+    body: str, subject: str, name: str, reply: bool
+) -> None:
+    """The shortcut for US-ASCII bodies changes speed, never bytes."""
+    from email.charset import Charset
+
+    from thanknote.mailbox import mailbox
+    from thanknote.message import _email_message, _plain_message
+
+    headers = [
+        ("From", mailbox("Ada Lovelace", "ada@example.com")),
+        ("To", mailbox(name, "grace@analytical.example")),
+        ("Subject", subject),
+        ("Date", "Wed, 25 Nov 2026 18:00:00 -0500"),
+        ("Message-ID", "<1.2.3@example.com>"),
+    ]
+    if reply:
+        headers += [("In-Reply-To", "<0.1@example.com>"), ("References", "<0.1@example.com>")]
+    headers.append(("MIME-Version", "1.0"))
+    assert _plain_message(headers, body) == _email_message(headers, body, Charset("us-ascii"))
+
+
+_HEADER_LINE = st.one_of(
+    st.builds(
+        lambda name, value: f"{name}:{value}",
+        st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=12),
+        st.text(st.characters(min_codepoint=1, max_codepoint=127), max_size=40),
+    ),
+    st.builds(
+        lambda value: f" {value}",
+        st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=30),
+    ),
+    st.text(st.characters(min_codepoint=1, max_codepoint=255), max_size=30),
+)
+
+
+@given(st.lists(_HEADER_LINE, max_size=8))
+def test_header_fields_reads_what_the_email_package_reads(lines: list[str]) -> None:
+    """Where the strict reading accepts a header, the email package's parser agrees."""
+    from email.parser import BytesHeaderParser
+
+    from thanknote.message import header_fields
+
+    block = "".join(f"{line}\r\n" for line in lines).encode("latin-1") + b"\r\n"
+    fields, malformed = header_fields(block)
+    if malformed is None:
+        assert fields == list(BytesHeaderParser().parsebytes(block).items())
+
+
+@given(
+    name=st.text(max_size=60).filter(lambda s: s.strip() == s and "\x00" not in s),
+    subject=st.text(min_size=1, max_size=150).filter(lambda s: s.strip() == s and s.isprintable()),
+)
+def test_every_built_message_has_a_well_formed_header(name: str, subject: str) -> None:
+    from email.parser import BytesHeaderParser
+
+    from thanknote.message import header_fields
+
+    note = Note(
+        kind="thank-you",
+        to="grace@analytical.example",
+        name=name,
+        title=None,
+        subject=subject,
+        body="Dear Grace,\n\nThank you.\n",
+        template="t",
+    )
+    try:
+        raw = build(
+            note,
+            sender_name="Ada Lovelace",
+            sender_address="ada@example.com",
+            date=datetime(2026, 11, 25, 23, 0, tzinfo=UTC),
+        ).raw
+    except BadInput:
+        return  # refused before building: nothing to read back
+    block = raw[: raw.index(b"\r\n\r\n") + 2]
+    fields, malformed = header_fields(block)
+    assert malformed is None
+    assert fields == list(BytesHeaderParser().parsebytes(block).items())

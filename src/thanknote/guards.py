@@ -10,40 +10,21 @@ million comparisons), so the exact-match checks group notes by a hash of
 their normalised text, and the similarity check compares only pairs that a
 prefix filter cannot rule out.
 
-The similarity measure
-----------------------
-Advisers' rule is that each note carries something of its own: at least a
-sentence that belongs to that conversation. So thanknote measures what a
-note has that the other does not. Each body is reduced to its words
-(case-folded, punctuation dropped, every recipient's name parts, title and
-address masked out), kept as a multiset. For a pair (A, B):
-
-    own(A, B) = |A - B|   (words of A, with multiplicity, that B lacks)
-    distinct  = min(own(A, B), own(B, A))
-    similarity = max(0, 1 - distinct / 10)
-
-A pair whose similarity is above ``--max-similarity`` (default 0.5) is refused:
-with the default, each note of a pair needs at least five words the other
-lacks. A conversation point of a sentence gives eight or more; a copy with a
-few words changed gives one to four. The measure counts words rather than
-dividing by the length of the note, so a long shared "why I fit" paragraph
-does not make two genuinely personal notes look alike.
+The similarity check's measure and its search for close pairs are
+:mod:`thanknote.similarity`.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from itertools import chain, compress
 
-DEFAULT_MAX_SIMILARITY = 0.5
-WORDS_PER_STEP = 10
-"""Each word of its own lowers a pair's similarity by 1/10."""
+from thanknote.similarity import DEFAULT_MAX_SIMILARITY as DEFAULT_MAX_SIMILARITY
+from thanknote.similarity import WORDS_PER_STEP as WORDS_PER_STEP
+from thanknote.similarity import close_pairs, similarity, word_limit
 
 _MASK = "\x00"
 _TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+")
@@ -81,12 +62,16 @@ class Refusal:
         return f"{self.first.describe()} and {self.second.describe()}"
 
 
-@dataclass
 class GuardReport:
     """Every check that ran, and what each refused."""
 
-    checks: dict[str, list[Refusal]] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
+    # A plain class, not a dataclass: creating a dataclass costs about half a
+    # millisecond at import, paid by every start, and nothing compares these.
+    __slots__ = ("checks", "skipped")
+
+    def __init__(self) -> None:
+        self.checks: dict[str, list[Refusal]] = {}
+        self.skipped: dict[str, str] = {}
 
     @property
     def refusals(self) -> list[Refusal]:
@@ -154,7 +139,20 @@ class _Pool:
 
     @cached_property
     def masked(self) -> list[list[str]]:
-        return [_masked(note.body, self.terms) for note in self.notes]
+        # No token crosses a line, and a batch's notes share most of their lines:
+        # each distinct line is tokenised once.
+        terms = self.terms
+        lines: dict[str, list[str]] = {}
+        masked = []
+        for note in self.notes:
+            tokens: list[str] = []
+            for line in note.body.split("\n"):
+                found = lines.get(line)
+                if found is None:
+                    found = lines[line] = _masked(line, terms)
+                tokens += found
+            masked.append(tokens)
+        return masked
 
     @cached_property
     def word_counts(self) -> list[Counter[str]]:
@@ -265,10 +263,6 @@ def _words_of(tokens: Iterable[str]) -> frozenset[tuple[str, int]]:
     return frozenset((word, n) for word, count in counts.items() for n in range(1, count + 1))
 
 
-def similarity(distinct_words: int) -> float:
-    return max(0.0, 1.0 - distinct_words / WORDS_PER_STEP)
-
-
 def pair_similarity(first: str, second: str, names: Iterable[str] = ()) -> float:
     """The similarity of two bodies, each with the given names masked (the measure, alone)."""
     terms = frozenset(t.casefold() for name in names for t in _TOKEN.findall(name))
@@ -277,88 +271,18 @@ def pair_similarity(first: str, second: str, names: Iterable[str] = ()) -> float
     return similarity(min(len(a - b), len(b - a)))
 
 
-def _residuals(counts: Sequence[Counter[str]]) -> list[frozenset[tuple[str, int]]]:
-    """Each note's words less a part every note shares, as (word, occurrence) pairs.
-
-    Any multiset contained in every note cancels out of every difference, so it
-    need not be the largest one: the (word, count) pairs that every note has
-    exactly (the template's words, the shared paragraphs) are found by
-    intersecting the notes' ``items()`` views, which runs in C. What is left of
-    a note, a word it has ``c`` times, becomes the items (word, 1) ... (word, c).
-    """
-    common = set(counts[0].items())
-    for counted in counts[1:]:
-        common.intersection_update(counted.items())
-    residuals = []
-    for counted in counts:
-        residuals.append(
-            frozenset(
-                (word, n) for word, times in counted.items() - common for n in range(1, times + 1)
-            )
-        )
-    return residuals
-
-
 def near_identical(notes: Sequence[PooledNote] | _Pool, max_similarity: float) -> list[Refusal]:
-    """Refuse pairs more similar than ``max_similarity``, without comparing every pair.
-
-    A pair is refused when ``distinct < limit`` words. Three steps keep this near
-    linear for real batches:
-
-    1. Words every note shares (the template, the shared paragraphs) cancel out of
-       every difference, so each note is reduced to its *residual*: what not all
-       notes share. Differences computed on residuals are exact.
-    2. A note whose residual is smaller than the limit is too close to every other
-       note, and is paired with each.
-    3. For two notes with ``|A| <= |B|``, ``|A - B| <= |B - A|``: the smaller note
-       decides. So each note looks only at notes at least as large (ranked by
-       size), and if ``|A - B| < limit`` then B holds all but at most ``limit - 1``
-       of A's residual words: of A's ``p`` rarest residual words B holds at least
-       ``p - limit + 1`` (a prefix filter with a count filter, as in set-similarity
-       joins). Counting hits over the tails of those words' posting lists (in C,
-       through ``Counter``) leaves only the few notes that can be close, whose exact
-       difference is then computed.
-    """
+    """Refuse pairs more similar than ``max_similarity`` (see :func:`similarity.close_pairs`)."""
     pool = _pool(notes)
-    count = len(pool)
-    if count < 2:
+    if len(pool) < 2:
         return []
-    limit = math.ceil(WORDS_PER_STEP * (1.0 - max_similarity) - 1e-9)
-    if limit <= 0:
-        return []
-    residuals = _residuals(pool.word_counts)
-    order = sorted(range(count), key=lambda index: len(residuals[index]))
-    postings: dict[tuple[str, int], list[int]] = defaultdict(list)  # ranks, ascending
-    for rank, index in enumerate(order):
-        for item in residuals[index]:
-            postings[item].append(rank)
-    new = [note.new for note in pool.notes]
-    recipients = [note.to.casefold() for note in pool.notes]
-
-    def rarity(item: tuple[str, int]) -> tuple[int, tuple[str, int]]:
-        return (len(postings[item]), item)
-
-    found: dict[tuple[int, int], int] = {}
-    for rank, i in enumerate(order):
-        residual = residuals[i]
-        if len(residual) < limit:
-            # Fewer words of its own than the limit: too close to every larger note.
-            later: Iterable[int] = range(rank + 1, count)
-        else:
-            prefix = sorted(residual, key=rarity)[: limit + 2]
-            needed = len(prefix) - limit + 1
-            tails = (postings[item][bisect_right(postings[item], rank) :] for item in prefix)
-            hits = Counter(chain.from_iterable(tails))
-            # Filtered in C (compress, map): a Python loop here costs more than the counting.
-            later = compress(hits.keys(), map(needed.__le__, hits.values()))
-        for other_rank in later:
-            j = order[other_rank]
-            if recipients[j] == recipients[i] or not (new[i] or new[j]):
-                continue
-            words = len(residual - residuals[j])
-            if words < limit:
-                found[(i, j) if i < j else (j, i)] = words
-
+    limit = word_limit(max_similarity)
+    found = close_pairs(
+        pool.word_counts,
+        [note.to.casefold() for note in pool.notes],
+        [note.new for note in pool.notes],
+        limit,
+    )
     refusals = []
     for (i, j), words in sorted(found.items()):
         score = similarity(words)

@@ -10,18 +10,25 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from thanknote import schedule
 from thanknote.addresses import address_problem, ascii_address, header_problem
 from thanknote.errors import BadInput
-from thanknote.model import Candidate, Interview, Interviewer, InterviewFile, Relation
-
-DEFAULT_DURATION_MINUTES = 60
-DEFAULT_FOLLOW_UP_DAYS = 10
+from thanknote.locations import Reader
+from thanknote.locations import label as key_label
+from thanknote.model import (
+    Candidate,
+    Interview,
+    Interviewer,
+    InterviewFile,
+    Relation,
+    relation_from_title,
+)
+from thanknote.placeholders import placeholder as placeholder
+from thanknote.placeholders import text_problem as text_problem
+from thanknote.schedule import DEFAULT_DURATION_MINUTES, describe
 
 _CANDIDATE_KEYS = {"name", "email", "signature"}
 _INTERVIEW_KEYS = {
@@ -46,72 +53,6 @@ _INTERVIEWER_KEYS = {
     "relation",
 }
 _TOP_KEYS = {"candidate", "interview", "interviewers"}
-
-
-@dataclass
-class _KeyLines:
-    """Where each key sits in the file, found with a light scan of the text.
-
-    tomllib reports lines only for syntax errors; a user fixing "missing email
-    in the second interviewer" still wants a line to jump to.
-    """
-
-    keys: dict[tuple[str, int, str], int] = field(default_factory=dict)
-    tables: dict[tuple[str, int], int] = field(default_factory=dict)
-
-    @classmethod
-    def scan(cls, text: str) -> _KeyLines:
-        found = cls()
-        table, index = "", 0
-        counts: dict[str, int] = {}
-        header = re.compile(r"\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?")
-        key = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=")
-        for number, line in enumerate(text.splitlines(), start=1):
-            if match := header.match(line):
-                table = match.group(2)
-                if match.group(1) == "[[":
-                    index = counts.get(table, 0)
-                    counts[table] = index + 1
-                else:
-                    index = 0
-                found.tables.setdefault((table, index), number)
-            elif match := key.match(line):
-                found.keys.setdefault((table, index, match.group(1)), number)
-        return found
-
-    def line(self, table: str, index: int = 0, key: str | None = None) -> int | None:
-        if key is not None and (table, index, key) in self.keys:
-            return self.keys[(table, index, key)]
-        if key is not None and not table and (key, 0) in self.tables:
-            return self.tables[(key, 0)]  # a top-level table such as a misspelt [interviewer]
-        return self.tables.get((table, index))
-
-
-class _Reader:
-    def __init__(self, path: Path, text: str) -> None:
-        self.path = path
-        self.text = text
-
-    def fail(
-        self,
-        where: str,
-        message: str,
-        *,
-        table: str = "",
-        index: int = 0,
-        key: str | None = None,
-        hint: str | None = None,
-    ) -> BadInput:
-        # Lines are looked up only when something is wrong: a good file never pays.
-        line = _KeyLines.scan(self.text).line(table, index, key)
-        location = f"{self.path}:{line}" if line else str(self.path)
-        return BadInput(f"{location}: {where}: {message}", hint=hint)
-
-
-def _label(table: str, index: int, key: str) -> str:
-    if table == "interviewers":
-        return f"[[interviewers]] #{index + 1} {key}"
-    return f"{table}.{key}" if table else key
 
 
 def load(path: Path) -> InterviewFile:
@@ -150,11 +91,11 @@ def _parser(path: Path) -> _Parser:
                 f"{path}:{match.group(1)}: TOML syntax error: {detail} (column {match.group(2)})"
             ) from None
         raise BadInput(f"{path}: TOML syntax error: {message}") from None
-    return _Parser(_Reader(path, text), data)
+    return _Parser(Reader(path, text), data)
 
 
 class _Parser:
-    def __init__(self, reader: _Reader, data: dict[str, Any]) -> None:
+    def __init__(self, reader: Reader, data: dict[str, Any]) -> None:
         self.reader = reader
         self.data = data
 
@@ -189,7 +130,7 @@ class _Parser:
         header: bool = False,
         prose: bool = True,
     ) -> str | None:
-        label = _label(table, index, key)
+        label = key_label(table, index, key)
         if key not in values:
             if required:
                 raise self.reader.fail(label, "missing (required)", table=table, index=index)
@@ -197,7 +138,7 @@ class _Parser:
         value = values[key]
         if not isinstance(value, str):
             raise self.reader.fail(
-                label, f"must be a string, not {_kind(value)}", table=table, index=index, key=key
+                label, f"must be a string, not {describe(value)}", table=table, index=index, key=key
             )
         value = value.strip()
         if not value:
@@ -220,7 +161,11 @@ class _Parser:
         value = self._text(table, index, values, key, required=required, prose=False)
         if value is not None and (problem := address_problem(value)) is not None:
             raise self.reader.fail(
-                _label(table, index, key), f"{value!r} {problem}", table=table, index=index, key=key
+                key_label(table, index, key),
+                f"{value!r} {problem}",
+                table=table,
+                index=index,
+                key=key,
             )
         # An internationalised domain goes out, is logged and is compared in its IDNA form.
         return None if value is None else ascii_address(value)
@@ -230,7 +175,7 @@ class _Parser:
             raise self.reader.fail(f"[{key}]", "missing table (required)")
         value = self.data[key]
         if not isinstance(value, dict):
-            raise self.reader.fail(key, f"must be a table [{key}], not {_kind(value)}", key=key)
+            raise self.reader.fail(key, f"must be a table [{key}], not {describe(value)}", key=key)
         return value
 
     # -- sections --------------------------------------------------------------------------
@@ -359,47 +304,22 @@ class _Parser:
         role = self._text("interview", 0, table, "role", required=True, header=True)
         assert company is not None and role is not None
         zone_name = self._text("interview", 0, table, "timezone", required=False)
-        zone = None
-        if zone_name is not None:
-            try:
-                zone = ZoneInfo(zone_name)
-            except (ZoneInfoNotFoundError, ValueError):
+        try:
+            zone = None if zone_name is None else schedule.timezone_named(zone_name)
+            if "starts_at" not in table:
                 raise self.reader.fail(
-                    "interview.timezone",
-                    f"unknown timezone {zone_name!r} (use an IANA name "
-                    "such as 'America/New_York' or 'Europe/London')",
-                    table="interview",
-                    key="timezone",
-                ) from None
-        starts_at = self._starts_at(table, zone)
-        duration = table.get("duration_minutes", DEFAULT_DURATION_MINUTES)
-        if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= 1440:
+                    "interview.starts_at", "missing (required)", table="interview"
+                )
+            starts_at = schedule.start_of(table["starts_at"], zone)
+            duration = schedule.duration_of(table.get("duration_minutes", DEFAULT_DURATION_MINUTES))
+            display = zone if zone is not None else starts_at.tzinfo
+            assert display is not None
+            local_day = starts_at.astimezone(display).date()
+            follow_up_on = schedule.follow_up_day(table.get("follow_up_on"), local_day)
+        except schedule.TimeProblem as problem:
             raise self.reader.fail(
-                "interview.duration_minutes",
-                f"must be a whole number of minutes from 1 to 1440, not {duration!r}",
-                table="interview",
-                key="duration_minutes",
-            )
-        display = zone if zone is not None else starts_at.tzinfo
-        assert display is not None
-        local_day = starts_at.astimezone(display).date()
-        follow_up_on = table.get("follow_up_on")
-        if follow_up_on is None:
-            follow_up_on = local_day + timedelta(days=DEFAULT_FOLLOW_UP_DAYS)
-        elif isinstance(follow_up_on, datetime) or not isinstance(follow_up_on, date):
-            raise self.reader.fail(
-                "interview.follow_up_on",
-                f"must be a date such as 2026-12-07, not {_kind(follow_up_on)}",
-                table="interview",
-                key="follow_up_on",
-            )
-        elif follow_up_on < local_day:
-            raise self.reader.fail(
-                "interview.follow_up_on",
-                f"{follow_up_on} is before the interview ({local_day})",
-                table="interview",
-                key="follow_up_on",
-            )
+                f"interview.{problem.key}", problem.message, table="interview", key=problem.key
+            ) from None
         follow_up_with = self._address("interview", 0, table, "follow_up_with", required=False)
         return Interview(
             company=company,
@@ -413,131 +333,3 @@ class _Parser:
             fit=self._text("interview", 0, table, "fit", required=False),
             new_information=self._text("interview", 0, table, "new_information", required=False),
         )
-
-    def _starts_at(self, table: dict[str, Any], zone: ZoneInfo | None) -> datetime:
-        if "starts_at" not in table:
-            raise self.reader.fail("interview.starts_at", "missing (required)", table="interview")
-        value = table["starts_at"]
-
-        def fail(message: str) -> BadInput:
-            return self.reader.fail(
-                "interview.starts_at", message, table="interview", key="starts_at"
-            )
-
-        if isinstance(value, datetime):
-            if value.tzinfo is not None:
-                return value
-            if zone is None:
-                raise fail(
-                    f"{value.isoformat()} has no UTC offset and no timezone is given: "
-                    "write it with an offset (2026-11-25T14:00:00-05:00) or add "
-                    'timezone = "America/New_York"'
-                )
-            placed = value.replace(tzinfo=zone)
-            # A wall-clock time skipped by a daylight-saving jump does not exist.
-            if placed.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != value:
-                raise fail(
-                    f"{value.isoformat()} does not exist in {zone.key} "
-                    "(the clocks skip it for daylight saving time)"
-                )
-            return placed
-        if isinstance(value, date | time):
-            raise fail(
-                f"must be a date and time with an offset, not just a "
-                f"{'date' if isinstance(value, date) else 'time'} ({value.isoformat()})"
-            )
-        raise fail(f"must be a date-time such as 2026-11-25T14:00:00-05:00, not {_kind(value)}")
-
-
-_TITLE_RELATIONS = (
-    (re.compile(r"coordinator|scheduler", re.IGNORECASE), Relation.COORDINATOR),
-    (
-        re.compile(r"recruit|talent|sourc(?:er|ing)|people partner", re.IGNORECASE),
-        Relation.RECRUITER,
-    ),
-    (re.compile(r"hiring manager", re.IGNORECASE), Relation.HIRING_MANAGER),
-)
-
-
-def text_problem(value: str, *, prose: bool = True) -> str | None:
-    """Why ``value`` (stripped, not empty) cannot go into a note as written, or None: a NUL
-    character, or (in ``prose``, not an address) a placeholder.
-
-    The one check for every text a note carries: the file's and the profile's.
-    """
-    if "\x00" in value:  # it would go out raw in a 7bit body, or end a C string early
-        return (
-            "contains a NUL character (U+0000, often \\u0000 in TOML), which an email "
-            "cannot carry; remove it"
-        )
-    # An address has its own rules: "{x}@example.com" is a real one.
-    if prose and (found := placeholder(value)) is not None:
-        return (
-            f"{found!r} looks like a placeholder, not the text for this note; write what "
-            "you mean to send"
-        )
-    return None
-
-
-def relation_from_title(title: str | None) -> Relation | None:
-    """The relation a title suggests ("Technical Recruiter": recruiter), if any."""
-    for pattern, relation in _TITLE_RELATIONS:
-        if title and pattern.search(title):
-            return relation
-    return None
-
-
-# What a template or an example leaves behind for the writer to fill in. Each
-# alternative is something no finished note says: angle, square or curly
-# brackets around words (an address or a link in angle brackets is real text),
-# the editor's markers in capitals, a run of x's, filler Latin, an instruction.
-_PLACEHOLDER = re.compile(
-    r"^[.…\s]+$"
-    r"|<(?![^<>]*(?:@|://))[^<>\n]*>"
-    r"|\[[^\[\]\n]*\]"
-    r"|\{[^{}\n]*\}"
-    r"|\b(?:TODO|TBD|TK|FIXME)\b"
-    r"|(?i:\bx{2,}\b)"
-    r"|(?i:\blorem\s+ipsum\b)"
-    r"|(?im:(?:^|(?<=[.!?:;(] ))insert\b[^.!?\n]{0,60}?\bhere\b)"
-    r"|(?i:\byour\s+name\b)"
-)
-
-
-def placeholder(value: str) -> str | None:
-    """The part of ``value`` that is a placeholder ('...', 'TODO', '<fill in>'), if any.
-
-    A note is read by a hiring manager: '...' copied from an example must not
-    go out as the candidate's "why I fit", nor "[describe the project]" as
-    their conversation.
-    """
-    # Most text has none of the markers: a few substring tests (in C) spare the
-    # full pattern, which a thousand-note batch would otherwise run on every body.
-    lowered = value.lower()
-    if (
-        value.strip(".… \t\r\n")
-        and not any(c in value for c in "<[{")
-        and not any(marker in lowered for marker in _MARKERS)
-        and not ("your" in lowered and "name" in lowered)
-    ):
-        return None
-    match = _PLACEHOLDER.search(value)
-    return match.group(0).strip() or value if match else None
-
-
-_MARKERS = ("todo", "tbd", "tk", "fixme", "xx", "lorem", "insert")
-
-
-def _kind(value: object) -> str:
-    names = {
-        str: "a string",
-        int: "a number",
-        float: "a number",
-        bool: "true/false",
-        list: "a list",
-        dict: "a table",
-        datetime: "a date-time",
-        date: "a date",
-        time: "a time",
-    }
-    return names.get(type(value), type(value).__name__)

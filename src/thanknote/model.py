@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -145,3 +146,21 @@ class InterviewFile:
     def _by_address(self) -> dict[str, Interviewer]:
         # Asked once per note by the checks: a dictionary keeps a large batch linear.
         return {person.email.casefold(): person for person in reversed(self.interviewers)}
+
+
+_TITLE_RELATIONS = (
+    (re.compile(r"coordinator|scheduler", re.IGNORECASE), Relation.COORDINATOR),
+    (
+        re.compile(r"recruit|talent|sourc(?:er|ing)|people partner", re.IGNORECASE),
+        Relation.RECRUITER,
+    ),
+    (re.compile(r"hiring manager", re.IGNORECASE), Relation.HIRING_MANAGER),
+)
+
+
+def relation_from_title(title: str | None) -> Relation | None:
+    """The relation a title suggests ("Technical Recruiter": recruiter), if any."""
+    for pattern, relation in _TITLE_RELATIONS:
+        if title and pattern.search(title):
+            return relation
+    return None

@@ -9,7 +9,8 @@ a wrong or misspelt name, or the company of another application. Three checks:
   greeting naming nobody ("Hello,", "Hi there,") is not a wrong name.
 - **Spelling.** A capitalised word within one edit (names of up to five letters)
   or two edits of a name in the file (a reader, the candidate, the company) and
-  not that name: refused in the greeting, a warning anywhere else.
+  not that name: refused in the greeting, a warning anywhere else (the check
+  itself is :mod:`thanknote.spelling`).
 - **Another interview.** A note that names the company or the role of another
   interview in the send log (a note copied from another application) is
   refused, unless that mention is passed with ``--allow-mention``.
@@ -20,12 +21,14 @@ A colleague named right ("as Alan mentioned") is always allowed.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from thanknote.model import Interviewer, InterviewFile
+from thanknote.spelling import COMMON, Vocabulary, close, misspellings
+from thanknote.spelling import edits as edits
+from thanknote.spelling import fold as fold
 
 WRONG_NAME = "wrong name"
 
@@ -51,25 +54,6 @@ _NOBODY = frozenset(
         "folks",
     }
 )
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
-_CAPITALISED = re.compile(r"(?<![\w'’-])[^\W\d_a-z][\w'’-]*")
-# Capitalised words a note says for their own sake, a short edit from many names.
-_COMMON = frozenset(
-    re.findall(
-        r"\w+",
-        """
-    a about after again all also am an and any are as at be been before best but by can
-    could dear did do does for from had has have he hello her here hey hi his how i if in
-    is it its just kind let like many may me mine more most much my no not now of off on
-    once one only or our out over please regards same she since so some such than thank
-    thanks that the their them then there these they this those though to too until up us
-    very was we well were what when where which while who why will with would yes yet you
-    your yours sincerely cheers warm warmly looking forward hope great good
-    monday tuesday wednesday thursday friday saturday sunday january february march april
-    june july august september october november december
-""",
-    )
-)
 
 
 @dataclass(frozen=True)
@@ -78,10 +62,16 @@ class Problem:
     reason: str
 
 
-@dataclass
 class NameReport:
-    refusals: list[Problem] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    """What the name checks found: refusals, and warnings that stop nothing."""
+
+    # A plain class, not a dataclass: creating a dataclass costs about half a
+    # millisecond at import, paid by every start, and nothing compares these.
+    __slots__ = ("refusals", "warnings")
+
+    def __init__(self) -> None:
+        self.refusals: list[Problem] = []
+        self.warnings: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -91,48 +81,6 @@ class OtherInterview:
     company: str
     role: str
     when: str
-
-
-_ASCII_PUNCTUATION = str.maketrans(
-    {c: " " for c in map(chr, range(128)) if not c.isalnum() and c not in "'-"}
-)
-
-
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Case-folded, accents and punctuation dropped ("Dr. Zoë" is "dr zoe"), spaces collapsed."""
-    if text.isascii():
-        return " ".join(text.lower().translate(_ASCII_PUNCTUATION).split())
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(
-        c if c.isalnum() or c in "'’-" else " " for c in decomposed if not unicodedata.combining(c)
-    )
-    return " ".join(plain.split())
-
-
-def edits(first: str, second: str, limit: int = 2) -> int:
-    """Optimal-string-alignment distance (a swap of two letters is one edit), capped at limit+1."""
-    if abs(len(first) - len(second)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(second) + 1))
-    for i, a in enumerate(first, start=1):
-        current = [i] + [0] * len(second)
-        for j, b in enumerate(second, start=1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b))
-            if i > 1 and j > 1 and a == second[j - 2] and first[i - 2] == b:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
-
-
-def _close(word: str, name: str) -> bool:
-    """``word`` is a near miss of ``name``: one edit for short names, two for longer."""
-    if word == name or len(name) < 3:
-        return False
-    return edits(word, name, 2) <= (1 if len(name) <= 5 else 2)
 
 
 def greeting_name(body: str) -> str | None:
@@ -149,18 +97,24 @@ def greeting_name(body: str) -> str | None:
             not match.group("end").startswith(",")
             or not 1 <= len(words) <= 3
             or not all(w[:1].isupper() for w in words)
-            or any(fold(w) in _COMMON for w in words)
+            or any(fold(w) in COMMON for w in words)
         ):
             return None
     return name
 
 
-def _own_greetings(person: Interviewer) -> set[str]:
-    full, last = fold(person.name), fold(person.name.split()[-1])
-    allowed = {fold(person.first_name), full}
+def _own_greetings(person: Interviewer) -> frozenset[str]:
+    return _greetings_of(person.name)
+
+
+@lru_cache(maxsize=4096)
+def _greetings_of(name: str) -> frozenset[str]:
+    """How a greeting may name the person called ``name`` (folded): asked once per note."""
+    full, last = fold(name), fold(name.split()[-1])
+    allowed = {fold(name.split()[0]), full}
     for honorific in _HONORIFICS:
         allowed.update((f"{honorific} {last}", f"{honorific} {full}"))
-    return allowed
+    return frozenset(allowed)
 
 
 def _greeting_problem(interview_file: InterviewFile, person: Interviewer, name: str) -> str | None:
@@ -177,7 +131,7 @@ def _greeting_problem(interview_file: InterviewFile, person: Interviewer, name: 
         return f"the greeting names the candidate ({name!r}), not {person.name}"
     words = folded.split()
     for part in fold(person.name).split():
-        if any(_close(word, part) for word in words):
+        if any(close(word, part) for word in words):
             return (
                 f"the greeting {name!r} looks like a misspelling of {person.name}; "
                 "write the name exactly as the file spells it"
@@ -191,99 +145,6 @@ def _greeting_problem(interview_file: InterviewFile, person: Interviewer, name: 
 def _own_greetings_of_name(name: str) -> set[str]:
     parts = fold(name).split()
     return {parts[0], " ".join(parts)} if parts else set()
-
-
-class _Vocabulary:
-    """Every single-word name in the file, folded, with how the file spells it, indexed so
-    that the names within two edits of a word are found without trying every name.
-
-    Two words within two edits share a string made by deleting at most two letters
-    from each (the symmetric-delete index), so a word looks up only its own deletions.
-    """
-
-    def __init__(self, interview_file: InterviewFile) -> None:
-        names = [person.name for person in interview_file.interviewers]
-        names.append(interview_file.candidate.name)
-        self.words: dict[str, str] = {}
-        for name in names:
-            for part in name.split():
-                self.words.setdefault(fold(part), part)
-        company = interview_file.interview.company
-        if len(company.split()) == 1:
-            self.words.setdefault(fold(company), company)
-        self.known = set(self.words) | {
-            fold(word) for word in _WORD.findall(f"{company} {interview_file.interview.role}")
-        }
-        self.company_words = {
-            form for word in _WORD.findall(company) for form in (fold(word), word.lower())
-        }
-        self._seen: dict[str, str | None] = {}
-        self.index: dict[str, list[str]] = {}
-        for word in self.words:
-            if len(word) >= 3:
-                for variant in _deletions(word):
-                    self.index.setdefault(variant, []).append(word)
-
-    def near_miss(self, folded: str) -> str | None:
-        """How the file spells the name ``folded`` is a near miss of, if any."""
-        if folded not in self._seen:
-            self._seen[folded] = self._near_miss(folded)
-        return self._seen[folded]
-
-    def _near_miss(self, folded: str) -> str | None:
-        seen = set()
-        for variant in _deletions(folded):
-            for name in self.index.get(variant, ()):
-                if name not in seen:
-                    seen.add(name)
-                    if _close(folded, name):
-                        return self.words[name]
-        return None
-
-
-def _deletions(word: str, depth: int = 2) -> set[str]:
-    found = {word}
-    frontier = {word}
-    for _ in range(depth):
-        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
-        found |= frontier
-    return found
-
-
-def _misspellings(
-    text: str, interview_file: InterviewFile, vocabulary: _Vocabulary
-) -> list[tuple[str, str]]:
-    """(as written, as the file spells it) for each near miss of a file name in ``text``."""
-    found: list[tuple[str, str]] = []
-    tokens = _WORD.findall(text)
-    for token in _CAPITALISED.findall(text):
-        if not token[:1].isupper():
-            continue
-        folded = fold(token)
-        if folded in vocabulary.known or folded in _COMMON:
-            continue
-        if (spelt := vocabulary.near_miss(folded)) is not None:
-            found.append((token, spelt))
-    company = interview_file.interview.company
-    size = len(company.split())
-    if size > 1:
-        wanted = fold(company)
-        words = vocabulary.company_words
-        exact = [token.lower() in words for token in tokens]
-        shape = [word[:1].isupper() for word in company.split()]
-        for start in range(len(tokens) - size + 1):
-            if (
-                not any(exact[start : start + size])
-                or [token[:1].isupper() for token in tokens[start : start + size]] != shape
-            ):
-                # Two edits leave one of three words as it is (of two words, most often),
-                # and a misspelt name keeps its capitals.
-                continue
-            window = " ".join(tokens[start : start + size])
-            folded = fold(window)
-            if folded != wanted and edits(folded, wanted, 2) <= 2:
-                found.append((window, company))
-    return found
 
 
 def _mentions(
@@ -331,7 +192,7 @@ def check(
     """Check each (to, subject, body): refusals for wrong names, warnings for misspellings."""
     report = NameReport()
     allowed = frozenset(_words(value) for value in allow_mention)
-    vocabulary = _Vocabulary(interview_file)
+    vocabulary = Vocabulary(interview_file)
     for to, subject, body in notes:
         person = interview_file.interviewer(to)
         greeted = greeting_name(body)
@@ -347,7 +208,7 @@ def check(
             opening = next(i for i, line in enumerate(lines) if line.strip())
             rest = "\n".join(lines[opening + 1 :])
         seen = set()
-        for written, spelt in _misspellings(f"{subject}\n{rest}", interview_file, vocabulary):
+        for written, spelt in misspellings(f"{subject}\n{rest}", interview_file, vocabulary):
             if (written, spelt) not in seen:
                 seen.add((written, spelt))
                 who = person.name if person is not None else to

@@ -23,24 +23,25 @@ body guards in :mod:`thanknote.guards` refuse copies.
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from itertools import chain, combinations
+from dataclasses import dataclass, replace
+from itertools import combinations
 from pathlib import Path
 
 from thanknote.model import Interviewer, InterviewFile
-from thanknote.render import (
-    THANK_YOU,
-    Note,
-    PointKind,
-    colleague_names,
-    load_template,
-    note_variables,
-    point_kind,
+from thanknote.phrasing import PointKind, point_kind
+from thanknote.render import THANK_YOU, Note, colleague_names, note_variables
+from thanknote.sentences import (
+    COMMON_WORDS,
+    FEW_WORDS,
+    TOKEN,
+    Sentence,
+    lacking,
+    near_keys,
+    sentences,
 )
+from thanknote.template import load_template
 
 LOW_SHARE = 0.35
 """A note with less of its own than this gets a warning."""
@@ -48,13 +49,6 @@ MOST_SHARED = 0.5
 """Two notes sharing more than this part of one's sentences get a warning."""
 MAX_WORDS = 250
 MIN_WORDS = 60
-FEW_WORDS = 2
-COMMON_WORDS = 4
-
-_WORD = re.compile(r"\w+(?:['’-]\w+)*")
-"""A word as a reader counts it: "haven't" and "open-source" are one each."""
-_TOKEN = re.compile(r"\w+")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
 _STAND_IN = "Zzreader Zzstandin"
 _NEUTRAL = {
     PointKind.PHRASE: "zzpoint",
@@ -75,48 +69,27 @@ class Measure:
     personal_share: float
 
 
-@dataclass
 class PersonalReport:
-    measures: list[Measure] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-    """What thanknote assumed (a relation read from a title)."""
+    """Every thank-you note's figures, and the warnings and notices they give."""
+
+    # A plain class, not a dataclass: creating a dataclass costs about half a
+    # millisecond at import, paid by every start, and nothing compares these.
+    __slots__ = ("measures", "warnings", "notices", "_by_address", "_indexed")
+
+    def __init__(self) -> None:
+        self.measures: list[Measure] = []
+        self.warnings: list[str] = []
+        self.notices: list[str] = []
+        """What thanknote assumed (a relation read from a title)."""
+        self._by_address: dict[str, Measure] = {}
+        self._indexed = 0
 
     def of(self, address: str) -> Measure | None:
-        wanted = address.casefold()
-        return next((m for m in self.measures if m.to.casefold() == wanted), None)
-
-
-@dataclass
-class _Sentence:
-    key: tuple[str, ...]
-    words: int
-
-
-def sentences(body: str, terms: frozenset[str]) -> list[_Sentence]:
-    """The body's sentences (each line cut at sentence ends), masked, with their word counts."""
-    found = []
-    for line in body.splitlines():
-        for text in _SENTENCE_END.split(line.strip()):
-            words = len(_WORD.findall(text))
-            if words:
-                tokens = [t for t in _TOKEN.findall(text.casefold()) if t not in terms]
-                found.append(_Sentence(tuple(sorted(tokens)), words))
-    return found
-
-
-def _missing(first: Counter[str], second: Counter[str]) -> int:
-    """How many of ``first``'s words (with repeats) ``second`` lacks: |first - second|."""
-    return sum(count - second[word] for word, count in first.items() if count > second[word])
-
-
-def _near(first: Counter[str], second: Counter[str]) -> bool:
-    missing = _missing(first, second)
-    return (
-        missing <= FEW_WORDS
-        and first.total() - missing >= COMMON_WORDS
-        and _missing(second, first) <= FEW_WORDS
-    )
+        """The first measure of the note to ``address`` (asked once per note: a dictionary)."""
+        for measure in self.measures[self._indexed :]:  # those appended since the last call
+            self._by_address.setdefault(measure.to.casefold(), measure)
+        self._indexed = len(self.measures)
+        return self._by_address.get(address.casefold())
 
 
 def _stand_in(interview_file: InterviewFile, person: Interviewer, note: Note) -> str | None:
@@ -152,7 +125,7 @@ def _terms(interview_file: InterviewFile) -> frozenset[str]:
     for person in interview_file.interviewers:
         terms.add(person.email.casefold())
         for part in (person.name, person.title or ""):
-            terms.update(word.casefold() for word in _TOKEN.findall(part))
+            terms.update(word.casefold() for word in TOKEN.findall(part))
     return frozenset(terms)
 
 
@@ -170,7 +143,8 @@ def measure(interview_file: InterviewFile, notes: Sequence[Note]) -> PersonalRep
         return report
     terms = _terms(interview_file)
     people = [interview_file.interviewer(note.to) for note in notes]
-    split = [sentences(note.body, terms) for note in notes]
+    lines: dict[str, list[Sentence]] = {}
+    split = [sentences(note.body, terms, lines) for note in notes]
     bones: set[tuple[str, ...]] = set()
     written: set[object] = set()
     for note, person in zip(notes, people, strict=True):
@@ -193,7 +167,7 @@ def measure(interview_file: InterviewFile, notes: Sequence[Note]) -> PersonalRep
         written.add(alike)
         body = _stand_in(interview_file, person, note)
         if body is not None:
-            bones.update(s.key for s in sentences(body, terms))
+            bones.update(s.key for s in sentences(body, terms, lines))
 
     # Every distinct sentence, the notes that hold it, and the distinct sentences near it.
     owners: dict[tuple[str, ...], int] = {}
@@ -201,7 +175,7 @@ def measure(interview_file: InterviewFile, notes: Sequence[Note]) -> PersonalRep
         for sentence in found:
             owners[sentence.key] = owners.get(sentence.key, 0) | (1 << index)
     keys = list(owners) + [key for key in bones if key not in owners]
-    near = _near_keys(keys)
+    near = near_keys(keys)
     held = {key: owners.get(key, 0) for key in keys}
     template_text = {
         key for key in keys if key in bones or any(other in bones for other in near[key])
@@ -251,7 +225,7 @@ def measure(interview_file: InterviewFile, notes: Sequence[Note]) -> PersonalRep
     return report
 
 
-def _own_words(sentence: _Sentence, slots: list[Counter[str]]) -> int:
+def _own_words(sentence: Sentence, slots: list[Counter[str]]) -> int:
     """The sentence's words less those of the template sentence it fills in, if any."""
     if not slots:
         return sentence.words
@@ -259,7 +233,7 @@ def _own_words(sentence: _Sentence, slots: list[Counter[str]]) -> int:
     common = 0
     for slot in slots:
         # The template's sentence is inside this one: all its words but the field's.
-        if (missing := _missing(slot, counted)) <= FEW_WORDS + 1:
+        if (missing := lacking(slot, counted)) <= FEW_WORDS + 1:
             common = max(common, slot.total() - missing)
     return sentence.words - common if common >= COMMON_WORDS else sentence.words
 
@@ -298,46 +272,6 @@ def _most_shared(content: list[int]) -> tuple[int, int] | None:
 
 def _bits(mask: int) -> list[int]:
     return [bit for bit in range(mask.bit_length()) if mask >> bit & 1]
-
-
-def _near_keys(keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
-    """For each distinct sentence, the other distinct sentences within a few words of it.
-
-    Two sentences near each other share all but ``FEW_WORDS`` of each one's
-    words, so the other holds at least one of any ``FEW_WORDS + 1`` of its
-    words: each sentence looks only at sentences holding one of its rarest.
-    """
-    counted = [Counter(key) for key in keys]
-    distinct = [frozenset(key) for key in keys]
-    postings: dict[str, list[int]] = {}
-    for index, words in enumerate(distinct):
-        for word in words:
-            postings.setdefault(word, []).append(index)
-    near: dict[tuple[str, ...], list[tuple[str, ...]]] = {key: [] for key in keys}
-    for index, key in enumerate(keys):
-        if len(key) < COMMON_WORDS:
-            continue
-        words = distinct[index]
-        # Of any m distinct words of this sentence, a near one holds at least m - FEW_WORDS.
-        rarest = sorted(words, key=lambda word: len(postings[word]))[: FEW_WORDS + 3]
-        needed = max(1, len(rarest) - FEW_WORDS)
-        hits = Counter(
-            chain.from_iterable(
-                postings[word][bisect_right(postings[word], index) :] for word in rarest
-            )
-        )
-        for other, count in hits.items():
-            if (
-                count < needed
-                or abs(len(keys[other]) - len(key)) > FEW_WORDS
-                or len(words - distinct[other]) > FEW_WORDS
-                or len(distinct[other] - words) > FEW_WORDS
-            ):
-                continue  # the sets differ by more, so the sentences do
-            if _near(counted[index], counted[other]):
-                near[key].append(keys[other])
-                near[keys[other]].append(key)
-    return near
 
 
 def _fields_to_add(interview_file: InterviewFile, person: Interviewer | None) -> str:
