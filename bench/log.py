@@ -1,6 +1,6 @@
 """Benchmark: ``thanknote log`` and ``thanknote followups`` over a large send log.
 
-Builds a send log through the library (``SendLog.interview_id``, ``claim`` and
+Builds a send log through the library (``SendLog.add_interview``, ``claim`` and
 ``finish``, the calls a real batch makes), then times whole processes, the
 way a user waits for them:
 
@@ -80,7 +80,7 @@ def build(path: Path, records: int) -> None:
                 fit=None,
                 new_information=None,
             )
-            interview_id = log.interview_id(interview, ROOT / "interview.toml")
+            interview_id = log.add_interview(interview, ROOT / "interview.toml")
             assert interview_id is not None
             for seat in range(NOTES_PER_INTERVIEW):
                 if written >= records:

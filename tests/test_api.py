@@ -168,7 +168,7 @@ LIBRARY_BELOW_PLANNING = (
     "thanknote.guards",
     "thanknote.model",
     "thanknote.accounts",
-    "thanknote.batch",
+    "thanknote.rules",
     "thanknote.checks",
     "thanknote.followups",
 )

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import thanknote_executable
 from tests.helpers import interview_toml, write_interview
-from thanknote import batch, loader
+from thanknote import loader, rules
 from thanknote.model import ON_TIME_HOURS, InterviewFile
 
 ZONES = sorted(available_timezones())
@@ -62,18 +62,18 @@ def test_end_and_deadline_are_exact_durations_after_the_start_instant(
     assert start == first.astimezone(UTC)
     ambiguous = local.replace(fold=1).utcoffset() != first.utcoffset()
     assert interview.start_is_ambiguous == ambiguous
-    assert (batch.ambiguous_start(interview) is not None) == ambiguous
+    assert (rules.ambiguous_start(interview) is not None) == ambiguous
     assert interview.ends_at.astimezone(UTC) - start == timedelta(minutes=minutes)
     assert interview.deadline.astimezone(UTC) - start == timedelta(
         minutes=minutes, hours=ON_TIME_HOURS
     )
     # The timing rules compare instants: one second before the end is before it.
     end = start + timedelta(minutes=minutes)
-    assert batch.timing_problem(interview, end - timedelta(seconds=1)) is not None
-    assert batch.timing_problem(interview, end) is None
+    assert rules.timing_problem(interview, end - timedelta(seconds=1)) is not None
+    assert rules.timing_problem(interview, end) is None
     deadline = end + timedelta(hours=ON_TIME_HOURS)
-    assert batch.hours_late(interview, deadline) is None
-    assert batch.hours_late(interview, deadline + timedelta(seconds=36)) == 0.01
+    assert rules.hours_late(interview, deadline) is None
+    assert rules.hours_late(interview, deadline + timedelta(seconds=36)) == 0.01
 
 
 @settings(max_examples=300, deadline=None)

@@ -45,7 +45,7 @@ from thanknote.followups.states import (
     standing,
 )
 from thanknote.render import FOLLOW_UP
-from thanknote.sendlog import SendLog
+from thanknote.sendlog import SendLog, schema
 
 DATA = Path(__file__).parent / "data"
 
@@ -572,7 +572,7 @@ def test_a_log_with_a_later_migration_but_not_003_gets_it(
     # A log written by a build that had 004 but not yet 003 (the two landed apart).
     path = tmp_path / "sends.sqlite3"
     monkeypatch.setattr(
-        sendlog, "MIGRATIONS", [m for m in sendlog.MIGRATIONS if m[0] != "003_threads"]
+        schema, "MIGRATIONS", [m for m in schema.MIGRATIONS if m[0] != "003_threads"]
     )
     SendLog(path).close()
     monkeypatch.undo()

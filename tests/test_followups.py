@@ -95,7 +95,7 @@ def log_note(
     )
     moment = datetime.fromisoformat(when)
     with SendLog(db_path()) as log:
-        interview_id = log.interview_id(loaded.interview, path)
+        interview_id = log.add_interview(loaded.interview, path)
         assert interview_id is not None
         claim = log.claim(
             interview_id,
@@ -785,7 +785,7 @@ def test_an_interrupted_gmail_send_may_finish(tmp_path: Path) -> None:
         when="2026-12-08T10:00:00-05:00",
     )
     with SendLog(db_path()) as log:
-        interview_id = log.interview_id(loader.load(path).interview, create=False)
+        interview_id = log.find_interview_id(loader.load(path).interview)
         records = log.records(interview_id=interview_id, kind=FOLLOW_UP)
     # Its draft decides whether it went out, so finishing it through Gmail cannot send twice.
     loaded_file = loader.load(path)

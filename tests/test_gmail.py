@@ -611,7 +611,7 @@ def test_interrupted_send_row_resumes_from_the_log(gmail: FakeGmail, interview: 
     interview_file = loader.load(interview)
     notes = {n.to: n for n in render_notes(interview_file)}
     with SendLog(Path(os.environ["THANKNOTE_DB"])) as log:
-        interview_id = log.interview_id(interview_file.interview, interview)
+        interview_id = log.add_interview(interview_file.interview, interview)
         assert interview_id is not None
         for to, draft_id in ((GRACE, existing["id"]), (ALAN, gone_id)):
             claim = log.claim(

@@ -22,8 +22,8 @@ import pytest
 from thanknote import logview
 from thanknote.model import Interview
 from thanknote.render import FOLLOW_UP, THANK_YOU, Note
+from thanknote.rules import ON_TIME_HOURS
 from thanknote.sendlog import Record, SendLog
-from thanknote.timing import ON_TIME_HOURS
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -142,7 +142,7 @@ def _interview(
         fit=None,
         new_information=None,
     )
-    interview_id = log.interview_id(interview)
+    interview_id = log.add_interview(interview)
     assert interview_id is not None
     return interview_id
 

@@ -196,7 +196,7 @@ def log_other_interview(tmp_path: Path) -> None:
     )
     loaded = loader.load(other)
     with SendLog(tmp_path / "sends.sqlite3") as log:
-        interview_id = log.interview_id(loaded.interview, other)
+        interview_id = log.add_interview(loaded.interview, other)
         assert interview_id is not None
         first = render_notes(loaded)[0]
         claim = log.claim(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +16,8 @@ from thanknote.claimant import started
 from thanknote.errors import BadInput
 from thanknote.model import Interview
 from thanknote.render import THANK_YOU, Note
-from thanknote.sendlog import Claim, SendLog, Skip
+from thanknote.sendlog import Claim, SendLog, Skip, schema
+from thanknote.values import Channel, Kind, Purpose, Status
 
 END = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)  # 15:30 -05:00, the default interview's end
 
@@ -77,7 +80,7 @@ def test_a_new_migration_is_applied_once_on_the_next_open(
         calls.append(1)
         db.execute("ALTER TABLE notes ADD COLUMN reply_to TEXT")
 
-    monkeypatch.setattr(sendlog, "MIGRATIONS", [*sendlog.MIGRATIONS, ("003_reply_to", add_column)])
+    monkeypatch.setattr(schema, "MIGRATIONS", [*sendlog.MIGRATIONS, ("003_reply_to", add_column)])
     SendLog(path).close()
     SendLog(path).close()
     assert calls == [1]
@@ -101,7 +104,7 @@ def test_a_failing_migration_leaves_nothing_behind(
         db.execute("CREATE TABLE half (id INTEGER)")
         raise RuntimeError("migration bug")
 
-    monkeypatch.setattr(sendlog, "MIGRATIONS", [*sendlog.MIGRATIONS, ("003_half", half_way)])
+    monkeypatch.setattr(schema, "MIGRATIONS", [*sendlog.MIGRATIONS, ("003_half", half_way)])
     with pytest.raises(RuntimeError, match="migration bug"):
         SendLog(path)
     assert tables(path) == set()
@@ -121,9 +124,9 @@ def test_a_log_from_the_first_release_is_upgraded_in_place(
     tmp_path: Path, interview: Interview, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "sends.sqlite3"
-    monkeypatch.setattr(sendlog, "MIGRATIONS", sendlog.MIGRATIONS[:1])
+    monkeypatch.setattr(schema, "MIGRATIONS", sendlog.MIGRATIONS[:1])
     with SendLog(path) as old:
-        interview_id = old.interview_id(interview)
+        interview_id = old.add_interview(interview)
         assert interview_id is not None
         old.db.execute(
             "INSERT INTO notes (interview_id, kind, recipient, address, name, subject, body, "
@@ -191,7 +194,7 @@ def test_a_claim_is_written_before_delivery_and_reads_unknown(
     tmp_path: Path, interview: Interview
 ) -> None:
     with SendLog(tmp_path / "sends.sqlite3") as log:
-        interview_id = log.interview_id(interview)
+        interview_id = log.add_interview(interview)
         assert interview_id is not None
         claim = log.claim(
             interview_id,
@@ -225,7 +228,7 @@ def test_a_claim_is_written_before_delivery_and_reads_unknown(
 
 def test_claim_rules(tmp_path: Path, interview: Interview) -> None:
     with SendLog(tmp_path / "sends.sqlite3") as log:
-        interview_id = log.interview_id(interview)
+        interview_id = log.add_interview(interview)
         assert interview_id is not None
 
         def claim(resend: bool = False, address: str = "grace@analytical.example") -> Claim | Skip:
@@ -257,7 +260,7 @@ def test_claim_rules(tmp_path: Path, interview: Interview) -> None:
 def test_json_record_fields(tmp_path: Path, interview: Interview) -> None:
     late = END + timedelta(hours=49)
     with SendLog(tmp_path / "sends.sqlite3") as log:
-        interview_id = log.interview_id(interview)
+        interview_id = log.add_interview(interview)
         assert interview_id is not None
         for address, when in (
             ("grace@analytical.example", END + timedelta(hours=24)),
@@ -309,7 +312,7 @@ def test_a_gmail_send_another_live_run_is_making_is_not_taken_over(
     now = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
     try:
         with SendLog(tmp_path / "log.sqlite3") as log:
-            interview_id = log.interview_id(interview)
+            interview_id = log.add_interview(interview)
             assert interview_id is not None
             claim = log.claim(
                 interview_id,
@@ -369,7 +372,7 @@ def test_a_claim_whose_process_id_now_belongs_to_another_process_is_resumed(
     now = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
     try:
         with SendLog(tmp_path / "log.sqlite3") as log:
-            interview_id = log.interview_id(interview)
+            interview_id = log.add_interview(interview)
             assert interview_id is not None
             claim = log.claim(
                 interview_id,
@@ -401,3 +404,67 @@ def test_a_claim_whose_process_id_now_belongs_to_another_process_is_resumed(
     finally:
         other.kill()
         other.wait()
+
+
+# -- stored values -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "via", "purpose", "status"),
+    [
+        pytest.param(Kind.THANK_YOU, Channel.GMAIL, Purpose.SEND, Status.SENT, id="members"),
+        pytest.param("thank-you", "gmail", "send", "sent", id="plain strings"),
+    ],
+)
+def test_stored_values_are_the_same_text_whether_given_members_or_strings(
+    tmp_path: Path, interview: Interview, kind: str, via: str, purpose: str, status: str
+) -> None:
+    path = tmp_path / "sends.sqlite3"
+    with SendLog(path) as log:
+        interview_id = log.add_interview(interview)
+        claim = log.claim(
+            interview_id,
+            replace(note(), kind=kind),
+            via=via,
+            purpose=purpose,
+            message_id="<1@x>",
+            resend=False,
+            now=END,
+        )
+        assert isinstance(claim, Claim)
+        log.finish(claim.row_id, status, now=END + timedelta(hours=2), gmail_id="m1")
+        (record,) = log.records()
+        # What the log hands back carries the members, which equal the stored text.
+        assert (record.kind, record.via, record.status) == (
+            Kind.THANK_YOU,
+            Channel.GMAIL,
+            Status.SENT,
+        )
+        assert record.kind is Kind.THANK_YOU and record.status is Status.SENT
+        assert record.shown_status is Status.SENT
+    with sqlite3.connect(path) as db:
+        raw = db.execute(
+            "SELECT kind, typeof(kind), status, typeof(status), via, typeof(via), recipient, "
+            "created_at, sent_at FROM notes"
+        ).fetchone()
+    assert raw == (
+        "thank-you",
+        "text",
+        "sent",
+        "text",
+        "gmail",
+        "text",
+        "grace@analytical.example",
+        "2026-11-25T20:30:00+00:00",
+        "2026-11-25T22:30:00+00:00",
+    )
+    # log --json's keys and values, in their order, as before the members existed.
+    assert json.dumps(record.as_json()) == (
+        '{"to": "grace@analytical.example", "name": "Grace Hopper", "status": "sent", '
+        '"via": "gmail", "kind": "thank-you", "company": "Analytical Engines Ltd", '
+        '"role": "Senior Backend Engineer", "subject": "Thank you", '
+        '"interview_at": "2026-11-25T14:00:00-05:00", '
+        '"sent_at": "2026-11-25T17:30:00-05:00", "hours_after_interview": 3.5, '
+        '"hours_after_end": 2.0, "on_time": true, "message_id": "<1@x>", "gmail_id": "m1", '
+        '"thread_id": null, "in_reply_to": null, "error": null}'
+    )

@@ -437,7 +437,7 @@ def test_a_full_disk_is_named_in_the_library(tmp_path: Path) -> None:
     notes = render_notes(file)
     path = tmp_path / "full.sqlite3"
     with SendLog(path) as log:
-        interview_id = log.interview_id(file.interview)
+        interview_id = log.add_interview(file.interview)
         assert interview_id is not None
         pages = log.db.execute("PRAGMA page_count").fetchone()[0]
         log.db.execute(f"PRAGMA max_page_count = {pages}")

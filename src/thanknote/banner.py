@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from thanknote.errors import BadInput
+from thanknote.rules import has_ended, hours_between, timing_phrase
 from thanknote.settings import Variable, is_on, read
-from thanknote.timing import hours_between, timing_phrase
 
 if TYPE_CHECKING:
     from thanknote.model import Candidate, Interview
@@ -94,7 +94,7 @@ def refuse_pinned_clock(where: Channel, *, attended: bool) -> None:
 
 def timing_line(interview: Interview, now: datetime) -> str | None:
     """Before a send: when it would be, measured from the interview's end."""
-    if now < interview.ends_at:
+    if not has_ended(interview.ends_at, now):
         return None
     return "timing: " + timing_phrase(hours_between(interview.ends_at, now), hypothetical=True)
 

@@ -150,7 +150,7 @@ def look_alike_problem(
     """
     interview = interview_file.interview
     present = set()
-    interview_id = log.interview_id(interview, create=False)
+    interview_id = log.find_interview_id(interview)
     if interview_id is not None:
         present = {
             r.to.casefold()

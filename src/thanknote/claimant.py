@@ -12,6 +12,8 @@ import os
 import socket
 from pathlib import Path
 
+from thanknote import rules
+
 
 def current() -> tuple[str, str | None]:
     """This process as a claim records it: ``host:pid`` and its start (or None)."""
@@ -34,30 +36,29 @@ def started(pid: int) -> str | None:
 
 
 def pid_of(claimed_by: str | None) -> int | None:
-    if not claimed_by:
-        return None
-    pid = claimed_by.rpartition(":")[2]
-    return int(pid) if pid.isdigit() else None
+    return rules.claimant_pid(claimed_by)
 
 
 def is_live(claimed_by: str | None, claimant_started: str | None = None) -> bool:
-    """Whether the process that made a claim is still running on this machine."""
-    if not claimed_by:
-        return False
-    host, _, pid_text = claimed_by.rpartition(":")
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    pid = int(pid_text)
-    if pid == os.getpid():
-        return False
+    """Whether the process that made a claim is still running on this machine.
+
+    The decision is :func:`thanknote.rules.claim_is_live`; this asks the system about
+    the claim's process for it (only when the claim is another process's on this host).
+    """
+    host, own = socket.gethostname(), os.getpid()
+    pid = rules.local_claimant(claimed_by, host=host, own_pid=own)
+    process = None if pid is None else _process(pid, want_start=claimant_started is not None)
+    return rules.claim_is_live(
+        claimed_by, claimant_started, host=host, own_pid=own, process=process
+    )
+
+
+def _process(pid: int, *, want_start: bool) -> rules.Process:
+    """What the system says about ``pid``: whether it runs, and (if asked) when it started."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return False
+        return rules.Process(running=False)
     except PermissionError:
         pass  # someone else's process with that id: its start time decides
-    if claimant_started is not None:
-        now_started = started(pid)
-        if now_started is not None and now_started != claimant_started:
-            return False  # the id now belongs to another process
-    return True
+    return rules.Process(running=True, started=started(pid) if want_start else None)

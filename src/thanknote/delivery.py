@@ -20,8 +20,9 @@ from thanknote.interrupt import Interrupted, NotStarted, Stopper
 from thanknote.message import Prepared
 from thanknote.model import Interview
 from thanknote.planning import Planned as Planned
+from thanknote.rules import Skip
 from thanknote.senders.base import FAILED, UNKNOWN, FatalSenderError, Outcome, Outgoing, Sender
-from thanknote.sendlog import Claim, Skip
+from thanknote.sendlog import Claim
 
 if TYPE_CHECKING:
     from thanknote.sendlog import SendLog
@@ -218,7 +219,7 @@ class _Journal:
         if self.log is None or self.interview is None:
             return Claim(row_id=-1, gmail_id=None)
         if self.interview_id is None:
-            self.interview_id = self.log.interview_id(self.interview, self.source)
+            self.interview_id = self.log.add_interview(self.interview, self.source)
             assert self.interview_id is not None
         return self.log.claim(
             self.interview_id,

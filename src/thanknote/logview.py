@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import textwrap
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from json.encoder import encode_basestring as _encode
 from operator import itemgetter
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from thanknote.jsonlist import Chunks, write_json
+from thanknote.rules import is_late
 from thanknote.sendlog import (
     FAILED,
     FOLLOW_UP_NOTE,
@@ -36,9 +36,7 @@ from thanknote.sendlog import (
     Attempt,
     AttemptRow,
     ListedInterview,
-    Record,
 )
-from thanknote.timing import ON_TIME_HOURS
 
 THANK_YOU = "thank-you"
 FOLLOW_UP = "follow-up"
@@ -71,7 +69,7 @@ def show(file: Path | None, db: Path | None, *, as_json: bool, out: TextIO) -> N
         if file is not None:
             from thanknote import loader
 
-            interview_id = log.interview_id(loader.load_interview(file), create=False)
+            interview_id = log.find_interview_id(loader.load_interview(file))
         nothing = file is not None and interview_id is None
         if as_json:
             write_json(() if nothing else log.iter_records(interview_id=interview_id), out)
@@ -87,43 +85,6 @@ def show(file: Path | None, db: Path | None, *, as_json: bool, out: TextIO) -> N
                 out.write(empty)
 
 
-def write_json(records: Iterable[Record], out: TextIO) -> int:
-    """The records as a JSON list, written as they come.
-
-    The same bytes as ``json.dumps(records, indent=2, ensure_ascii=False)``, but
-    each record is formatted by hand from the C string encoder: json's indenting
-    encoder is pure Python and builds closures per call, which would both cost
-    seconds over a large log and, with the collector off for a short command,
-    keep every call's cycles alive.
-    """
-    count = 0
-    with _Chunks(out) as chunks:
-        for record in records:
-            fields = ",\n    ".join(
-                f"{_encode(key)}: {_json_value(value)}" for key, value in record.as_json().items()
-            )
-            chunks.add(("[\n  {\n    " if count == 0 else ",\n  {\n    ") + fields + "\n  }")
-            count += 1
-        chunks.add("\n]\n" if count else "[]\n")
-    return count
-
-
-def _json_value(value: object) -> str:
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, str):
-        return _encode(value)
-    if isinstance(value, float):
-        return float.__repr__(value)
-    if isinstance(value, int):
-        return int.__repr__(value)
-    return json.dumps(value, ensure_ascii=False)
-
-
 def write_table(
     groups: Iterable[tuple[ListedInterview, list[AttemptRow]]],
     out: TextIO,
@@ -134,37 +95,11 @@ def write_table(
     """Every attempt, one block per interview; returns how many were written."""
     width = max(width, NARROWEST)
     count = 0
-    with _Chunks(out) as chunks:
+    with Chunks(out) as chunks:
         for interview, attempts in groups:
             chunks.add(_block(interview, attempts, width, styled))
             count += len(attempts)
     return count
-
-
-class _Chunks:
-    """Writes in pieces of about 64 kB: with PYTHONUNBUFFERED set, every write is a system
-    call, and one per interview made a large log several times slower."""
-
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
-        self.pending: list[str] = []
-        self.size = 0
-
-    def add(self, text: str) -> None:
-        self.pending.append(text)
-        self.size += len(text)
-        if self.size >= 65536:
-            self.flush()
-
-    def flush(self) -> None:
-        self.out.write("".join(self.pending))
-        self.pending, self.size = [], 0
-
-    def __enter__(self) -> _Chunks:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.flush()
 
 
 def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int, styled: bool) -> str:
@@ -223,7 +158,7 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int, s
     blank_after = _BLANK_AFTER
     append = lines.append
     labelled = False
-    on_time_hours, after_width, gap, lengths = ON_TIME_HOURS, AFTER_WIDTH, GAP, _UTC_LENGTHS
+    late, after_width, gap, lengths = is_late, AFTER_WIDTH, GAP, _UTC_LENGTHS
     timed, follow_up, failed = TIMED, FOLLOW_UP_NOTE, _FAILED_CODE
     # Thank-you notes come first, then the follow-ups under their own line (a
     # follow-up is not judged by the 24 hours, so its "after end" stays empty).
@@ -233,10 +168,11 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int, s
             labelled = True
         instant = parse(at)
         if code & timed:
-            # The same arithmetic as Record.hours_after_end and send's own line, so that
-            # a figure on a rounding edge (20.25 h) reads the same everywhere.
+            # rules.hours_between inlined (once per row), the arithmetic of
+            # Record.hours_after_end and send's own line, so that a figure on a rounding
+            # edge (20.25 h) reads the same everywhere; lateness is the rules' own.
             hours = (instant - ends).total_seconds() / 3600
-            after = (f"{hours:.1f} h late" if hours > on_time_hours else f"{hours:.1f} h").ljust(
+            after = (f"{hours:.1f} h late" if late(hours) else f"{hours:.1f} h").ljust(
                 after_width
             ) + gap
         else:

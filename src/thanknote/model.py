@@ -9,8 +9,8 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
-ON_TIME_HOURS = 24
-"""The protocol's window: a thank-you note goes out within this many hours of the end."""
+from thanknote import rules
+from thanknote.rules import ON_TIME_HOURS as ON_TIME_HOURS
 
 
 class ReadableDate(date):
@@ -99,7 +99,7 @@ class Interview:
     @property
     def deadline(self) -> datetime:
         """The last instant (UTC) a thank-you note is on time: 24 hours after the end."""
-        return self.ends_at + timedelta(hours=ON_TIME_HOURS)
+        return rules.deadline(self.ends_at)
 
     @property
     def start_is_ambiguous(self) -> bool:
@@ -107,12 +107,7 @@ class Interview:
 
         Read as its first occurrence (``fold=0``), as RFC 5545 reads such a time.
         """
-        start = self.starts_at
-        return (
-            start.tzinfo is not None
-            and start.tzinfo is not UTC
-            and start.replace(fold=1 - start.fold).utcoffset() != start.utcoffset()
-        )
+        return rules.start_is_ambiguous(self.starts_at)
 
     @property
     def local_start(self) -> datetime:

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from thanknote import batch, loader
+from thanknote import loader, rules
 from thanknote.addresses import as_sent
 from thanknote.checks import Checked, GuardOptions, check, look_alike_problem
 from thanknote.errors import BadInput, GuardRefusal
@@ -171,7 +171,7 @@ def plan(
     if request.follow_up is None:
         notes = render_notes(interview_file, template=request.template)
         if strict and request.purpose == "send" and notes and notes[0].kind == THANK_YOU:
-            problem = batch.timing_problem(interview, now)
+            problem = rules.timing_problem(interview, now)
             if problem is not None:
                 raise GuardRefusal(f"refused: {problem}; nothing was sent")
             # Lateness is said in the banner (hypothetically) and after the send (as done).
@@ -268,7 +268,7 @@ def _latest(
 ) -> dict[str, Record]:
     if log is None or not notes:
         return {}
-    interview_id = log.interview_id(interview_file.interview, create=False)
+    interview_id = log.find_interview_id(interview_file.interview)
     if interview_id is None:
         return {}
     return {
@@ -287,7 +287,8 @@ def plan_notes(
     only: frozenset[str],
 ) -> list[Planned]:
     """What a run would do with each note, read from the log (the claim re-checks atomically)."""
-    from thanknote.sendlog import Latest, Skip, decide
+    from thanknote.rules import Skip, decide
+    from thanknote.sendlog import latest_of
 
     planned = []
     for prepared in checked.prepared:
@@ -296,7 +297,7 @@ def plan_notes(
             continue
         record = latest.get(to)
         decision = decide(
-            Latest.of(record) if record is not None else None,
+            latest_of(record) if record is not None else None,
             prepared.note,
             via=via,
             purpose=purpose,

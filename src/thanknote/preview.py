@@ -12,8 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from thanknote import batch as timing_rules
-from thanknote import clock, planning
+from thanknote import clock, planning, rules
 from thanknote.addresses import unicode_form
 from thanknote.checks import Checked, GuardOptions
 from thanknote.guards import GuardReport
@@ -241,7 +240,7 @@ def rehearsal(result: planning.Plan, now: datetime) -> tuple[list[str], str]:
     warnings = [] if follow_up is not None else list(result.checked.warnings)
     if look_alike is not None:
         warnings.append(f"send would refuse: {look_alike}")
-    if (ambiguous := timing_rules.ambiguous_start(interview)) is not None:
+    if (ambiguous := rules.ambiguous_start(interview)) is not None:
         warnings.append(ambiguous)
     problem = None
     if follow_up is not None:
@@ -251,9 +250,9 @@ def rehearsal(result: planning.Plan, now: datetime) -> tuple[list[str], str]:
                 "no thank-you note of this interview is in the send log: "
                 "followup will need --via smtp or --via gmail"
             )
-    elif (problem := timing_rules.timing_problem(interview, now)) is not None:
+    elif (problem := rules.timing_problem(interview, now)) is not None:
         warnings.append(f"send would refuse now: {problem}")
-    elif (late := timing_rules.late_warning(interview, now)) is not None:
+    elif (late := rules.late_warning(interview, now)) is not None:
         warnings.append(late)
     refused = (
         "the checks above refuse these notes"
@@ -282,9 +281,10 @@ def _would(note: Note, record: Record | None, refused: str) -> tuple[str, str, s
         return "refuse", note.to, refused
     if record is None:
         return "send", note.to, ""
-    from thanknote.sendlog import FAILED, UNKNOWN, Latest, Skip, decide
+    from thanknote.rules import Skip, decide
+    from thanknote.sendlog import FAILED, UNKNOWN, latest_of
 
-    decision = decide(Latest.of(record), note, via=record.via, purpose="send", resend=False)
+    decision = decide(latest_of(record), note, via=record.via, purpose="send", resend=False)
     if isinstance(decision, Skip):
         if decision.status == UNKNOWN:
             return "refuse", note.to, decision.reason

@@ -7,11 +7,13 @@ terms; :mod:`thanknote.loader` adds the file, the line and the field.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from thanknote import rules
+from thanknote.rules import DEFAULT_FOLLOW_UP_DAYS as DEFAULT_FOLLOW_UP_DAYS
+
 DEFAULT_DURATION_MINUTES = 60
-DEFAULT_FOLLOW_UP_DAYS = 10
 
 
 class TimeProblem(ValueError):
@@ -78,7 +80,7 @@ def duration_of(value: object) -> int:
 def follow_up_day(value: object, local_day: date) -> date:
     """The day to follow up on: as written, or ten days after the interview's ``local_day``."""
     if value is None:
-        return local_day + timedelta(days=DEFAULT_FOLLOW_UP_DAYS)
+        return rules.first_follow_up_on(local_day)
     if isinstance(value, datetime) or not isinstance(value, date):
         raise TimeProblem(
             "follow_up_on", f"must be a date such as 2026-12-07, not {describe(value)}"

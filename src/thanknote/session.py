@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from thanknote import banner, clock
-from thanknote.batch import sent_timing
 from thanknote.delivery import BatchResult, NoteResult
 from thanknote.delivery import deliver as deliver_batch
 from thanknote.errors import BadInput
 from thanknote.planning import Plan
+from thanknote.rules import sent_timing
 from thanknote.values import Purpose, Status
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from thanknote.cli.options import DbOption
-from thanknote.cli.output import guarded, print_json
+from thanknote.cli.output import guarded
 from thanknote.errors import BadInput
 
 
@@ -91,8 +91,8 @@ def followups(
         typer.echo(closed.as_text(), err=as_json)
     if reopen is not None:
         typer.echo(following.reopen(reopen, db).as_text(), err=as_json)
-    agenda = following.load_agenda(db, now)
     if ics is not None:
+        agenda = following.load_agenda(db, now)
         written = following.write_calendar(
             ics, agenda.items, now, force=force, log_path=agenda.log_path
         )
@@ -101,7 +101,11 @@ def followups(
             "cancellation(s); importing it again updates them in place",
             err=as_json,
         )
-    if as_json:
-        print_json(agenda.as_json(show_all=show_all))
-    elif (done is None and reopen is None) or agenda.listed(show_all=True):
-        typer.echo(agenda.as_text(show_all=show_all))
+    following.print_agenda(
+        db,
+        now,
+        sys.stdout,
+        show_all=show_all,
+        as_json=as_json,
+        unless_none_open=done is not None or reopen is not None,
+    )

@@ -16,7 +16,7 @@ sent, with its follow-up date and who to write to.
 
 from __future__ import annotations
 
-from thanknote.followups.agenda import Agenda, FollowUp, agenda, load_agenda
+from thanknote.followups.agenda import Agenda, FollowUp, agenda, load_agenda, print_agenda
 from thanknote.followups.calendar import calendar_uid, write_calendar
 from thanknote.followups.closing import Closed, Reopened, close, reopen
 from thanknote.followups.note import (
@@ -40,6 +40,7 @@ __all__ = [
     "close",
     "delivery_mode",
     "load_agenda",
+    "print_agenda",
     "render_follow_up",
     "reopen",
     "write_calendar",

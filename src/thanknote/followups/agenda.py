@@ -5,200 +5,34 @@
 (``due`` and ``second-due``); ``--all`` adds every other interview not closed by
 ``--done``. Text and JSON are built from the same list, so they name the same
 interviews with the same states.
+
+The log is read one interview at a time, only the rows that did not fail and
+without their text (:meth:`SendLog.agenda_rows`), so a log of 100,000 records
+lists without building an object per row. ``write_text`` also keeps memory flat: it
+ranks the interviews' blocks in a temporary database, not in a list.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
-from thanknote.followups.states import (
-    NEEDS_ACTION,
-    Delivered,
-    Standing,
-    State,
-    delivered,
-    only_drafted,
-    standing,
-)
-from thanknote.followups.thread import remembered_channel
+from thanknote.followups.entry import FollowUp as FollowUp
+from thanknote.followups.entry import day as day
+from thanknote.followups.entry import follow_up
+from thanknote.followups.entry import followup_command as followup_command
+from thanknote.followups.entry import relative as relative
 from thanknote.paths import send_log_path
-from thanknote.render import FOLLOW_UP
-from thanknote.sendlog import FAILED, LoggedInterview, Record, SendLog
+from thanknote.rules import NEEDS_ACTION, State
+from thanknote.sendlog import LoggedInterview, SendLog
 
-
-def day(value: date) -> str:
-    return f"{value:%a %d %b %Y}"
-
-
-def relative(value: date, today: date) -> str:
-    days = (value - today).days
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "tomorrow"
-    if days == -1:
-        return "yesterday"
-    return f"in {days} days" if days > 0 else f"{-days} days ago"
-
-
-def followup_command(path: str, via: str | None) -> str:
-    """The ``followup`` command to suggest: with the channel the thank-you notes used."""
-    return f"thanknote followup {path}" + (f" --via {via}" if via else "")
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    """One interview from the send log, seen on one day."""
-
-    interview: LoggedInterview
-    notes: tuple[Record, ...]
-    """Each note of the interview (any kind): its newest row that did not fail."""
-    sent: tuple[Delivered, ...]
-    """The follow-ups that went out (or may have), oldest first."""
-    channel: str | None
-    """The channel of the thank-you notes, which ``followup`` uses by default."""
-    today: date
-
-    @property
-    def standing(self) -> Standing:
-        return standing(
-            follow_up_on=self.interview.follow_up_on,
-            today=self.today,
-            followed_up_on=[item.on for item in self.sent],
-            done=self.interview.done_at is not None,
-            only_drafted=only_drafted(self.notes),
-        )
-
-    @property
-    def state(self) -> State:
-        return self.standing.state
-
-    @property
-    def next_on(self) -> date | None:
-        return self.standing.next_on
-
-    @property
-    def closed_on(self) -> date | None:
-        interview = self.interview
-        if interview.done_at is not None:
-            return interview.done_at.astimezone(interview.display_timezone).date()
-        return self.sent[-1].on if self.state is State.CLOSED else None
-
-    @property
-    def uid(self) -> str:
-        from thanknote.followups.calendar import calendar_uid
-
-        return calendar_uid(self.interview)
-
-    @property
-    def summary(self) -> str:
-        return f"Follow up: {self.interview.role} at {self.interview.company}"
-
-    def when(self, moment: datetime) -> str:
-        return f"{moment.astimezone(self.interview.display_timezone):%a %d %b %Y %H:%M %Z}"
-
-    @property
-    def next_command(self) -> str | None:
-        """The command that does what this interview needs next, when there is one."""
-        path = self.interview.source_path
-        if path is None:
-            return None
-        if self.state in NEEDS_ACTION:
-            return followup_command(path, self.channel)
-        if self.state is State.CLOSED and self.interview.done_at is None:
-            return f"thanknote followups --done {path}"
-        return None
-
-    def state_line(self) -> str:
-        state, next_on, today = self.state, self.next_on, self.today
-        if state is State.DRAFTED and next_on:
-            return (
-                f"drafted: the thank-you notes are still Gmail drafts, none sent; send them "
-                f"from Gmail (the follow-up date is {day(next_on)}, "
-                f"{relative(next_on, today)})"
-            )
-        if state is State.WAITING and next_on:
-            return f"waiting: follow up on {day(next_on)} ({relative(next_on, today)})"
-        if state is State.DUE and next_on:
-            return f"due: the follow-up date was {day(next_on)} ({relative(next_on, today)})"
-        first = day(self.sent[0].on) if self.sent else ""
-        if state is State.FOLLOWED_UP and next_on:
-            return (
-                f"followed-up on {first}; a second follow-up is fair from {day(next_on)} "
-                f"({relative(next_on, today)})"
-            )
-        if state is State.SECOND_DUE and next_on:
-            return (
-                f"second-due: followed up on {first} and no answer since; a second "
-                f"follow-up is fair since {day(next_on)} ({relative(next_on, today)})"
-            )
-        if self.interview.done_at is not None:
-            return f"closed on {day(self.closed_on or today)}: an answer came"
-        return (
-            f"closed: follow-ups went out on {first} and {day(self.sent[-1].on)}; the "
-            "protocol stops here"
-        )
-
-    def note_lines(self) -> list[str]:
-        lines = []
-        for record in self.notes:
-            at = record.sent_at or record.created_at
-            who = f"{record.name} <{record.to}>" if record.name else record.to
-            lines.append(
-                f"{record.kind} to {who}: {record.shown_status} {self.when(at)} via {record.via}"
-            )
-        return lines
-
-    def as_json(self) -> dict[str, object]:
-        interview = self.interview
-        zone = interview.display_timezone
-        return {
-            "company": interview.company,
-            "role": interview.role,
-            "state": str(self.state),
-            "next_on": self.next_on.isoformat() if self.next_on else None,
-            "interview_at": interview.starts_at.astimezone(zone).isoformat(),
-            "follow_up_on": interview.follow_up_on.isoformat(),
-            "followed_up_on": [item.on.isoformat() for item in self.sent],
-            "closed_on": self.closed_on.isoformat() if self.closed_on else None,
-            "follow_up_with": interview.follow_up_with,
-            "via": self.channel,
-            "file": interview.source_path,
-            "uid": self.uid,
-            "next": self.next_command,
-            "notes": [
-                {
-                    "to": record.to,
-                    "name": record.name,
-                    "kind": record.kind,
-                    "status": record.shown_status,
-                    "via": record.via,
-                    "sent_at": record.sent_at.astimezone(zone).isoformat()
-                    if record.sent_at
-                    else None,
-                    "logged_at": record.created_at.astimezone(zone).isoformat(),
-                }
-                for record in self.notes
-            ],
-        }
-
-    def as_text(self) -> list[str]:
-        interview = self.interview
-        lines = [
-            f"  {interview.company} / {interview.role}",
-            f"    state:      {self.state_line()}",
-            f"    interview:  {self.when(interview.starts_at)}",
-            f"    follow up:  with {interview.follow_up_with}",
-        ]
-        notes = self.note_lines() or ["nothing drafted or sent"]
-        lines.append(f"    notes:      {notes[0]}")
-        lines += [f"                {line}" for line in notes[1:]]
-        if (command := self.next_command) is not None:
-            lines.append(f"    next:       {command}")
-        return lines
+if TYPE_CHECKING:
+    from thanknote.model import Interview
 
 
 @dataclass(frozen=True)
@@ -263,55 +97,185 @@ def agenda(log: SendLog | None, now: datetime, *, log_path: Path) -> Agenda:
     """Every interview of the log and where it stands as of ``now``."""
     if log is None:
         return Agenda((), log_path)
-    records = log.records()
-    by_interview: dict[int, list[Record]] = {}
-    for record in records:
-        by_interview.setdefault(record.interview.id, []).append(record)
-    items = []
-    for interview in map(as_filed, log.interviews()):
-        rows = sorted(by_interview.get(interview.id, []), key=lambda record: record.id)
-        # Each note's newest row that may have reached its recipient: a failed resend
-        # does not hide the note that went out before it. Each follow-up is its own note.
-        newest: dict[tuple[str, str, str], Record] = {}
-        for record in rows:
-            if record.status != FAILED:
-                message = record.message_id if record.kind == FOLLOW_UP else ""
-                newest[(record.kind, record.to.casefold(), message)] = record
-        today = now.astimezone(interview.display_timezone).date()
-        items.append(
-            FollowUp(
-                interview,
-                tuple(sorted(newest.values(), key=lambda r: r.id)),
-                delivered(rows),
-                remembered_channel(rows, interview.follow_up_with),
-                today,
+    ranked = sorted(follow_ups(log, now), key=itemgetter(0))
+    return Agenda(tuple(item for _, item in ranked), log_path)
+
+
+Rank = tuple[date, int, date, int]
+"""Where an interview comes in the agenda: the soonest (or longest overdue) next action
+first, then by start (in microseconds since 1970), then as the log lists interviews (by the
+logged follow-up date, then as entered)."""
+
+
+def follow_ups(log: SendLog, now: datetime) -> Iterator[tuple[Rank, FollowUp]]:
+    """Each interview of the log where it stands, with its rank, one at a time."""
+    files: dict[str, Interview | None] = {}
+    for logged, rows in log.agenda_rows():
+        interview = as_filed(logged, files)
+        item = follow_up(interview, rows, now.astimezone(interview.display_timezone).date())
+        first = item.next_on or item.closed_on or interview.follow_up_on
+        start = (interview.starts_at - _EPOCH) // _MICROSECOND
+        yield (first, start, logged.follow_up_on, logged.id), item
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class _Ranked:
+    """The listed interviews' blocks, ranked in a private temporary database (SQLite keeps a
+    few pages of it in memory and the rest on disk), and the counts the listing reports."""
+
+    def __init__(
+        self, log: SendLog | None, now: datetime, show_all: bool, render: Callable[[FollowUp], str]
+    ) -> None:
+        import sqlite3
+
+        self.left_out: Counter[str] = Counter()
+        """Interviews not listed (and not --done), by state."""
+        self.shown = Counter[bool]()
+        """Listed interviews: needing action today (False), the others (True)."""
+        self.open = 0
+        self.db = sqlite3.connect("")  # a temporary database, deleted on close
+        self.db.execute(
+            "CREATE TABLE blocks (later INTEGER, due TEXT, starts INTEGER, logged TEXT, "
+            "id INTEGER, block TEXT)"
+        )
+        rows = []
+        for (first, start, logged_on, number), item in (
+            follow_ups(log, now) if log is not None else ()
+        ):
+            done = item.interview.done_at is not None
+            self.open += not done
+            state = item.standing.state
+            if (show_all and not done) or state in NEEDS_ACTION:
+                later = state not in NEEDS_ACTION
+                self.shown[later] += 1
+                row = (later, first.isoformat(), start, logged_on.isoformat(), number, render(item))
+                rows.append(row)
+                if len(rows) >= 1024:
+                    self._insert(rows)
+                    rows.clear()
+            elif not done:
+                self.left_out[str(state)] += 1
+        self._insert(rows)
+
+    def _insert(self, rows: list[tuple[bool, str, int, str, int, str]]) -> None:
+        self.db.executemany("INSERT INTO blocks VALUES (?,?,?,?,?,?)", rows)
+
+    def blocks(self, *, by_section: bool) -> Iterator[tuple[bool, str]]:
+        """(later, block) in the agenda's order (``by_section``: those needing action first)."""
+        order = "later, " if by_section else ""
+        yield from self.db.execute(
+            f"SELECT later, block FROM blocks ORDER BY {order}due, starts, logged, id"  # noqa: S608
+        )
+
+    def not_listed(self) -> dict[str, int]:
+        return {
+            str(state): self.left_out[str(state)] for state in State if self.left_out[str(state)]
+        }
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def write_text(
+    log: SendLog | None,
+    now: datetime,
+    out: TextIO,
+    *,
+    log_path: Path,
+    show_all: bool,
+    unless_none_open: bool = False,
+) -> None:
+    """The listing ``followups`` prints (:meth:`Agenda.as_text` and a newline), streamed in
+    flat memory however long the log. ``unless_none_open``: print nothing when no interview
+    is open."""
+    ranked = _Ranked(log, now, show_all, lambda item: "\n".join(item.as_text()))
+    try:
+        if not ranked.open:
+            if not unless_none_open:
+                out.write(Agenda((), log_path).as_text(show_all=show_all) + "\n")
+            return
+        action, others = ranked.shown[False], ranked.shown[True]
+        chunks = [f"needs a follow-up today ({action}):" if action else "no follow-ups due today"]
+        size = 0
+        for number, (later, block) in enumerate(ranked.blocks(by_section=True)):
+            if later and number == action:
+                chunks.append(f"\nnothing to send today ({others}):")
+            elif number:
+                chunks.append("")
+            chunks.append(block)
+            size += len(block)
+            if size > 65536:
+                out.write("\n".join(chunks) + "\n")
+                chunks, size = [], 0
+        if left_out := ranked.not_listed():
+            chunks.append(
+                "("
+                + ", ".join(f"{count} {state}" for state, count in left_out.items())
+                + "; --all lists them)"
             )
-        )
-
-    def order(item: FollowUp) -> tuple[date, datetime]:
-        return (
-            item.next_on or item.closed_on or item.interview.follow_up_on,
-            item.interview.starts_at,
-        )
-
-    return Agenda(tuple(sorted(items, key=order)), log_path)
+        chunks += ["", "when you hear back: thanknote followups --done FILE"]
+        out.write("\n".join(chunks) + "\n")
+    finally:
+        ranked.close()
 
 
-def as_filed(interview: LoggedInterview) -> LoggedInterview:
+def write_json(log: SendLog | None, now: datetime, out: TextIO, *, show_all: bool) -> None:
+    """``followups --json`` (:meth:`Agenda.as_json` as ``json.dumps(..., indent=2)`` prints it,
+    and a newline), streamed: each interview is encoded on its own, indented to its depth."""
+    import gc
+    import json
+
+    # json's indenting encoder makes a cycle of closures per call: with the collector off
+    # (as the CLI runs), each would stay until exit. Collect them as we go.
+    collecting = gc.isenabled()
+    gc.enable()
+
+    def encoded(item: FollowUp) -> str:
+        text = json.dumps(item.as_json(), indent=2, ensure_ascii=False)
+        return "\n".join("    " + line for line in text.split("\n"))  # JSON keeps no raw \n
+
+    ranked = _Ranked(log, now, show_all, encoded)
+    try:
+        chunks, size = ['{\n  "interviews": ['], 0
+        for number, (_, block) in enumerate(ranked.blocks(by_section=False)):
+            chunks.append(("\n" if number == 0 else ",\n") + block)
+            size += len(block)
+            if size > 65536:
+                out.write("".join(chunks))
+                chunks, size = [], 0
+        chunks.append("\n  ]" if ranked.shown.total() else "]")
+        left_out = json.dumps(ranked.not_listed(), indent=2, ensure_ascii=False)
+        chunks.append(',\n  "not_listed": ' + left_out.replace("\n", "\n  ") + "\n}\n")
+        out.write("".join(chunks))
+    finally:
+        ranked.close()
+        if not collecting:
+            gc.disable()
+
+
+def as_filed(
+    interview: LoggedInterview, files: dict[str, Interview | None] | None = None
+) -> LoggedInterview:
     """The logged interview with the follow-up date and recipient its file gives now.
 
     ``followup FILE`` goes by the file as it is now, so the agenda (and the calendar) do
     too: a ``follow_up_on`` moved after the notes went out moves the reminder. The logged
     values stay when the file is gone, does not load, or now names another interview.
+    ``files``: the files read so far in this run, by path (each is read once).
     """
     if interview.source_path is None:
         return interview
-    from thanknote import loader
-    from thanknote.errors import ThanknoteError
-
-    try:
-        current = loader.load_interview(Path(interview.source_path))
-    except ThanknoteError:
+    files = {} if files is None else files
+    path = interview.source_path
+    if path not in files:
+        if len(files) >= 256:
+            files.clear()  # a few files shared by many interviews are worth keeping
+        files[path] = _load(Path(path))
+    current = files[path]
+    if current is None:
         return interview
     key = (interview.company, interview.role, interview.starts_at.astimezone(UTC).isoformat())
     if current.key != key:
@@ -319,6 +283,41 @@ def as_filed(interview: LoggedInterview) -> LoggedInterview:
     return replace(
         interview, follow_up_on=current.follow_up_on, follow_up_with=current.follow_up_with
     )
+
+
+def _load(path: Path) -> Interview | None:
+    from thanknote import loader
+    from thanknote.errors import ThanknoteError
+
+    try:
+        return loader.load_interview(path)
+    except ThanknoteError:
+        return None
+
+
+def print_agenda(
+    db: Path | None,
+    now: datetime,
+    out: TextIO,
+    *,
+    show_all: bool,
+    as_json: bool = False,
+    unless_none_open: bool = False,
+) -> None:
+    """``thanknote followups [--json]``: the listing of the log at ``db``, written to ``out``
+    as it is made (see :func:`write_text`, :func:`write_json`); never creates a log."""
+    path = send_log_path(db)
+    log = SendLog.existing(path, read_only=True)
+    try:
+        if as_json:
+            write_json(log, now, out, show_all=show_all)
+        else:
+            write_text(
+                log, now, out, log_path=path, show_all=show_all, unless_none_open=unless_none_open
+            )
+    finally:
+        if log is not None:
+            log.close()
 
 
 def load_agenda(db: Path | None, now: datetime) -> Agenda:

@@ -1,16 +1,8 @@
-"""Where an interview stands with its follow-ups: pure functions of dates and log rows.
+"""Where an interview stands with its follow-ups, from its send-log rows.
 
-The protocol career advisers teach: follow up once on the date the employer gave
-(or about ten days after the interview), once more a week later if there is
-still no word, then stop. So an interview is
-
-- ``drafted``: the thank-you notes are Gmail drafts, none sent through thanknote yet
-  (thanknote cannot see a draft sent from Gmail), and no follow-up went out;
-- ``waiting``: the notes went out, the follow-up date has not come;
-- ``due``: the date has come and no follow-up went out;
-- ``followed-up``: one went out; a second is fair seven days later (``next_on``);
-- ``second-due``: that day has come;
-- ``closed``: an answer came (``followups --done``), or the second follow-up went out.
+The dates and states are the protocol's rules (:mod:`thanknote.rules`, re-exported
+here): follow up once on the date the employer gave, once more a week later if there
+is still no word, then stop. This module reads them off the log's records.
 
 A follow-up "went out" when the send log has a row for it that did not fail:
 sent, drafted in Gmail (the user sends it from there) or unknown (it may have
@@ -22,65 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
-from enum import StrEnum
+from datetime import date
 
+from thanknote import rules
 from thanknote.render import FOLLOW_UP, THANK_YOU
+from thanknote.rules import MAX_FOLLOW_UPS as MAX_FOLLOW_UPS
+from thanknote.rules import NEEDS_ACTION as NEEDS_ACTION
+from thanknote.rules import SECOND_AFTER_DAYS as SECOND_AFTER_DAYS
+from thanknote.rules import Standing as Standing
+from thanknote.rules import State as State
+from thanknote.rules import standing as standing
 from thanknote.sendlog import Record
-from thanknote.status import DRAFTED, FAILED, SENT
-
-SECOND_AFTER_DAYS = 7
-"""A second follow-up is fair this many days after the first."""
-MAX_FOLLOW_UPS = 2
-
-
-class State(StrEnum):
-    DRAFTED = "drafted"
-    WAITING = "waiting"
-    DUE = "due"
-    FOLLOWED_UP = "followed-up"
-    SECOND_DUE = "second-due"
-    CLOSED = "closed"
-
-
-NEEDS_ACTION = frozenset({State.DUE, State.SECOND_DUE})
-"""What the default listing shows: something to do today."""
-
-
-@dataclass(frozen=True)
-class Standing:
-    state: State
-    next_on: date | None
-    """The next action's date: the follow-up date, or the day a second one is fair."""
-
-
-def standing(
-    *,
-    follow_up_on: date,
-    today: date,
-    followed_up_on: Sequence[date],
-    done: bool,
-    only_drafted: bool = False,
-) -> Standing:
-    """The state of one interview on ``today`` (a day in the interview's own timezone).
-
-    ``only_drafted``: its thank-you notes were drafted and none was sent.
-    """
-    if done or len(followed_up_on) >= MAX_FOLLOW_UPS:
-        return Standing(State.CLOSED, None)
-    if followed_up_on:
-        second_on = followed_up_on[0] + timedelta(days=SECOND_AFTER_DAYS)
-        return Standing(State.SECOND_DUE if today >= second_on else State.FOLLOWED_UP, second_on)
-    if only_drafted:
-        return Standing(State.DRAFTED, follow_up_on)
-    return Standing(State.DUE if today >= follow_up_on else State.WAITING, follow_up_on)
+from thanknote.status import FAILED, SENT
 
 
 def only_drafted(notes: Sequence[Record]) -> bool:
     """True when every thank-you note of an interview is a draft: none was sent (or may have
     been, as an interrupted send)."""
-    thank_yous = [note for note in notes if note.kind == THANK_YOU]
-    return bool(thank_yous) and all(note.status == DRAFTED for note in thank_yous)
+    return rules.only_drafted([note.status for note in notes if note.kind == THANK_YOU])
 
 
 @dataclass(frozen=True)
