@@ -21,8 +21,9 @@ from thanknote.message import Prepared
 from thanknote.model import Interview
 from thanknote.planning import Planned as Planned
 from thanknote.rules import Skip
-from thanknote.senders.base import FAILED, UNKNOWN, FatalSenderError, Outcome, Outgoing, Sender
+from thanknote.senders.base import FatalSenderError, Outcome, Outgoing, Sender
 from thanknote.sendlog import Claim
+from thanknote.values import Status
 
 if TYPE_CHECKING:
     from thanknote.sendlog import SendLog
@@ -55,12 +56,14 @@ class BatchResult:
 
     @property
     def failed(self) -> bool:
-        return self.stopped is not None or any(r.status in (FAILED, UNKNOWN) for r in self.results)
+        return self.stopped is not None or any(
+            r.status in (Status.FAILED, Status.UNKNOWN) for r in self.results
+        )
 
     @property
     def unsettled(self) -> list[NoteResult]:
         """Notes this run skipped because nobody can say yet whether they went out."""
-        return [r for r in self.results if r.status == "skipped" and r.state == UNKNOWN]
+        return [r for r in self.results if r.status == "skipped" and r.state == Status.UNKNOWN]
 
     @property
     def exit_code(self) -> int:
@@ -70,7 +73,7 @@ class BatchResult:
         have been, exits as a missing login does (2): the user has to sign in again.
         """
         went = self.count("sent") + self.count("drafted")
-        if self.needs_auth and not went and not self.count(UNKNOWN) and not self.unsettled:
+        if self.needs_auth and not went and not self.count(Status.UNKNOWN) and not self.unsettled:
             return AuthRequired.exit_code
         return 1 if self.failed or self.unsettled else 0
 
@@ -162,7 +165,7 @@ def deliver(
                 result.interrupted = result.interrupted or interrupted
                 unrecorded = journal.record(claim.row_id, outcome, now=now())
                 if unrecorded is not None:
-                    report(NoteResult(prepared, UNKNOWN, _unrecorded(outcome)))
+                    report(NoteResult(prepared, Status.UNKNOWN, _unrecorded(outcome)))
                     stop(
                         f"the log could not record what happened to a note: {unrecorded}", position
                     )
@@ -186,10 +189,10 @@ def _interrupted(stop: KeyboardInterrupt) -> Outcome:
     if isinstance(stop, Interrupted):
         return stop.outcome
     if isinstance(stop, NotStarted):
-        return Outcome(FAILED, "interrupted (Ctrl-C) before it was sent; nothing was sent")
+        return Outcome(Status.FAILED, "interrupted (Ctrl-C) before it was sent; nothing was sent")
     # A sender that cannot tell: the note may have gone out.
     return Outcome(
-        UNKNOWN, "interrupted (Ctrl-C) while it was being delivered; it may have gone out"
+        Status.UNKNOWN, "interrupted (Ctrl-C) while it was being delivered; it may have gone out"
     )
 
 
@@ -258,7 +261,7 @@ class _Journal:
                 outcome.status,
                 now=now,
                 gmail_id=outcome.gmail_id,
-                error=outcome.detail if outcome.status in (FAILED, UNKNOWN) else None,
+                error=outcome.detail if outcome.status in (Status.FAILED, Status.UNKNOWN) else None,
                 thread_id=outcome.thread_id,
             )
         except ThanknoteError as error:
@@ -279,4 +282,4 @@ def _deliver_one(sender: Sender, prepared: Prepared, claim: Claim, journal: _Jou
     except FatalSenderError:
         raise
     except ThanknoteError as error:
-        return Outcome(FAILED, str(error))
+        return Outcome(Status.FAILED, str(error))

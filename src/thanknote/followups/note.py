@@ -30,7 +30,7 @@ from thanknote.followups.thread import Thread, remembered_channel, thread_for
 from thanknote.model import Interview, InterviewFile, ReadableDate
 from thanknote.render import FOLLOW_UP, Note, default_template, load_template, resolved_fields
 from thanknote.sendlog import LoggedInterview, Record, SendLog
-from thanknote.status import DRAFTED, SENDING, UNKNOWN
+from thanknote.values import Status
 
 
 def render_follow_up(
@@ -126,7 +126,7 @@ def closed_problem(logged: LoggedInterview | None, path: Path | str = "FILE") ->
 def uncertain_problem(item: Delivered) -> str:
     """Why follow-up ``item``, drafted or maybe sent but never confirmed, blocks a new one."""
     latest = item.latest
-    if latest.shown_status == DRAFTED:
+    if latest.shown_status == Status.DRAFTED:
         return (
             f"a follow-up to {latest.to} was already drafted {_when(latest)} (Gmail draft "
             f"{latest.gmail_id}); send that draft from Gmail, or pass --resend to deliver "
@@ -249,7 +249,7 @@ def plan_follow_up(
     latest = sent[-1] if sent else None
     resume = (
         latest is not None
-        and latest.latest.status in (SENDING, UNKNOWN)
+        and latest.latest.status in (Status.SENDING, Status.UNKNOWN)
         and latest.latest.via == via == "gmail"
         and request.purpose == "send"
         and latest.latest.gmail_id is not None
