@@ -132,3 +132,37 @@ def test_the_check_sees_an_upward_import() -> None:
     assert layer_of("thanknote.sendlog.store") > layer_of("thanknote.rules.window")
     assert "thanknote.planning" in imported_modules("thanknote.cli.notes")
     assert layer_of("thanknote.cli.notes") > layer_of("thanknote.planning")
+
+
+def readme_tree() -> set[str]:
+    """The files the README's *How the code is laid out* tree names, as paths."""
+    readme = (PACKAGE.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How the code is laid out", 1)[1]
+    block = section.split("```text\n", 1)[1].split("```", 1)[0]
+    folders: list[str] = []
+    found: set[str] = set()
+    for line in block.splitlines()[1:]:  # the first line is src/thanknote/ itself
+        stripped = line.lstrip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        depth = (len(line) - len(stripped)) // 4 - 1
+        name = stripped.split()[0]
+        del folders[depth:]
+        if name.endswith("/"):
+            folders.append(name.rstrip("/"))
+        else:
+            found.add("/".join([*folders, name]))
+    return found
+
+
+def test_the_readme_tree_lists_exactly_the_package_files() -> None:
+    files = {str(path.relative_to(PACKAGE)) for path in MODULES.values()}
+    listed = readme_tree()
+    assert sorted(files - listed) == [], "in the package, missing from the README's tree"
+    assert sorted(listed - files) == [], "in the README's tree, not in the package"
+
+
+def test_the_readme_tree_is_read_by_folder() -> None:
+    listed = readme_tree()
+    assert "senders/gmail/drafts.py" in listed and "sendlog/schema.py" in listed
+    assert "drafts.py" not in listed
