@@ -50,6 +50,7 @@ LAYERS: dict[int, tuple[str, ...]] = {
     # The notes: templates, rendering, personal share, names, guards, the message.
     3: (
         "template",
+        "codecache",
         "phrasing",
         "render",
         "personal",

@@ -4,10 +4,11 @@ Compiling a template (Jinja2's lexer, parser and code generator, then Python's
 ``compile``) takes longer than rendering three notes with it. A template that
 compiled once is kept in the user cache directory as its two code objects
 (subject and body, :mod:`marshal`), in a file named by a SHA-256 of everything
-the code depends on: the template's path and text, the Jinja2, Python and
-thanknote versions and :data:`FORMAT`. A changed template, a new release or
-another interpreter reads a different name, so a file is never stale; only a
-template that compiled without error is kept.
+the code depends on: the template's path and text, the Jinja2 and Python
+versions and :data:`FORMAT` (thanknote's own part, the environment's settings).
+A changed template, another Jinja2 or another interpreter reads a different
+name, so a file is never stale; only a template that compiled without error is
+kept.
 
 The cache is an optimisation and never a source of errors: a file that is
 missing, unreadable, truncated or of the wrong shape is compiled again, and a
@@ -52,15 +53,12 @@ def directory() -> Path:
 def key(path: Path, source: str) -> str:
     import jinja2
 
-    from thanknote import __version__
-
     digest = hashlib.sha256()
     for part in (
         str(FORMAT),
         sys.implementation.cache_tag or "",  # the code objects' format
         sys.version,
         jinja2.__version__,
-        __version__,
         str(path),
         source,
     ):

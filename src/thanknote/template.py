@@ -46,6 +46,8 @@ def default_template(kind: str = Kind.THANK_YOU) -> Path:
 def _environment() -> jinja2.Environment:
     import jinja2
 
+    # Compiled code is kept between runs (codecache): raise codecache.FORMAT when
+    # a setting below changes what a template compiles to.
     environment = jinja2.Environment(
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # plain-text mail, not HTML  # noqa: S701
