@@ -139,7 +139,7 @@ def count_mailmerge_messages(command: list[str], env: dict[str, str]) -> int:
 
 def profile(interview: Path, env: dict[str, str], folder: Path) -> None:
     os.environ.update({"THANKNOTE_DB": env["THANKNOTE_DB"], "THANKNOTE_NOW": NOW})
-    from thanknote.batch import GuardOptions
+    from thanknote.checks import GuardOptions
     from thanknote.preview import preview
 
     profiler = cProfile.Profile()

@@ -184,6 +184,43 @@ def test_unknown_option_is_usage_error() -> None:
     assert invoke("preview", str(EXAMPLE), "--frobnicate").exit_code == 2
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "words"),
+    [
+        (["--via", "fax"], {}, "Invalid value for '--via': 'fax' is not one of 'smtp', 'gmail'"),
+        (["--via", "SMTP"], {}, "'SMTP' is not one of 'smtp', 'gmail'"),  # the case counts
+        (
+            ["--via", "smtp", "--smtp-auth", "token"],
+            {},
+            "'token' is not one of 'password', 'oauth'",
+        ),
+        (
+            ["--via", "smtp"],
+            {"THANKNOTE_SMTP_SECURITY": "tls"},
+            "'tls' is not one of 'ssl', 'starttls', 'none'",
+        ),
+    ],
+)
+def test_closed_sets_are_choices_refused_with_exit_2(
+    tmp_path: Path, args: list[str], env: dict[str, str], words: str
+) -> None:
+    result = invoke(
+        "send", str(EXAMPLE), "--yes", "--db", str(tmp_path / "log.sqlite3"), *args, env=env
+    )
+    assert result.exit_code == 2, result.output
+    assert words in result.stderr
+    assert not (tmp_path / "log.sqlite3").exists()
+
+
+def test_help_lists_the_choices() -> None:
+    shown = invoke("send", "--help", env={"COLUMNS": "80"}).stdout
+    assert "--via <smtp|gmail>" in shown
+    assert "--smtp-security <ssl|starttls|none>" in shown
+    assert "--smtp-auth <password|oauth>" in shown
+    doctor = invoke("doctor", "--help", env={"COLUMNS": "80"}).stdout
+    assert "--via <smtp|gmail>" in doctor and "--smtp-cafile" in doctor
+
+
 # -- the installed console script -----------------------------------------------------------
 
 
@@ -213,6 +250,46 @@ def test_installed_script_exit_codes(tmp_path: Path) -> None:
         assert f"  {command} " in shown.stdout
     assert "--smtp-cafile" in run("send", "--help").stdout
     assert "thanknote" in run("--version").stdout
+
+
+ONE_MODULE = """
+import sys
+from thanknote.cli import main
+sys.argv = ["thanknote", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print('CLI:' + ','.join(sorted(m for m in sys.modules if m.startswith('thanknote.cli.'))))
+"""
+
+
+def test_a_run_loads_only_the_module_of_its_command() -> None:
+    def loaded(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", ONE_MODULE, *args], capture_output=True, text=True, timeout=60
+        )
+        return done.stdout.strip().splitlines()[-1]
+
+    helpers = "thanknote.cli.options,thanknote.cli.output"
+    assert loaded("preview", str(EXAMPLE)) == f"CLI:thanknote.cli.notes,{helpers}"
+    assert loaded("log", "--help") == f"CLI:thanknote.cli.history,{helpers}"
+    # Without a send log, preview needs neither the log's module nor any sender.
+    delivery_half = ONE_MODULE.replace(
+        "m.startswith('thanknote.cli.')",
+        "m.split('.')[:2] in (['thanknote', 'sendlog'], ['thanknote', 'senders'], "
+        "['thanknote', 'delivery'], ['thanknote', 'session'])",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", delivery_half, "preview", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "CLI:"
+    everything = loaded("--help")
+    for module in ("history", "identity", "notes", "onboarding"):
+        assert f"thanknote.cli.{module}" in everything
 
 
 def test_python_dash_m() -> None:

@@ -234,7 +234,7 @@ def test_a_local_relay_offering_auth_without_a_password_warns(
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--via", "fax"], "--via must be smtp or gmail, not 'fax'"),
+        (["--via", "fax"], "Invalid value for '--via': 'fax' is not one of 'smtp', 'gmail'"),
         (["--via", "smtp"], "doctor needs the SMTP login"),
         (["missing.toml"], "missing.toml"),
         (

@@ -482,7 +482,7 @@ def test_custom_template_and_its_errors(tmp_path: Path) -> None:
     [
         (["--to", "not-an-address"], "--to 'not-an-address' is not a valid email address"),
         (["--draft", "--via", "smtp"], "--draft creates a Gmail draft"),
-        (["--via", "pigeon"], "--via must be smtp or gmail"),
+        (["--via", "pigeon"], "'pigeon' is not one of 'smtp', 'gmail'"),
         (
             ["--via", "smtp", "--smtp-security", "none", "--smtp-host", "mail.example.com"],
             "allowed only for a server on this machine",
@@ -792,8 +792,8 @@ def test_an_interrupted_gmail_send_may_finish(tmp_path: Path) -> None:
     history = note_module.History(None, tuple(records))
     now = datetime.fromisoformat(TWO_DAYS_LATE)
 
-    def planned(via: str, purpose: str) -> note_module.Plan:
-        return note_module.plan(
+    def planned(via: str, purpose: str) -> note_module.FollowUpPlan:
+        return note_module.plan_follow_up(
             loaded_file,
             history,
             note_module.FollowUpRequest(path=path, via=via, purpose=purpose),

@@ -348,28 +348,26 @@ def test_send_that_failed_before_sending_is_retried_and_sent_once(
 def test_send_that_times_out_is_resolved_by_drafts_get(
     fake_gmail: FakeGmail, interview: Path
 ) -> None:
-    from thanknote import batch, workflow
+    from thanknote import delivery, planning
     from thanknote.senders.gmail import GmailSender
+    from thanknote.sendlog import SendLog
 
     write_token(fake_gmail)
     fake_gmail.script("drafts.send", Fault.stall(5))
-    ready = workflow.prepare_request(
-        workflow.Request(path=interview, via="gmail", purpose="send", only=frozenset({GRACE})),
+    plan = planning.plan(
+        planning.Request(path=interview, via="gmail", purpose="send", only=frozenset({GRACE})),
         _now(),
     )
     sender = GmailSender("send", endpoint=fake_gmail.url, timeout=0.3)
-    try:
-        result = batch.deliver(
-            ready.planned,
+    with SendLog(plan.log_path) as log:
+        result = delivery.deliver(
+            plan.planned,
             sender,
-            ready.open_log(),
-            ready.interview_file.interview,
+            log,
+            plan.interview_file.interview,
             resend=frozenset(),
             now=_now,
         )
-    finally:
-        assert ready.log is not None
-        ready.log.close()
     assert [r.status for r in result.results] == ["sent"]
     assert len(fake_gmail.requests_for("drafts.send")) == 2
     assert len(fake_gmail.sent) == 1

@@ -27,8 +27,9 @@ from tests.helpers import write_interview
 from thanknote import retry
 from thanknote.message import Prepared
 from thanknote.retry import Backoff
-from thanknote.senders.base import FAILED, UNKNOWN, FatalSenderError, Outgoing
+from thanknote.senders.base import FatalSenderError, Outgoing
 from thanknote.senders.gmail import GmailSender
+from thanknote.values import Status
 
 BOUND = 60  # seconds; only bounds a hang
 GARBAGE = b"<html>502 Bad Gateway from a proxy</html>"
@@ -66,7 +67,7 @@ def test_an_unparseable_drafts_get_answer_is_not_read_as_the_draft(
     gmail.script("drafts.get", *[Fault.answer(GARBAGE)] * 8)
     outcome = sender(gmail).deliver(Outgoing(grace))
     assert len(gmail.sent) == 1
-    assert outcome.status == UNKNOWN  # not "failed ... still in your drafts"
+    assert outcome.status == Status.UNKNOWN  # not "failed ... still in your drafts"
     assert "still in your drafts" not in outcome.detail
     assert len(gmail.requests_for("drafts.send")) == 1  # never sent again on a guess
 
@@ -116,7 +117,7 @@ def test_killed_before_the_draft_id_was_recorded_is_sent_once_and_the_stray_dele
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=BOUND)
     (record,) = log_records()
-    assert record["status"] == UNKNOWN and record["gmail_id"] is None
+    assert record["status"] == Status.UNKNOWN and record["gmail_id"] is None
     (stray,) = gmail.drafts
     result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert result.exit_code == 0, result.output
@@ -168,7 +169,7 @@ def test_ctrl_c_during_drafts_create_records_failed_and_the_rerun_sends_once(
     assert process.returncode == 130
     assert "stopping…" in err and "Traceback" not in err
     (record,) = log_records()  # the other note was never claimed
-    assert record["status"] == FAILED and "interrupted (Ctrl-C)" in str(record["error"])
+    assert record["status"] == Status.FAILED and "interrupted (Ctrl-C)" in str(record["error"])
     result = invoke("send", str(interview), "--via", "gmail", "--yes", fake=gmail)
     assert result.exit_code == 0, result.output
     assert sorted(s["raw"].split(b"To: ")[1][:5] for s in gmail.sent) == [b"Alan ", b"Grace"]
@@ -190,7 +191,7 @@ def test_ctrl_c_during_drafts_send_leaves_it_unknown_and_the_rerun_checks(
             process.kill()
     assert process.returncode == 130
     (record,) = log_records()
-    assert record["status"] == UNKNOWN and record["gmail_id"] == gmail.sent[0]["draft_id"]
+    assert record["status"] == Status.UNKNOWN and record["gmail_id"] == gmail.sent[0]["draft_id"]
     result = invoke("send", str(interview), "--via", "gmail", "--yes", "--only", GRACE, fake=gmail)
     assert result.exit_code == 0, result.output
     assert len(gmail.sent) == 1  # the draft is gone: the interrupted run sent it
@@ -214,7 +215,7 @@ def test_a_rate_limit_past_the_cap_stops_the_batch(gmail: FakeGmail, interview: 
     assert result.exit_code == 1
     assert "asked to wait 3600 s" in result.stderr and "waiting" not in result.stderr
     assert "[2/2] not tried:" in result.stdout
-    assert [r["status"] for r in log_records()] == [FAILED]
+    assert [r["status"] for r in log_records()] == [Status.FAILED]
     assert gmail.sent == [] and retry.waits == []
 
 
@@ -224,7 +225,7 @@ def test_a_second_timeout_stops_the_batch(gmail: FakeGmail, grace: Prepared) -> 
     with pytest.raises(FatalSenderError) as stop:
         gmail_sender.deliver(Outgoing(grace))
     assert "timed out 2 times" in str(stop.value)
-    assert stop.value.outcome.status == FAILED  # no drafts.send was ever made
+    assert stop.value.outcome.status == Status.FAILED  # no drafts.send was ever made
     assert gmail.sent == [] and len(gmail.requests_for("drafts.create")) == 2
 
 
@@ -245,4 +246,4 @@ def test_an_answer_that_trickles_in_is_cut_at_the_call_deadline(
     with pytest.raises(FatalSenderError) as stop:
         gmail_sender.deliver(Outgoing(grace))
     assert "timed out 2 times" in str(stop.value) and "within 0.5 s" in str(stop.value)
-    assert stop.value.outcome.status == FAILED and gmail.sent == []
+    assert stop.value.outcome.status == Status.FAILED and gmail.sent == []

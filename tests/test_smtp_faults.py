@@ -26,11 +26,11 @@ from thanknote.errors import DeliveryError
 from thanknote.message import Prepared, build
 from thanknote.render import THANK_YOU, Note
 from thanknote.retry import Backoff
-from thanknote.senders.base import FAILED, SENT, UNKNOWN, FatalSenderError, Outgoing
+from thanknote.senders.base import FatalSenderError, Outgoing
 from thanknote.senders.smtp.connection import MAX_REPLY_BYTES
 from thanknote.senders.smtp.connection_settings import SmtpSettings
 from thanknote.senders.smtp.sender import SmtpSender
-from thanknote.values import Security
+from thanknote.values import Security, Status
 
 GRACE = "grace@analytical.example"
 ALAN = "alan@analytical.example"
@@ -91,7 +91,7 @@ def test_garbage_after_the_data_is_unknown_not_failed() -> None:
         smtp.open()
         outcome = smtp.deliver(Outgoing(note(GRACE)))
         smtp.close()
-    assert outcome.status == UNKNOWN
+    assert outcome.status == Status.UNKNOWN
     assert "no valid answer" in outcome.detail and "not retried" in outcome.detail
     assert len(server.received) == 1  # handed over once, never again
 
@@ -102,7 +102,7 @@ def test_an_endless_reply_after_the_data_is_unknown_and_bounded() -> None:
         smtp.open()
         outcome = smtp.deliver(Outgoing(note(GRACE)))
         smtp.close()
-    assert outcome.status == UNKNOWN and "64 KiB" in outcome.detail
+    assert outcome.status == Status.UNKNOWN and "64 KiB" in outcome.detail
     assert len(server.received) == 1
     # The client stopped reading after MAX_REPLY_BYTES and closed: the server could push
     # only what the socket buffers hold beyond that, nowhere near its 32 MiB.
@@ -150,8 +150,8 @@ def test_a_second_timeout_stops_the_batch() -> None:
         with pytest.raises(FatalSenderError) as stop:
             smtp.deliver(Outgoing(note(ALAN)))
         smtp.close()
-    assert first.status == UNKNOWN  # handed over, then no answer: it may have gone out
-    assert stop.value.outcome.status == UNKNOWN
+    assert first.status == Status.UNKNOWN  # handed over, then no answer: it may have gone out
+    assert stop.value.outcome.status == Status.UNKNOWN
     assert "timed out 2 times" in str(stop.value)
     assert len(server.received) == 2
 
@@ -162,7 +162,7 @@ def test_timeouts_before_the_data_fail_the_note_and_stop_after_two() -> None:
         smtp.open()
         with pytest.raises(FatalSenderError) as stop:
             smtp.deliver(Outgoing(note(GRACE)))
-    assert stop.value.outcome.status == FAILED  # nothing was handed over
+    assert stop.value.outcome.status == Status.FAILED  # nothing was handed over
     assert server.received == []
     assert [why for _, why in retry.waits] == [
         f"retrying: connection to {server.host}:{server.port} lost: no answer within 0.3 s"
@@ -173,11 +173,11 @@ def test_a_server_that_stops_accepting_connections_stops_the_batch() -> None:
     with RawSmtpServer("normal", close_after=1) as server:
         smtp = sender(server)
         smtp.open()
-        assert delivered(smtp, note(GRACE)) == SENT
+        assert delivered(smtp, note(GRACE)) == Status.SENT
         with pytest.raises(FatalSenderError) as stop:
             smtp.deliver(Outgoing(note(ALAN)))
     assert "no longer accepts connections" in str(stop.value)
-    assert stop.value.outcome.status == FAILED
+    assert stop.value.outcome.status == Status.FAILED
     assert len(server.received) == 1
     # Announced, real (jittered, doubling) waits: three between four attempts.
     assert len(retry.waits) == 3 and all(why.startswith("retrying") for _, why in retry.waits)
@@ -291,7 +291,7 @@ def test_ctrl_c_during_a_slow_data_answer_stops_at_once_and_leaves_it_unknown(
     assert "stopping…" in err and "Traceback" not in err
     assert "not tried: interrupted" in out
     (record,) = log_records()  # the second note was never claimed
-    assert record["status"] == UNKNOWN
+    assert record["status"] == Status.UNKNOWN
     assert "interrupted (Ctrl-C) after the message was handed" in str(record["error"])
     assert len(server.received) == 1
 
@@ -303,7 +303,7 @@ def test_ctrl_c_before_the_data_records_failed_and_a_rerun_sends_it(tmp_path: Pa
         code, _, err = interrupted(server, file, after="connect")
     assert code == 130 and "Traceback" not in err
     (record,) = log_records()
-    assert record["status"] == FAILED
+    assert record["status"] == Status.FAILED
     assert "before the message reached" in str(record["error"])
     assert server.received == []
     with RawSmtpServer("normal") as server:
@@ -343,5 +343,5 @@ def test_a_server_that_drops_every_session_stops_the_batch() -> None:
         with pytest.raises(FatalSenderError) as stop:
             smtp.deliver(Outgoing(note(GRACE)))
     assert "keeps closing the connection" in str(stop.value)
-    assert stop.value.outcome.status == FAILED and server.received == []
+    assert stop.value.outcome.status == Status.FAILED and server.received == []
     assert len(retry.waits) == 3

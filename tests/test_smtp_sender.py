@@ -19,13 +19,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from tests.smtp_server import DEFAULT_PASSWORD, DEFAULT_USERNAME, SMTPTestServer
-from thanknote import batch
+from thanknote import delivery
 from thanknote.errors import BadInput, DeliveryError
 from thanknote.message import Prepared, build
 from thanknote.model import Interview
 from thanknote.render import THANK_YOU, Note
 from thanknote.retry import Backoff
-from thanknote.senders.base import FAILED, SENT, UNKNOWN, FatalSenderError, Outgoing
+from thanknote.senders.base import FatalSenderError, Outgoing
 from thanknote.senders.smtp import connection
 from thanknote.senders.smtp.connection import tls_context
 from thanknote.senders.smtp.connection_settings import (
@@ -36,7 +36,7 @@ from thanknote.senders.smtp.connection_settings import (
 )
 from thanknote.senders.smtp.sender import SmtpSender
 from thanknote.sendlog import SendLog
-from thanknote.values import Security, SmtpAuth
+from thanknote.values import Security, SmtpAuth, Status
 
 NOW = dt.datetime(2026, 11, 25, 22, 0, tzinfo=dt.UTC)
 ROTATED = "rotated-elsewhere"  # noqa: S105 - the password changed on the server
@@ -199,7 +199,7 @@ def test_one_session_for_many_notes(smtp_ssl_server: SMTPTestServer) -> None:
         outcomes = [sender.deliver(Outgoing(p)) for p in (GRACE, ALAN, EDSGER)]
     finally:
         sender.close()
-    assert [o.status for o in outcomes] == [SENT, SENT, SENT]
+    assert [o.status for o in outcomes] == [Status.SENT, Status.SENT, Status.SENT]
     assert all(o.gmail_id is None for o in outcomes)
     assert (server.connections, server.logins, sender.connections) == (1, 1, 1)
     # The bytes on the wire are exactly the bytes that were checked.
@@ -217,7 +217,7 @@ def test_a_421_closes_the_session_and_the_note_goes_out_on_a_new_one(
         outcomes = [sender.deliver(Outgoing(p)) for p in (GRACE, ALAN)]
     finally:
         sender.close()
-    assert [o.status for o in outcomes] == [SENT, SENT]
+    assert [o.status for o in outcomes] == [Status.SENT, Status.SENT]
     assert outcomes[1].attempts == 2
     assert [m.session_id for m in server.messages] == [1, 2]
 
@@ -241,8 +241,8 @@ def test_a_late_reply_does_not_desynchronise_the_next_note(
     finally:
         gate.release()
         sender.close()
-    assert first.status == UNKNOWN and "may have been delivered" in first.detail
-    assert second.status == SENT
+    assert first.status == Status.UNKNOWN and "may have been delivered" in first.detail
+    assert second.status == Status.SENT
     assert [m.rcpt_tos for m in server.messages] == [[GRACE.recipient], [ALAN.recipient]]
     assert [m.session_id for m in server.messages] == [1, 2]
 
@@ -256,7 +256,7 @@ def test_a_permanent_failure_is_not_retried(smtp_starttls_server: SMTPTestServer
         outcome = sender.deliver(Outgoing(GRACE))
     finally:
         sender.close()
-    assert outcome.status == FAILED and outcome.attempts == 1
+    assert outcome.status == Status.FAILED and outcome.attempts == 1
     assert "554 5.7.1 rejected as spam" in outcome.detail
     assert outcome.gmail_id is None
 
@@ -280,16 +280,16 @@ def test_a_login_revoked_mid_batch_stops_the_batch(
     server = smtp_starttls_server
     server.drop_before_data(ALAN.recipient)
     sender = SmtpSender(settings_for(server))
-    planned = [batch.Planned(p, "deliver") for p in (GRACE, ALAN, EDSGER)]
+    planned = [delivery.Planned(p, "deliver") for p in (GRACE, ALAN, EDSGER)]
 
     seen: list[str] = []
 
-    def change_password(result: batch.NoteResult) -> None:
+    def change_password(result: delivery.NoteResult) -> None:
         seen.append(result.status)
         server.password = ROTATED
 
     with SendLog(tmp_path / "log.sqlite3") as log:
-        result = batch.deliver(
+        result = delivery.deliver(
             planned,
             sender,
             log,
@@ -299,10 +299,17 @@ def test_a_login_revoked_mid_batch_stops_the_batch(
             on_result=change_password,
         )
         rows = log.db.execute("SELECT address, status FROM notes ORDER BY id").fetchall()
-    assert seen == [SENT, FAILED, "not tried"]  # Edsger's note is reported, not claimed
+    assert seen == [
+        Status.SENT,
+        Status.FAILED,
+        "not tried",
+    ]  # Edsger's note is reported, not claimed
     assert result.stopped is not None and "refused the login" in result.stopped
     assert result.failed
-    assert [tuple(r) for r in rows] == [(GRACE.recipient, SENT), (ALAN.recipient, FAILED)]
+    assert [tuple(r) for r in rows] == [
+        (GRACE.recipient, Status.SENT),
+        (ALAN.recipient, Status.FAILED),
+    ]
     assert [m.rcpt_tos for m in server.messages] == [[GRACE.recipient]]
     # Grace's note did go out: the reason for stopping must not say otherwise.
     assert "nothing was sent" not in result.stopped
@@ -319,7 +326,7 @@ def test_fatal_sender_error_carries_the_outcome(smtp_starttls_server: SMTPTestSe
             sender.deliver(Outgoing(GRACE))
     finally:
         sender.close()
-    assert raised.value.outcome.status == FAILED
+    assert raised.value.outcome.status == Status.FAILED
     assert "refused the login" in raised.value.outcome.detail
     assert server.messages == []
 
@@ -351,7 +358,7 @@ def test_implicit_tls_connection_lost_after_data_is_unknown(
         outcomes = [sender.deliver(Outgoing(p)) for p in (GRACE, ALAN)]
     finally:
         sender.close()
-    assert [o.status for o in outcomes] == [UNKNOWN, SENT]
+    assert [o.status for o in outcomes] == [Status.UNKNOWN, Status.SENT]
     assert outcomes[0].attempts == 1
     assert [m.rcpt_tos for m in server.messages] == [[GRACE.recipient], [ALAN.recipient]]
 

@@ -26,7 +26,7 @@ def main() -> None:
         run()
         finished = True
     except KeyboardInterrupt:
-        # Commands catch their own Ctrl-C (see cli._guarded); this is the loading.
+        # Commands catch their own Ctrl-C (see cli.output.guarded); this is the loading.
         sys.stderr.write("\nthanknote: interrupted before it started; nothing was sent\n")
         code, finished = 130, True
         raise SystemExit(130) from None

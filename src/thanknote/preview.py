@@ -1,36 +1,54 @@
 """``thanknote preview``: every note rendered and checked, nothing sent, no account needed.
 
-The notes go through the same building, checks and batch path as a real send;
-``--out`` hands them to a sender that writes ``.eml`` files.
+The notes go through the same pipeline as a real send (:func:`thanknote.planning.plan`,
+as a rehearsal: what ``send`` would refuse is a warning); this module says what it
+found, as text or JSON. ``--out`` hands the notes to a sender that writes ``.eml`` files.
+``--follow-up`` previews the next follow-up: also what it replies to, and its date.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from thanknote import batch, clock, loader, rules
+from thanknote import clock, planning, rules
 from thanknote.addresses import unicode_form
-from thanknote.batch import GuardOptions, Preparation
+from thanknote.checks import Checked, GuardOptions
 from thanknote.guards import GuardReport
-from thanknote.paths import send_log_path
 from thanknote.personal import Measure
-from thanknote.render import Note, render_notes
-from thanknote.rules import Skip, decide
-from thanknote.senders.dry_run import EmlFileSender
-from thanknote.sendlog import FAILED, UNKNOWN, Record, SendLog, latest_of
+from thanknote.render import Note
+
+if TYPE_CHECKING:
+    from thanknote.followups.note import FollowUpPlan
+    from thanknote.sendlog import Record
 
 
-@dataclass
 class PreviewResult:
-    preparation: Preparation
-    history_count: int
-    warnings: list[str] = field(default_factory=list)
-    written: list[Path] = field(default_factory=list)
-    send_plan: list[tuple[str, str, str]] = field(default_factory=list)
-    """What ``send`` would do with each note now: (``send``/``skip``/``refuse``, to, why)."""
-    logged: int = 0
-    """Notes of this interview already in the send log, to these readers or others."""
+    """What a preview found: the checked notes, the warnings, and what ``send`` would do.
+
+    A plain class, not a dataclass: nothing compares it, and creating a dataclass
+    costs ``preview`` about a millisecond at start-up.
+    """
+
+    def __init__(
+        self,
+        preparation: Checked,
+        history_count: int,
+        warnings: list[str] | None = None,
+        *,
+        send_plan: list[tuple[str, str, str]] | None = None,
+        logged: int = 0,
+    ) -> None:
+        self.preparation = preparation
+        self.history_count = history_count
+        """Notes of this kind to other readers in the send log, the checks compared with."""
+        self.warnings = warnings or []
+        self.written: list[Path] = []
+        self.send_plan = send_plan or []
+        """What ``send`` would do with each note now: (``send``/``skip``/``refuse``, to, why)."""
+        self.logged = logged
+        """Notes of this interview already in the send log, to these readers or others."""
 
     @property
     def report(self) -> GuardReport:
@@ -126,6 +144,37 @@ class PreviewResult:
         return "\n".join(lines)
 
 
+class FollowUpPreview(PreviewResult):
+    """The preview of one follow-up: also what it replies to, and its date."""
+
+    def __init__(self, *args: object, plan: FollowUpPlan, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.plan = plan
+
+    def as_text(self) -> str:
+        from thanknote.followups.note import describe
+
+        plan = self.plan
+        subject = f"Subject: {plan.note.subject}\n"
+        thread_line = describe(plan).splitlines()[2]
+        via = f", via {plan.via}" if plan.via else ""
+        text = super().as_text().replace(subject, f"{subject}{thread_line}\n", 1)
+        return text.replace("\n--- checks ", f"\n\ntiming:  {plan.timing}{via}\n--- checks ", 1)
+
+    def as_json(self) -> dict[str, object]:
+        plan = self.plan
+        return {
+            **super().as_json(),
+            "follow_up": {
+                "number": plan.number,
+                "via": plan.via,
+                "in_reply_to": plan.thread.in_reply_to,
+                "references": list(plan.thread.references),
+                "thread_id": plan.thread.thread_id,
+            },
+        }
+
+
 def _figures(measure: Measure | None) -> dict[str, object]:
     if measure is None:
         return {}
@@ -151,53 +200,63 @@ def preview(
     db: Path | None,
     options: GuardOptions,
     out: Path | None = None,
+    follow_up: bool = False,
 ) -> PreviewResult:
-    interview_file = loader.load(path)
-    notes = render_notes(interview_file, template=template)
-    now = clock.now()
-    log = SendLog.existing(send_log_path(db), read_only=True)
-    look_alike = None
-    fresh = frozenset(n.to.casefold() for n in notes)
-    try:
-        preparation = batch.prepare(
-            interview_file, notes, log=log, options=options, now=now, raise_on_refusal=False
-        )
-        history = log.history(interview_file.interview, notes[0].kind) if log else []
-        latest: dict[str, Record] = {}
-        if log is not None:
-            from thanknote.workflow import look_alike_problem
+    """Plan ``path`` as a rehearsal (nothing refused, nothing sent) and say what it found."""
+    options_of_follow_up = None
+    if follow_up:  # the follow-up machinery loads only for a follow-up
+        from thanknote.followups.note import FollowUpOptions
 
-            interview_id = log.find_interview_id(interview_file.interview)
-            look_alike = look_alike_problem(log, interview_file, fresh, frozenset(), interview_id)
-            if interview_id is not None:
-                latest = {
-                    r.to.casefold(): r
-                    for r in log.records(
-                        interview_id=interview_id, latest_only=True, kind=notes[0].kind
-                    )
-                }
-    finally:
-        if log is not None:
-            log.close()
-    result = PreviewResult(
-        preparation,
-        sum(1 for r in history if r.to.casefold() not in fresh),
-        warnings=list(preparation.warnings),
-        logged=len(latest),
+        options_of_follow_up = FollowUpOptions()
+    request = planning.Request(
+        path=path, template=template, db=db, guards=options, follow_up=options_of_follow_up
     )
+    now = clock.now()
+    plan = planning.plan(request, now, strict=False)
+    warnings, refused = rehearsal(plan, now)
+    result: PreviewResult
+    if plan.follow_up is not None:
+        result = FollowUpPreview(plan.checked, len(plan.history), warnings, plan=plan.follow_up)
+    else:
+        fresh = {p.note.to.casefold() for p in plan.checked.prepared}
+        result = PreviewResult(
+            plan.checked,
+            sum(1 for r in plan.history if r.to.casefold() not in fresh),
+            warnings=warnings,
+            send_plan=would_send(plan, refused),
+            logged=len(plan.latest),
+        )
+    if out is not None and result.report.ok:
+        result.written = write_eml(plan.checked, out)
+    return result
+
+
+def rehearsal(result: planning.Plan, now: datetime) -> tuple[list[str], str]:
+    """A preview's warnings: every refusal ``send`` or ``followup`` would make now, and
+    why to look twice; and why ``send`` would refuse the whole batch (empty: it would not)."""
+    look_alike = result.look_alike
+    interview = result.interview_file.interview
+    follow_up = result.follow_up
+    warnings = [] if follow_up is not None else list(result.checked.warnings)
     if look_alike is not None:
-        result.warnings.append(f"send would refuse: {look_alike}")
-    interview = interview_file.interview
+        warnings.append(f"send would refuse: {look_alike}")
     if (ambiguous := rules.ambiguous_start(interview)) is not None:
-        result.warnings.append(ambiguous)
-    problem = rules.timing_problem(interview, now)
-    if problem is not None:
-        result.warnings.append(f"send would refuse now: {problem}")
+        warnings.append(ambiguous)
+    problem = None
+    if follow_up is not None:
+        warnings += [f"followup would refuse now: {p}" for p in follow_up.problems]
+        if follow_up.via is None:
+            warnings.append(
+                "no thank-you note of this interview is in the send log: "
+                "followup will need --via smtp or --via gmail"
+            )
+    elif (problem := rules.timing_problem(interview, now)) is not None:
+        warnings.append(f"send would refuse now: {problem}")
     elif (late := rules.late_warning(interview, now)) is not None:
-        result.warnings.append(late)
-    whole_batch = (
+        warnings.append(late)
+    refused = (
         "the checks above refuse these notes"
-        if not preparation.report.ok
+        if not result.checked.report.ok
         else "the interview has not ended yet"
         if problem is not None
         else "the send log has notes to the same people for a look-alike interview "
@@ -205,24 +264,26 @@ def preview(
         if look_alike is not None
         else ""
     )
-    result.send_plan = [
-        _planned(item.note, latest.get(item.note.to.casefold()), whole_batch)
-        for item in preparation.prepared
+    return warnings, refused
+
+
+def would_send(plan: planning.Plan, refused: str) -> list[tuple[str, str, str]]:
+    """What ``thanknote send`` would do with each note now: (``send``/``skip``/``refuse``,
+    to, why), by the rule the send itself uses."""
+    return [
+        _would(item.note, plan.latest.get(item.note.to.casefold()), refused)
+        for item in plan.checked.prepared
     ]
-    if out is not None and result.report.ok:
-        sender = EmlFileSender(out)
-        planned = [batch.Planned(p, "deliver") for p in preparation.prepared]
-        batch.deliver(planned, sender, None, None, resend=frozenset(), now=clock.now)
-        result.written = sender.written
-    return result
 
 
-def _planned(note: Note, record: Record | None, whole_batch: str) -> tuple[str, str, str]:
-    """What ``thanknote send`` would do with this note now, by the rule the send itself uses."""
-    if whole_batch:
-        return "refuse", note.to, whole_batch
+def _would(note: Note, record: Record | None, refused: str) -> tuple[str, str, str]:
+    if refused:
+        return "refuse", note.to, refused
     if record is None:
         return "send", note.to, ""
+    from thanknote.rules import Skip, decide
+    from thanknote.sendlog import FAILED, UNKNOWN, latest_of
+
     decision = decide(latest_of(record), note, via=record.via, purpose="send", resend=False)
     if isinstance(decision, Skip):
         if decision.status == UNKNOWN:
@@ -231,3 +292,14 @@ def _planned(note: Note, record: Record | None, whole_batch: str) -> tuple[str, 
     if decision.gmail_id:
         return "send", note.to, f"through its Gmail draft {decision.gmail_id}"
     return "send", note.to, "its earlier attempt failed" if (record.status == FAILED) else ""
+
+
+def write_eml(checked: Checked, out: Path) -> list[Path]:
+    """Each message as an ``.eml`` file in ``out``, through the batch path of a real send."""
+    from thanknote.delivery import deliver
+    from thanknote.senders.dry_run import EmlFileSender
+
+    sender = EmlFileSender(out)
+    planned = [planning.Planned(p, "deliver") for p in checked.prepared]
+    deliver(planned, sender, None, None, resend=frozenset(), now=clock.now)
+    return sender.written

@@ -9,8 +9,8 @@ sent, with its follow-up date and who to write to.
 - :mod:`~thanknote.followups.thread`: what a follow-up answers, and the channel;
 - :mod:`~thanknote.followups.agenda`: the listing (text and JSON);
 - :mod:`~thanknote.followups.calendar`: the ``.ics`` writer;
-- :mod:`~thanknote.followups.note`: the note, its checks and its plan;
-- :mod:`~thanknote.followups.rehearsal`: ``preview FILE --follow-up``;
+- :mod:`~thanknote.followups.note`: the note: which one is next, to whom, when, in which
+  thread (the render step of :mod:`thanknote.planning`);
 - :mod:`~thanknote.followups.closing`: ``--done`` and ``--reopen``.
 """
 
@@ -20,10 +20,9 @@ from thanknote.followups.agenda import Agenda, FollowUp, agenda, load_agenda, pr
 from thanknote.followups.calendar import calendar_uid, write_calendar
 from thanknote.followups.closing import Closed, Reopened, close, reopen
 from thanknote.followups.note import (
-    FollowUpBatch,
+    FollowUpOptions,
     FollowUpRequest,
     delivery_mode,
-    prepare,
     render_follow_up,
 )
 from thanknote.followups.states import State
@@ -32,7 +31,7 @@ __all__ = [
     "Agenda",
     "Closed",
     "FollowUp",
-    "FollowUpBatch",
+    "FollowUpOptions",
     "FollowUpRequest",
     "Reopened",
     "State",
@@ -42,7 +41,6 @@ __all__ = [
     "delivery_mode",
     "load_agenda",
     "print_agenda",
-    "prepare",
     "render_follow_up",
     "reopen",
     "write_calendar",

@@ -1,8 +1,8 @@
 """The follow-up note: who gets it, which number it is, what it answers, and when it may go.
 
-It goes through the same machinery as the thank-you notes
-(:func:`thanknote.workflow.prepare_request`, the batch, the senders); this
-module adds what is particular to it: one recipient who may be a recruiter,
+It goes through the same pipeline as the thank-you notes
+(:func:`thanknote.planning.plan`, the session, the senders), where it is the
+render step; this module adds what is particular to it: one recipient who may be a recruiter,
 its date as a guard (the follow-up date, then seven days after the first),
 at most two per interview, the thread it replies in, and the channel the
 thank-you notes used. The 24-hour rule is the thank-you note's and is never
@@ -17,9 +17,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from thanknote import loader, workflow
 from thanknote.addresses import address_problem, as_sent, is_valid_address
-from thanknote.errors import BadInput, GuardRefusal
+from thanknote.errors import BadInput
 from thanknote.followups.agenda import day, relative
 from thanknote.followups.states import (
     MAX_FOLLOW_UPS,
@@ -29,10 +28,9 @@ from thanknote.followups.states import (
 )
 from thanknote.followups.thread import Thread, remembered_channel, thread_for
 from thanknote.model import Interview, InterviewFile, ReadableDate
-from thanknote.paths import send_log_path
 from thanknote.render import FOLLOW_UP, Note, default_template, load_template, resolved_fields
 from thanknote.sendlog import LoggedInterview, Record, SendLog
-from thanknote.status import DRAFTED, SENDING, UNKNOWN
+from thanknote.values import Status
 
 
 def render_follow_up(
@@ -128,7 +126,7 @@ def closed_problem(logged: LoggedInterview | None, path: Path | str = "FILE") ->
 def uncertain_problem(item: Delivered) -> str:
     """Why follow-up ``item``, drafted or maybe sent but never confirmed, blocks a new one."""
     latest = item.latest
-    if latest.shown_status == DRAFTED:
+    if latest.shown_status == Status.DRAFTED:
         return (
             f"a follow-up to {latest.to} was already drafted {_when(latest)} (Gmail draft "
             f"{latest.gmail_id}); send that draft from Gmail, or pass --resend to deliver "
@@ -164,6 +162,15 @@ def timing_problem(
 
 
 @dataclass(frozen=True)
+class FollowUpOptions:
+    """What ``followup`` adds to a plan's request: ``--to``, ``--early`` and ``--resend``."""
+
+    to: str | None = None
+    early: bool = False
+    resend: bool = False
+
+
+@dataclass(frozen=True)
 class FollowUpRequest:
     path: Path
     via: str | None
@@ -179,7 +186,7 @@ class FollowUpRequest:
 
 def delivery_mode(via: str | None, draft: bool) -> tuple[str | None, str]:
     """``(via, purpose)`` from ``--via`` and ``--draft``; a None ``via`` is decided by
-    :func:`plan`: the channel of the thank-you notes."""
+    :func:`plan_follow_up`: the channel of the thank-you notes."""
     if draft:
         if via not in (None, "gmail"):
             raise BadInput(f"--draft creates a Gmail draft; it does not go with --via {via}")
@@ -195,19 +202,17 @@ class History:
     records: tuple[Record, ...]
 
 
-def read_history(interview: Interview, db: Path | None) -> History:
-    """This interview's rows in the send log (none without a log; never creates one)."""
-    log = SendLog.existing(send_log_path(db), read_only=True)
+def read_history(interview: Interview, log: SendLog | None) -> History:
+    """This interview's rows in the (read-only) send log; none without a log."""
     if log is None:
         return History(None, ())
-    with log:
-        logged = log.find_interview(interview)
-        records = log.records(interview_id=logged.id) if logged is not None else []
+    logged = log.find_interview(interview)
+    records = log.records(interview_id=logged.id) if logged is not None else []
     return History(logged, tuple(records))
 
 
 @dataclass(frozen=True)
-class Plan:
+class FollowUpPlan:
     """What the next follow-up is, before any check refuses it."""
 
     note: Note
@@ -223,9 +228,9 @@ class Plan:
     timing: str
 
 
-def plan(
+def plan_follow_up(
     interview_file: InterviewFile, history: History, request: FollowUpRequest, now: datetime
-) -> Plan:
+) -> FollowUpPlan:
     interview = interview_file.interview
     records = history.records
     sent = delivered(records)
@@ -244,7 +249,7 @@ def plan(
     latest = sent[-1] if sent else None
     resume = (
         latest is not None
-        and latest.latest.status in (SENDING, UNKNOWN)
+        and latest.latest.status in (Status.SENDING, Status.UNKNOWN)
         and latest.latest.via == via == "gmail"
         and request.purpose == "send"
         and latest.latest.gmail_id is not None
@@ -290,43 +295,10 @@ def plan(
     word = {1: "first", 2: "second and last"}.get(number, f"number {number}")
     today = now.astimezone(interview.display_timezone).date()
     timing = f"{word} follow-up; its date: {day(due_on)} ({relative(due_on, today)})"
-    return Plan(note, via, number, thread, redo, resume, tuple(problems), timing)
+    return FollowUpPlan(note, via, number, thread, redo, resume, tuple(problems), timing)
 
 
-@dataclass
-class FollowUpBatch:
-    """A checked follow-up, ready for confirmation and delivery."""
-
-    ready: workflow.Ready
-    plan: Plan
-
-    @property
-    def note(self) -> Note:
-        return self.plan.note
-
-    @property
-    def via(self) -> str:
-        assert self.plan.via is not None
-        return self.plan.via
-
-    def as_text(self) -> str:
-        """The whole note as it will read: before the question, and for ``--dry-run``."""
-        return describe(self.plan)
-
-    def after_text(self, path: Path, now: datetime) -> str:
-        """What comes next, once it has gone."""
-        done = f"when you hear back: thanknote followups --done {path}"
-        if self.plan.number >= MAX_FOLLOW_UPS:
-            return f"that was the second and last follow-up; {done}"
-        zone = self.ready.interview_file.interview.display_timezone
-        second_on = now.astimezone(zone).date() + timedelta(days=SECOND_AFTER_DAYS)
-        return (
-            f"{done}; with no answer by {day(second_on)}, a second follow-up is fair: "
-            f"thanknote followup {path} --via {self.via}"
-        )
-
-
-def describe(plan: Plan) -> str:
+def describe(plan: FollowUpPlan) -> str:
     note, thread = plan.note, plan.thread
     lines = [f"To:      {note.label}", f"Subject: {note.subject}"]
     if thread.in_reply_to:
@@ -336,33 +308,15 @@ def describe(plan: Plan) -> str:
     return "\n".join([*lines, "", note.body.rstrip()])
 
 
-def prepare(request: FollowUpRequest, now: datetime) -> FollowUpBatch:
-    """Render, check and plan the follow-up. Raises BadInput (2) or GuardRefusal (3)."""
-    interview_file = loader.load(request.path)
-    history = read_history(interview_file.interview, request.db)
-    planned = plan(interview_file, history, request, now)
-    if planned.problems:
-        raise GuardRefusal(f"refused: {planned.problems[0]}; nothing was sent")
-    if planned.via is None:
-        raise BadInput(
-            "no thank-you note of this interview is in the send log, so thanknote "
-            "cannot tell which channel you use; pass --via smtp or --via gmail"
-        )
-    note = planned.note
-    # A second follow-up (or a redo) to someone who already has one: on purpose.
-    again = planned.number > 1 or planned.redo
-    resend = frozenset({note.to.casefold()}) if again else frozenset()
-    ready = workflow.prepare_request(
-        workflow.Request(
-            path=request.path,
-            via=planned.via,
-            purpose=request.purpose,
-            template=request.template,
-            db=request.db,
-            resend=resend,
-        ),
-        now,
-        notes=[note],
+def next_steps(plan: FollowUpPlan, interview_file: InterviewFile, now: datetime) -> str:
+    """What comes next, once the follow-up has gone."""
+    path = interview_file.path
+    done = f"when you hear back: thanknote followups --done {path}"
+    if plan.number >= MAX_FOLLOW_UPS:
+        return f"that was the second and last follow-up; {done}"
+    zone = interview_file.interview.display_timezone
+    second_on = now.astimezone(zone).date() + timedelta(days=SECOND_AFTER_DAYS)
+    return (
+        f"{done}; with no answer by {day(second_on)}, a second follow-up is fair: "
+        f"thanknote followup {path} --via {plan.via}"
     )
-    ready.timing = planned.timing
-    return FollowUpBatch(ready, planned)

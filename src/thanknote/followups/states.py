@@ -25,7 +25,7 @@ from thanknote.rules import Standing as Standing
 from thanknote.rules import State as State
 from thanknote.rules import standing as standing
 from thanknote.sendlog import Record
-from thanknote.status import FAILED, SENT
+from thanknote.values import Status
 
 
 def only_drafted(notes: Sequence[Record]) -> bool:
@@ -48,7 +48,7 @@ class Delivered:
 
     @property
     def confirmed(self) -> bool:
-        return any(row.status == SENT for row in self.rows)
+        return any(row.status == Status.SENT for row in self.rows)
 
     @property
     def latest(self) -> Record:
@@ -57,7 +57,7 @@ class Delivered:
     @property
     def best(self) -> Record:
         """The row that speaks for the message: a sent one if any, else the newest."""
-        sent = [row for row in self.rows if row.status == SENT]
+        sent = [row for row in self.rows if row.status == Status.SENT]
         return sent[-1] if sent else self.rows[-1]
 
     @property
@@ -72,7 +72,7 @@ def delivered(records: Sequence[Record]) -> tuple[Delivered, ...]:
     """The follow-ups of one interview that went out (or may have), oldest first."""
     groups: dict[str, list[Record]] = {}
     for record in sorted(records, key=lambda record: record.id):
-        if record.kind == FOLLOW_UP and record.status != FAILED:
+        if record.kind == FOLLOW_UP and record.status != Status.FAILED:
             groups.setdefault(record.message_id, []).append(record)
     return tuple(
         Delivered(number, tuple(rows)) for number, rows in enumerate(groups.values(), start=1)

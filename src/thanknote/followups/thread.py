@@ -17,7 +17,7 @@ from datetime import date
 from thanknote.followups.states import Delivered, reply_subject
 from thanknote.render import THANK_YOU
 from thanknote.sendlog import Record
-from thanknote.status import DRAFTED, FAILED, SENT
+from thanknote.values import Status
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,9 @@ def thread_for(
     thank_yous = [
         record
         for record in records
-        if record.kind == THANK_YOU and record.to.casefold() == folded and record.status == SENT
+        if record.kind == THANK_YOU
+        and record.to.casefold() == folded
+        and record.status == Status.SENT
     ]
     if thank_yous:
         return _reply_to(max(thank_yous, key=lambda record: record.id), "your thank-you note", via)
@@ -78,12 +80,12 @@ def remembered_channel(records: Sequence[Record], to: str | None = None) -> str 
     Gmail); the newest wins.
     """
     candidates = [
-        record for record in records if record.kind == THANK_YOU and record.status != FAILED
+        record for record in records if record.kind == THANK_YOU and record.status != Status.FAILED
     ]
 
     def rank(record: Record) -> tuple[bool, bool, bool, int]:
         mine = to is not None and record.to.casefold() == to.casefold()
-        return (record.status == SENT, mine, record.status == DRAFTED, record.id)
+        return (record.status == Status.SENT, mine, record.status == Status.DRAFTED, record.id)
 
     if not candidates:
         return None

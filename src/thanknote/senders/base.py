@@ -2,7 +2,7 @@
 
 A sender opens once (one connection, one login for the whole batch), delivers
 one prepared message at a time and reports what happened, and closes. The
-batch logic in :mod:`thanknote.batch` is written once above it: claiming each
+batch logic in :mod:`thanknote.delivery` is written once above it: claiming each
 note in the send log before the network call, recording the outcome after.
 """
 
@@ -13,10 +13,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from thanknote.message import Prepared
-from thanknote.status import DRAFTED as DRAFTED
-from thanknote.status import FAILED as FAILED
-from thanknote.status import SENT as SENT
-from thanknote.status import UNKNOWN as UNKNOWN
 
 
 @dataclass(frozen=True)

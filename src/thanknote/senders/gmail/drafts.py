@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from thanknote.retry import Backoff, RateLimitTooLong
-from thanknote.senders.base import FAILED, SENT, UNKNOWN, Outcome, Outgoing
+from thanknote.senders.base import Outcome, Outgoing
 from thanknote.senders.gmail.calls import Calls
 from thanknote.senders.gmail.failures import (
     AUTH,
@@ -27,6 +27,7 @@ from thanknote.senders.gmail.failures import (
     Stop,
     fatal,
 )
+from thanknote.values import Status
 
 
 @dataclass
@@ -88,7 +89,7 @@ class DraftRequests:
                         deleted += 1
         except CallFailed as failure:
             if failure.kind == AUTH:
-                raise fatal(failure, FAILED, None) from None
+                raise fatal(failure, Status.FAILED, None) from None
             return (
                 f"; an interrupted run may have left an unsent copy of this draft, and "
                 f"thanknote could not look for it ({failure.words}): delete it if you see "
@@ -110,10 +111,10 @@ class DraftRequests:
                 )
             except CallFailed as failure:
                 if failure.kind == AUTH:
-                    raise fatal(failure, FAILED, None) from None
+                    raise fatal(failure, Status.FAILED, None) from None
                 if failure.kind == REFUSED:
                     return Outcome(
-                        FAILED, f"Gmail refused the draft: {failure.words}", attempts=attempt
+                        Status.FAILED, f"Gmail refused the draft: {failure.words}", attempts=attempt
                     )
                 maybe_stray = maybe_stray or failure.unclear
                 last = failure.words
@@ -122,7 +123,9 @@ class DraftRequests:
             draft_id = draft.get("id") if isinstance(draft, dict) else None
             if not isinstance(draft_id, str) or not draft_id:
                 return Outcome(
-                    FAILED, "Gmail answered drafts.create without a draft id", attempts=attempt
+                    Status.FAILED,
+                    "Gmail answered drafts.create without a draft id",
+                    attempts=attempt,
                 )
             message = draft.get("message")
             thread_id = message.get("threadId") if isinstance(message, dict) else None
@@ -135,7 +138,7 @@ class DraftRequests:
         detail = f"Gmail did not create the draft after {attempts} attempts ({last})"
         if maybe_stray:
             detail += f"; {stray_warning()}"
-        return Outcome(FAILED, detail, attempts=attempts)
+        return Outcome(Status.FAILED, detail, attempts=attempts)
 
     def send(self, draft_id: str, message: dict[str, str] | None = None) -> Outcome:
         """Send the draft; ``message`` (its own raw bytes and thread) keeps a reply threaded."""
@@ -150,7 +153,7 @@ class DraftRequests:
                 )
                 thread_id = answer.get("threadId") if isinstance(answer, dict) else None
                 return Outcome(
-                    SENT,
+                    Status.SENT,
                     f"sent Gmail draft {draft_id}",
                     gmail_id=draft_id,
                     attempts=attempt,
@@ -159,10 +162,10 @@ class DraftRequests:
             except CallFailed as failure:
                 if failure.kind == AUTH:
                     # Refused before anything happened: the draft is still there.
-                    raise fatal(failure, FAILED, draft_id) from None
+                    raise fatal(failure, Status.FAILED, draft_id) from None
                 if failure.kind == REFUSED and failure.status != 404:
                     return Outcome(
-                        FAILED,
+                        Status.FAILED,
                         f"Gmail refused to send draft {draft_id}: "
                         f"{failure.words}; the draft is still in your Gmail drafts",
                         gmail_id=draft_id,
@@ -174,10 +177,10 @@ class DraftRequests:
                     try:
                         exists = self.exists(draft_id)
                     except CallFailed as auth_failure:
-                        raise fatal(auth_failure, UNKNOWN, draft_id) from None
+                        raise fatal(auth_failure, Status.UNKNOWN, draft_id) from None
                     if exists is False:
                         return Outcome(
-                            SENT,
+                            Status.SENT,
                             f"Gmail did not confirm sending draft {draft_id} "
                             f"({failure.words}), but the draft is gone: it was sent",
                             gmail_id=draft_id,
@@ -185,7 +188,7 @@ class DraftRequests:
                         )
                     if exists is None:
                         return Outcome(
-                            UNKNOWN,
+                            Status.UNKNOWN,
                             f"Gmail did not confirm sending draft {draft_id} "
                             f"({failure.words}) and could not say whether it is still a draft; "
                             "a rerun checks the draft and sends it only if it is still there",
@@ -194,7 +197,7 @@ class DraftRequests:
                         )
                 self.wait(attempt, failure)
         return Outcome(
-            FAILED,
+            Status.FAILED,
             f"not sent after {attempts} attempts ({last}); Gmail draft "
             f"{draft_id} is still in your drafts",
             gmail_id=draft_id,

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from thanknote.senders.base import UNKNOWN, FatalSenderError, Outcome
+from thanknote.senders.base import FatalSenderError, Outcome
 from thanknote.senders.gmail.credentials import RUN_AUTH, TESTING_EXPIRY
+from thanknote.values import Status
 
 RATE_REASONS = frozenset({"ratelimitexceeded", "userratelimitexceeded"})
 SCOPE_REASONS = frozenset({"insufficientpermissions", "accesstokenscopeinsufficient"})
@@ -71,7 +72,7 @@ def fatal(failure: CallFailed, status: str, draft_id: str | None) -> FatalSender
             f"{RUN_AUTH}. Note: {TESTING_EXPIRY}"
         )
     detail = message
-    if status == UNKNOWN and draft_id:
+    if status == Status.UNKNOWN and draft_id:
         detail = (
             f"{message}. Whether Gmail draft {draft_id} was sent is not known; after "
             "`thanknote auth`, a rerun checks it and sends it only if it is still a "

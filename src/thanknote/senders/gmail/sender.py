@@ -30,10 +30,6 @@ from thanknote.interrupt import Interrupted, interruptible
 from thanknote.paths import gmail_token_path
 from thanknote.retry import Backoff
 from thanknote.senders.base import (
-    DRAFTED,
-    FAILED,
-    SENT,
-    UNKNOWN,
     FatalSenderError,
     Outcome,
     Outgoing,
@@ -49,9 +45,9 @@ from thanknote.senders.gmail.transport import (
     new_http,
 )
 from thanknote.settings import read
-from thanknote.status import SENDING
+from thanknote.values import Status
 
-SENDING_STATES = frozenset({SENDING, UNKNOWN})
+SENDING_STATES = frozenset({Status.SENDING, Status.UNKNOWN})
 
 
 class GmailSender:
@@ -159,20 +155,22 @@ class GmailSender:
         draft_id = stage.draft_id
         if stage.step == "create":
             return Outcome(
-                FAILED,
+                Status.FAILED,
                 f"{why} before Gmail confirmed a draft; nothing was sent (a "
                 "rerun deletes a draft left behind and sends the note)",
             )
         if stage.step == "created" or (stage.step == "check" and not stage.in_flight):
-            return Outcome(FAILED, f"{why}; Gmail draft {draft_id} was not sent", gmail_id=draft_id)
+            return Outcome(
+                Status.FAILED, f"{why}; Gmail draft {draft_id} was not sent", gmail_id=draft_id
+            )
         if stage.step == "send" and not_done:
             return Outcome(
-                FAILED,
+                Status.FAILED,
                 f"{why}; Gmail draft {draft_id} was not sent and is still in your drafts",
                 gmail_id=draft_id,
             )
         return Outcome(
-            UNKNOWN,
+            Status.UNKNOWN,
             f"{why} while Gmail draft {draft_id} was being sent; a rerun "
             "checks the draft and sends it only if it is still there",
             gmail_id=draft_id,
@@ -195,7 +193,7 @@ class GmailSender:
             if created.maybe_stray:
                 detail += f"; {stray_warning()}"
             return Outcome(
-                DRAFTED,
+                Status.DRAFTED,
                 detail,
                 gmail_id=created.draft_id,
                 attempts=created.attempts,
@@ -204,10 +202,10 @@ class GmailSender:
         # The log must know the draft before it is sent: a crash from here on is resumable.
         outgoing.record_gmail_id(created.draft_id)
         outcome = self._drafts.send(created.draft_id, reply(outgoing))
-        if outcome.status == SENT and (created.maybe_stray or created.cleared):
+        if outcome.status == Status.SENT and (created.maybe_stray or created.cleared):
             warning = f"; {stray_warning()}" if created.maybe_stray else ""
             outcome = Outcome(
-                SENT,
+                Status.SENT,
                 f"{outcome.detail}{created.cleared}{warning}",
                 gmail_id=outcome.gmail_id,
                 attempts=outcome.attempts,
@@ -230,27 +228,29 @@ class GmailSender:
         try:
             exists = self._drafts.exists(draft_id)
         except CallFailed as failure:  # AUTH
-            raise fatal(failure, UNKNOWN if in_flight else FAILED, draft_id) from None
+            raise fatal(failure, Status.UNKNOWN if in_flight else Status.FAILED, draft_id) from None
         if exists is None:
             words = f"could not check Gmail draft {draft_id}; nothing was sent this time"
             if in_flight:
                 return Outcome(
-                    UNKNOWN,
+                    Status.UNKNOWN,
                     f"{words}, and an interrupted run may have sent it; a rerun checks again",
                     gmail_id=draft_id,
                     attempts=0,
                 )
-            return Outcome(FAILED, f"{words}; a rerun checks again", gmail_id=draft_id, attempts=0)
+            return Outcome(
+                Status.FAILED, f"{words}; a rerun checks again", gmail_id=draft_id, attempts=0
+            )
         if not exists:
             if in_flight:
                 return Outcome(
-                    SENT,
+                    Status.SENT,
                     f"Gmail draft {draft_id} from an interrupted run is gone: that run sent it",
                     gmail_id=draft_id,
                     attempts=0,
                 )
             return Outcome(
-                UNKNOWN,
+                Status.UNKNOWN,
                 f"Gmail draft {draft_id} is no longer in Gmail: it was sent "
                 "or deleted there, so thanknote does not send a second copy; check "
                 f"your Sent folder, then use --resend {to} for a fresh one",
@@ -261,5 +261,7 @@ class GmailSender:
             # From here on a crash must resume this draft as a send in progress.
             outgoing.record_gmail_id(draft_id)
         if self.purpose == "draft":
-            return Outcome(DRAFTED, f"Gmail draft {draft_id} (kept)", gmail_id=draft_id, attempts=0)
+            return Outcome(
+                Status.DRAFTED, f"Gmail draft {draft_id} (kept)", gmail_id=draft_id, attempts=0
+            )
         return self._drafts.send(draft_id)

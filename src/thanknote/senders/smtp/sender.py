@@ -27,7 +27,7 @@ import smtplib
 from thanknote.errors import DeliveryError
 from thanknote.interrupt import Interrupted, interruptible
 from thanknote.retry import Backoff
-from thanknote.senders.base import FAILED, SENT, UNKNOWN, FatalSenderError, Outcome, Outgoing
+from thanknote.senders.base import FatalSenderError, Outcome, Outgoing
 from thanknote.senders.smtp.connection import (
     COMMAND_SECONDS,
     GREETING_SECONDS,
@@ -42,7 +42,7 @@ from thanknote.senders.smtp.connection import (
 )
 from thanknote.senders.smtp.connection_settings import SmtpSettings, check_settings
 from thanknote.senders.smtp.login import LoginRefused, log_in
-from thanknote.values import Security
+from thanknote.values import Security, Status
 
 TIMEOUTS_BEFORE_STOP = 2
 
@@ -130,13 +130,13 @@ class SmtpSender:
             where = self.settings.where
             if handed_over:
                 outcome = Outcome(
-                    UNKNOWN,
+                    Status.UNKNOWN,
                     f"interrupted (Ctrl-C) after the message was handed "
                     f"to {where}, before it confirmed; it may have been delivered",
                 )
             else:
                 outcome = Outcome(
-                    FAILED,
+                    Status.FAILED,
                     f"interrupted (Ctrl-C) before the message reached {where}; nothing was sent",
                 )
             raise Interrupted(outcome) from None
@@ -149,7 +149,7 @@ class SmtpSender:
                 if self.connection is None:
                     self.connection = self._connect()
                 outcome = self._send_once(self.connection, recipient, raw, attempt)
-                if outcome.status == UNKNOWN:
+                if outcome.status == Status.UNKNOWN:
                     # The reply may still arrive; read as the answer to the next command it
                     # would desynchronise the session. Start the next note on a new one.
                     self._abort()
@@ -159,20 +159,22 @@ class SmtpSender:
                 if transient.reconnect:
                     self._abort()
                 if transient.timeout:
-                    self._timed_out(Outcome(FAILED, transient.detail, attempts=attempt))
+                    self._timed_out(Outcome(Status.FAILED, transient.detail, attempts=attempt))
             except LoginRefused as error:
-                raise FatalSenderError(error.message, Outcome(FAILED, error.message)) from None
+                raise FatalSenderError(
+                    error.message, Outcome(Status.FAILED, error.message)
+                ) from None
             except DeliveryError as error:
                 last, unreachable, dropped = error.message, isinstance(error, Unreachable), False
                 self._abort()
                 if isinstance(error, ServerTimeout):
                     self._timed_out(
-                        Outcome(FAILED, error.message, attempts=attempt), hint=error.hint
+                        Outcome(Status.FAILED, error.message, attempts=attempt), hint=error.hint
                     )
             if attempt < self.backoff.attempts:
                 self.backoff.sleep(attempt, why=f"retrying: {last}")
         outcome = Outcome(
-            FAILED,
+            Status.FAILED,
             f"gave up after {self.backoff.attempts} attempts: {last}",
             attempts=self.backoff.attempts,
         )
@@ -211,11 +213,13 @@ class SmtpSender:
         except smtplib.SMTPDataError as error:
             detail = f"{where} answered {error.smtp_code} {text(error.smtp_error)}"
             if connection.handed_over and 200 <= error.smtp_code < 300:
-                return Outcome(SENT, f"accepted by {where} ({error.smtp_code})", attempts=attempt)
+                return Outcome(
+                    Status.SENT, f"accepted by {where} ({error.smtp_code})", attempts=attempt
+                )
             if connection.handed_over and not 400 <= error.smtp_code < 600:
                 answer = text(error.smtp_error)[:200] if error.smtp_code == -1 else detail
                 return Outcome(
-                    UNKNOWN,
+                    Status.UNKNOWN,
                     f"{where} gave no valid answer to the message it was "
                     f"handed ({answer!r}); it may have been delivered, so it is not "
                     "retried",
@@ -234,7 +238,7 @@ class SmtpSender:
             timeout = isinstance(error, (SmtpTimeout, TimeoutError))
             if connection.handed_over:
                 outcome = Outcome(
-                    UNKNOWN,
+                    Status.UNKNOWN,
                     f"the connection to {where} was lost after the "
                     f"message was sent but before the server confirmed it "
                     f"({str(error) or 'closed'}); it may have been delivered, so "
@@ -257,13 +261,13 @@ class SmtpSender:
                     f"{where} answered {error.smtp_code} {text(error.smtp_error)}", reconnect=True
                 ) from None
             return Outcome(
-                FAILED,
+                Status.FAILED,
                 f"{where} answered {error.smtp_code} {text(error.smtp_error)}",
                 attempts=attempt,
             )
         if refused:
-            return Outcome(FAILED, f"{where} refused {', '.join(refused)}", attempts=attempt)
-        return Outcome(SENT, f"accepted by {where}", attempts=attempt)
+            return Outcome(Status.FAILED, f"{where} refused {', '.join(refused)}", attempts=attempt)
+        return Outcome(Status.SENT, f"accepted by {where}", attempts=attempt)
 
     def _refuse_batch(
         self, error: smtplib.SMTPSenderRefused | smtplib.SMTPDataError, where: str
@@ -294,7 +298,7 @@ class SmtpSender:
             return
         raise FatalSenderError(
             f"{problem}; no note of this batch can go out this way",
-            Outcome(FAILED, said),
+            Outcome(Status.FAILED, said),
             hint=hint,
         )
 
@@ -303,7 +307,7 @@ class SmtpSender:
             # smtplib has already sent RSET, so the connection can carry the retry;
             # after a 421 it has closed the connection instead.
             raise _Transient(detail, reconnect=code == 421)
-        return Outcome(FAILED, detail, attempts=attempt)
+        return Outcome(Status.FAILED, detail, attempts=attempt)
 
 
 def send_as_denied(reply: str) -> bool:

@@ -1,218 +1,32 @@
-"""The batch logic, written once for every sender: check, plan, claim, deliver, record.
+"""The delivery loop, written once for every sender: claim, deliver, record.
 
-``prepare`` renders nothing itself: it takes rendered notes, runs every guard
-(including against the send log's history) and builds each message. ``plan``
-says what a run would do with each note, which is all ``--dry-run`` and the
-confirmation prompt show. ``deliver`` claims each note in the send log before
-the network call and records the outcome after it.
+:func:`deliver` claims each planned note in the send log before the network
+call and records the outcome after it; one failure does not stop the others,
+a fatal one (a revoked login) stops the batch, and Ctrl-C leaves every note
+in a state the next run can act on. :class:`BatchResult` holds the exit-code
+rule. The session around it (opening, asking, closing) is :mod:`thanknote.session`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from thanknote.errors import AuthRequired, GuardRefusal, ThanknoteError
-from thanknote.guards import (
-    DEFAULT_MAX_SIMILARITY,
-    GuardReport,
-    PooledNote,
-    Refusal,
-    run_checks,
-)
+from thanknote.errors import AuthRequired, ThanknoteError
 from thanknote.interrupt import Interrupted, NotStarted, Stopper
-from thanknote.message import Prepared, build
-from thanknote.model import Interview, InterviewFile
-from thanknote.names import WRONG_NAME, OtherInterview
-from thanknote.personal import PersonalReport
-from thanknote.render import Note
-from thanknote.rules import Skip, decide
-from thanknote.senders.base import FAILED, UNKNOWN, FatalSenderError, Outcome, Outgoing, Sender
-from thanknote.sendlog import Claim, SendLog, latest_of
+from thanknote.message import Prepared
+from thanknote.model import Interview
+from thanknote.planning import Planned as Planned
+from thanknote.rules import Skip
+from thanknote.senders.base import FatalSenderError, Outcome, Outgoing, Sender
+from thanknote.sendlog import Claim
+from thanknote.values import Status
 
-
-@dataclass(frozen=True)
-class GuardOptions:
-    max_similarity: float = DEFAULT_MAX_SIMILARITY
-    allow_similar: bool = False
-    allow_mention: frozenset[str] = frozenset()
-    """Companies or roles of other interviews that a note may name on purpose."""
-
-
-@dataclass(frozen=True)
-class Preparation:
-    interview_file: InterviewFile
-    prepared: tuple[Prepared, ...]
-    report: GuardReport
-    personal: PersonalReport = field(default_factory=PersonalReport)
-    name_warnings: tuple[str, ...] = ()
-
-    @property
-    def warnings(self) -> list[str]:
-        """What the user should read before sending (nothing here stops a send)."""
-        return [*self.personal.warnings, *self.name_warnings]
-
-
-def pooled(note: Note) -> PooledNote:
-    return PooledNote(to=note.to, name=note.name, title=note.title, body=note.body)
-
-
-def check_notes(
-    notes: Sequence[Note], log: SendLog | None, interview: Interview, options: GuardOptions
-) -> GuardReport:
-    history = []
-    if log is not None and notes:
-        history = [
-            PooledNote(to=r.to, name=r.name, title=r.title, body=r.body, new=False)
-            for r in log.history(interview, notes[0].kind)
-        ]
-    return run_checks(
-        [pooled(n) for n in notes],
-        history,
-        max_similarity=options.max_similarity,
-        allow_similar=options.allow_similar,
-    )
-
-
-def refusal_message(report: GuardReport) -> str:
-    lines = [f"refused: {len(report.refusals)} problem(s); nothing was sent"]
-    for refusal in report.refusals:
-        lines.append(f"  {refusal.check}: {refusal.describe()}: {refusal.reason}")
-    return "\n".join(lines)
-
-
-def prepare(
-    interview_file: InterviewFile,
-    notes: Sequence[Note],
-    *,
-    log: SendLog | None,
-    options: GuardOptions,
-    now: datetime,
-    raise_on_refusal: bool = True,
-) -> Preparation:
-    """Build and verify every message, then run the body and name checks."""
-    from thanknote import names, personal
-
-    candidate = interview_file.candidate
-    prepared = tuple(
-        build(note, sender_name=candidate.name, sender_address=candidate.email, date=now)
-        for note in notes
-    )
-    report = check_notes(notes, log, interview_file.interview, options)
-    named = names.check(
-        interview_file,
-        [(n.to, n.subject, n.body) for n in notes],
-        _other_interviews(log, interview_file.interview),
-        options.allow_mention,
-    )
-    by_address = {note.to: note for note in notes}
-    report.checks[WRONG_NAME] = [
-        Refusal(WRONG_NAME, pooled(by_address[problem.to]), None, problem.reason)
-        for problem in named.refusals
-    ]
-    if raise_on_refusal and not report.ok:
-        raise GuardRefusal(refusal_message(report))
-    return Preparation(
-        interview_file,
-        prepared,
-        report,
-        personal.measure(interview_file, notes),
-        tuple(named.warnings),
-    )
-
-
-def _other_interviews(log: SendLog | None, interview: Interview) -> list[OtherInterview]:
-    """Every interview in the send log but this one, for the wrong-name check."""
-    if log is None:
-        return []
-    return [
-        OtherInterview(
-            logged.company,
-            logged.role,
-            f"{logged.starts_at.astimezone(logged.display_timezone):%d %b %Y}",
-        )
-        for logged in log.interviews()
-        if (logged.company, logged.role, logged.starts_at.astimezone(UTC).isoformat())
-        != interview.key
-    ]
-
-
-# -- timing: the rules live in thanknote.rules (re-exported while callers move) --------------
-
-from thanknote.rules import ambiguous_start as ambiguous_start  # noqa: E402
-from thanknote.rules import hours_late as hours_late  # noqa: E402
-from thanknote.rules import late_warning as late_warning  # noqa: E402
-from thanknote.rules import sent_timing as sent_timing  # noqa: E402
-from thanknote.rules import timing_problem as timing_problem  # noqa: E402
-
-# -- planning and delivery --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Planned:
-    prepared: Prepared
-    action: str
-    """``deliver`` or ``skip``."""
-    reason: str = ""
-    notice: str = ""
-    """Something the user should do besides, e.g. delete a Gmail draft this send makes moot."""
-    state: str = ""
-    """For a skip: the note's state in the log (``sent``, ``unknown``, ...)."""
-
-
-def plan(
-    preparation: Preparation,
-    log: SendLog | None,
-    *,
-    via: str,
-    purpose: str,
-    resend: frozenset[str],
-    only: frozenset[str],
-) -> list[Planned]:
-    """What a run would do with each note, read from the log (the claim re-checks atomically)."""
-    latest = {}
-    if log is not None and preparation.prepared:
-        kind = preparation.prepared[0].note.kind
-        interview_id = log.find_interview_id(preparation.interview_file.interview)
-        if interview_id is not None:
-            latest = {
-                r.to.casefold(): r
-                for r in log.records(interview_id=interview_id, latest_only=True, kind=kind)
-            }
-    planned = []
-    for prepared in preparation.prepared:
-        to = prepared.recipient.casefold()
-        if only and to not in only:
-            continue
-        record = latest.get(to)
-        decision = decide(
-            latest_of(record) if record is not None else None,
-            prepared.note,
-            via=via,
-            purpose=purpose,
-            resend=to in resend,
-        )
-        reason = decision.reason if isinstance(decision, Skip) else ""
-        state = decision.status if isinstance(decision, Skip) else ""
-        notice = ""
-        # An unsent draft this run does not send through (another channel, a changed
-        # note, --resend) would stay in Gmail, one click from a second copy.
-        if (
-            not reason
-            and record is not None
-            and record.gmail_id
-            and record.status in ("drafted", "failed")
-            and getattr(decision, "gmail_id", None) != record.gmail_id
-        ):
-            notice = (
-                f"Gmail draft {record.gmail_id} still holds an earlier note to "
-                f"{record.to}; delete it so that it is not sent a second time"
-            )
-        planned.append(Planned(prepared, "skip" if reason else "deliver", reason, notice, state))
-    return planned
-
+if TYPE_CHECKING:
+    from thanknote.sendlog import SendLog
 
 NOT_TRIED = "not tried"
 
@@ -242,12 +56,14 @@ class BatchResult:
 
     @property
     def failed(self) -> bool:
-        return self.stopped is not None or any(r.status in (FAILED, UNKNOWN) for r in self.results)
+        return self.stopped is not None or any(
+            r.status in (Status.FAILED, Status.UNKNOWN) for r in self.results
+        )
 
     @property
     def unsettled(self) -> list[NoteResult]:
         """Notes this run skipped because nobody can say yet whether they went out."""
-        return [r for r in self.results if r.status == "skipped" and r.state == UNKNOWN]
+        return [r for r in self.results if r.status == "skipped" and r.state == Status.UNKNOWN]
 
     @property
     def exit_code(self) -> int:
@@ -257,7 +73,7 @@ class BatchResult:
         have been, exits as a missing login does (2): the user has to sign in again.
         """
         went = self.count("sent") + self.count("drafted")
-        if self.needs_auth and not went and not self.count(UNKNOWN) and not self.unsettled:
+        if self.needs_auth and not went and not self.count(Status.UNKNOWN) and not self.unsettled:
             return AuthRequired.exit_code
         return 1 if self.failed or self.unsettled else 0
 
@@ -349,7 +165,7 @@ def deliver(
                 result.interrupted = result.interrupted or interrupted
                 unrecorded = journal.record(claim.row_id, outcome, now=now())
                 if unrecorded is not None:
-                    report(NoteResult(prepared, UNKNOWN, _unrecorded(outcome)))
+                    report(NoteResult(prepared, Status.UNKNOWN, _unrecorded(outcome)))
                     stop(
                         f"the log could not record what happened to a note: {unrecorded}", position
                     )
@@ -373,10 +189,10 @@ def _interrupted(stop: KeyboardInterrupt) -> Outcome:
     if isinstance(stop, Interrupted):
         return stop.outcome
     if isinstance(stop, NotStarted):
-        return Outcome(FAILED, "interrupted (Ctrl-C) before it was sent; nothing was sent")
+        return Outcome(Status.FAILED, "interrupted (Ctrl-C) before it was sent; nothing was sent")
     # A sender that cannot tell: the note may have gone out.
     return Outcome(
-        UNKNOWN, "interrupted (Ctrl-C) while it was being delivered; it may have gone out"
+        Status.UNKNOWN, "interrupted (Ctrl-C) while it was being delivered; it may have gone out"
     )
 
 
@@ -445,7 +261,7 @@ class _Journal:
                 outcome.status,
                 now=now,
                 gmail_id=outcome.gmail_id,
-                error=outcome.detail if outcome.status in (FAILED, UNKNOWN) else None,
+                error=outcome.detail if outcome.status in (Status.FAILED, Status.UNKNOWN) else None,
                 thread_id=outcome.thread_id,
             )
         except ThanknoteError as error:
@@ -466,4 +282,4 @@ def _deliver_one(sender: Sender, prepared: Prepared, claim: Claim, journal: _Jou
     except FatalSenderError:
         raise
     except ThanknoteError as error:
-        return Outcome(FAILED, str(error))
+        return Outcome(Status.FAILED, str(error))
