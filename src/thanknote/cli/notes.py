@@ -42,7 +42,7 @@ from thanknote.values import Channel, Purpose
 
 if TYPE_CHECKING:
     from thanknote.checks import GuardOptions
-    from thanknote.planning import Plan
+    from thanknote.planning import Plan, Request
     from thanknote.senders.smtp import SmtpSettings
 
 
@@ -52,6 +52,30 @@ def _guards(
     from thanknote.checks import GuardOptions
 
     return GuardOptions(max_similarity, allow_similar, frozenset(allow_mention or ()))
+
+
+def _request(
+    file: Path,
+    via: Channel,
+    purpose: Purpose,
+    template: Path | None,
+    db: Path | None,
+    only: list[str] | None,
+    resend: list[str] | None,
+    guards: GuardOptions,
+) -> Request:
+    from thanknote.planning import Request
+
+    return Request(
+        path=file,
+        via=via,
+        purpose=purpose,
+        template=template,
+        db=db,
+        only=frozenset(only or ()),
+        resend=frozenset(resend or ()),
+        guards=guards,
+    )
 
 
 @guarded
@@ -109,15 +133,15 @@ def draft(
     """Create one Gmail draft per interviewer (to read once more and send yourself)."""
     from thanknote import clock, planning
 
-    request = planning.Request(
-        path=file,
-        via=Channel.GMAIL,
-        purpose=Purpose.DRAFT,
-        template=template,
-        db=db,
-        only=frozenset(only or ()),
-        resend=frozenset(resend or ()),
-        guards=_guards(max_similarity, allow_similar, allow_mention),
+    request = _request(
+        file,
+        Channel.GMAIL,
+        Purpose.DRAFT,
+        template,
+        db,
+        only,
+        resend,
+        _guards(max_similarity, allow_similar, allow_mention),
     )
     _deliver(planning.plan(request, clock.now()), settings=None, yes=True, dry_run=dry_run)
 
@@ -146,15 +170,15 @@ def send(
     """
     from thanknote import clock, planning
 
-    request = planning.Request(
-        path=file,
-        via=via,
-        purpose=Purpose.SEND,
-        template=template,
-        db=db,
-        only=frozenset(only or ()),
-        resend=frozenset(resend or ()),
-        guards=_guards(max_similarity, allow_similar, allow_mention),
+    request = _request(
+        file,
+        via,
+        Purpose.SEND,
+        template,
+        db,
+        only,
+        resend,
+        _guards(max_similarity, allow_similar, allow_mention),
     )
     settings = smtp.settings() if via == Channel.SMTP else None  # bad options: exit 2 first
     _deliver(planning.plan(request, clock.now()), settings=settings, yes=yes, dry_run=dry_run)
