@@ -143,3 +143,42 @@ def test_the_json_of_a_log_with_nothing_listed(tmp_path: Path) -> None:
     out = io.StringIO()
     write_json(None, NOW, out, show_all=True)
     assert json.loads(out.getvalue()) == {"interviews": [], "not_listed": {}}
+
+
+def test_a_block_reads_as_the_listing_prints_it(log: SendLog) -> None:
+    """Times in the interview's zone (stored UTC shown as stored, New York converted), an
+    interrupted note as unknown, a follow-up to an address without a name."""
+    out = io.StringIO()
+    write_text(log, NOW, out, log_path=Path("sends.sqlite3"), show_all=True)
+    blocks = out.getvalue().split("\n\n")
+    assert (
+        "  Company 8 Analytical Engines / Backend Engineer\n"
+        "    state:      due: the follow-up date was Wed 02 Dec 2026 (18 days ago)\n"
+        "    interview:  Fri 20 Nov 2026 09:00 EST\n"
+        "    follow up:  with recruiter8@example.com\n"
+        "    notes:      thank-you to Ada Example <ada8@example.com>: sent Fri 20 Nov 2026 "
+        "20:00 EST via smtp"
+    ) in blocks
+    assert (
+        "  Company 2 Analytical Engines / Backend Engineer\n"
+        "    state:      due: the follow-up date was Thu 03 Dec 2026 (17 days ago)\n"
+        "    interview:  Sun 22 Nov 2026 14:00 UTC\n"
+        "    follow up:  with recruiter2@example.com\n"
+        "    notes:      thank-you to Ada Example <ada2@example.com>: sent Fri 20 Nov 2026 "
+        "19:00 UTC via smtp\n"
+        "                thank-you to Ada Example <eve2@example.com>: unknown Fri 20 Nov 2026 "
+        "19:00 UTC via smtp"
+    ) in blocks
+    assert (
+        "  Company 4 Analytical Engines / Backend Engineer\n"
+        "    state:      closed: follow-ups went out on Sat 05 Dec 2026 and Sun 13 Dec 2026; "
+        "the protocol stops here\n"
+        "    interview:  Fri 20 Nov 2026 14:00 UTC\n"
+        "    follow up:  with recruiter4@example.com\n"
+        "    notes:      thank-you to Ada Example <ada4@example.com>: sent Fri 20 Nov 2026 "
+        "21:00 UTC via smtp\n"
+        "                follow-up to recruiter@example.com: unknown Sat 05 Dec 2026 10:00 UTC "
+        "via smtp\n"
+        "                follow-up to recruiter@example.com: sent Sun 13 Dec 2026 10:00 UTC "
+        "via smtp"
+    ) in blocks

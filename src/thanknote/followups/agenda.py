@@ -191,7 +191,7 @@ def write_text(
     """The listing ``followups`` prints (:meth:`Agenda.as_text` and a newline), streamed in
     flat memory however long the log. ``unless_none_open``: print nothing when no interview
     is open."""
-    ranked = _Ranked(log, now, show_all, lambda item: "\n".join(item.as_text()))
+    ranked = _Ranked(log, now, show_all, FollowUp.block)
     try:
         if not ranked.open:
             if not unless_none_open:

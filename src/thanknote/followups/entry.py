@@ -145,16 +145,23 @@ class FollowUp:
     def note_lines(self) -> list[str]:
         zone = self.interview.display_timezone
         utc = _utc_name(zone)
+        days, shown = _TEXT_DAYS, _SHOWN
         lines = []
         for _, _, kind, to, name, status, via, _, created_at, sent_at in self.notes:
             at = sent_at or created_at
-            if utc is not None and at.endswith("+00:00") and at[10:11] == "T":
+            if utc is not None and at[10:11] == "T" and at.endswith("+00:00"):
                 # Stored in UTC and shown in UTC: the text as stored, its day looked up.
-                when = f"{_day_of_text(at[:10])} {at[11:16]} {utc}"
+                stored = at[:10]
+                text_day = days.get(stored) or _day_of_text(stored)
+                when = f"{text_day} {at[11:16]} {utc}"
             else:
                 when = _when(datetime.fromisoformat(at), zone)
-            who = f"{name} <{to}>" if name else to
-            lines.append(f"{kind} to {who}: {_shown(status)} {when} via {via}")
+            if name:
+                lines.append(
+                    f"{kind} to {name} <{to}>: {shown.get(status, status)} {when} via {via}"
+                )
+            else:
+                lines.append(f"{kind} to {to}: {shown.get(status, status)} {when} via {via}")
         return lines
 
     def as_json(self) -> dict[str, object]:
@@ -191,19 +198,22 @@ class FollowUp:
         }
 
     def as_text(self) -> list[str]:
+        return self.block().split("\n")
+
+    def block(self) -> str:
+        """:meth:`as_text` as one string (the lines joined by newlines)."""
         interview = self.interview
         notes = self.note_lines() or ["nothing drafted or sent"]
-        lines = [
-            f"  {interview.company} / {interview.role}",
-            f"    state:      {self.state_line()}",
-            f"    interview:  {self.when(interview.starts_at)}",
-            f"    follow up:  with {interview.follow_up_with}",
-            f"    notes:      {notes[0]}",
-            *[f"                {line}" for line in notes[1:]],
-        ]
-        if (command := self.next_command) is not None:
-            lines.append(f"    next:       {command}")
-        return lines
+        more = "".join(f"\n                {line}" for line in notes[1:])
+        command = self.next_command
+        tail = "" if command is None else f"\n    next:       {command}"
+        return (
+            f"  {interview.company} / {interview.role}\n"
+            f"    state:      {self.state_line()}\n"
+            f"    interview:  {self.when(interview.starts_at)}\n"
+            f"    follow up:  with {interview.follow_up_with}\n"
+            f"    notes:      {notes[0]}{more}{tail}"
+        )
 
 
 def follow_up(interview: LoggedInterview, rows: Iterable[NoteRow], today: date) -> FollowUp:
@@ -259,6 +269,8 @@ def _shown(status: str) -> str:
 # As plain strings, compared once or more per row (an enum member costs a lookup each time).
 _THANK_YOU, _SENT, _DRAFTED = str(Kind.THANK_YOU), str(Status.SENT), str(Status.DRAFTED)
 _SENDING, _UNKNOWN = str(Status.SENDING), str(Status.UNKNOWN)
+_SHOWN = {_SENDING: _UNKNOWN}
+"""A status as listed, where it differs from the stored one (see :func:`_shown`)."""
 
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -284,8 +296,16 @@ _UTC_ZONES: dict[tzinfo, str | None] = {}
 
 
 def _day_of_text(stored: str) -> str:
-    """``%a %d %b %Y`` of a stored ``YYYY-MM-DD``."""
-    return day(date.fromisoformat(stored))
+    """``%a %d %b %Y`` of a stored ``YYYY-MM-DD`` (remembered by its text)."""
+    text = _TEXT_DAYS.get(stored)
+    if text is None:
+        if len(_TEXT_DAYS) > 4096:
+            _TEXT_DAYS.clear()
+        text = _TEXT_DAYS[stored] = day(date.fromisoformat(stored))
+    return text
+
+
+_TEXT_DAYS: dict[str, str] = {}
 
 
 def _when(moment: datetime, zone: tzinfo) -> str:

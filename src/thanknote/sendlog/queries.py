@@ -58,12 +58,14 @@ AGENDA_INTERVIEWS = (
     "follow_up_with, source_path, done_at FROM interviews ORDER BY id"
 )
 AGENDA_NOTES = (
-    "SELECT interview_id, id, kind, address, name, status, via, message_id, created_at, "
+    "SELECT interview_id, id, kind, address, name, status, via, "
+    "CASE kind WHEN 'thank-you' THEN '' ELSE message_id END, created_at, "
     "sent_at FROM notes NOT INDEXED WHERE status != 'failed' ORDER BY interview_id, id"
 )
 NoteRow = tuple[int, int, str, str, str, str, str, str, str, str | None]
-"""A row of AGENDA_NOTES: interview id, id, kind, address, name, status, via, message_id,
-created_at, sent_at (ISO 8601, UTC, as stored)."""
+"""A row of AGENDA_NOTES: interview id, id, kind, address, name, status, via, message_id
+(empty for a thank-you note: the agenda tells follow-ups apart by it, and a string per
+row costs), created_at, sent_at (ISO 8601, UTC, as stored)."""
 
 
 def iter_records(
