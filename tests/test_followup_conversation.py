@@ -37,14 +37,14 @@ from tests.test_followups import (
 from tests.test_smtp_processes import run_on_terminal
 from thanknote import sendlog
 from thanknote.cli import app
-from thanknote.followups.states import (
+from thanknote.render import FOLLOW_UP
+from thanknote.rules import (
     NEEDS_ACTION,
     SECOND_AFTER_DAYS,
     Standing,
     State,
     standing,
 )
-from thanknote.render import FOLLOW_UP
 from thanknote.sendlog import SendLog, schema
 
 DATA = Path(__file__).parent / "data"

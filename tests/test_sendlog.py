@@ -16,7 +16,8 @@ from thanknote.claimant import started
 from thanknote.errors import BadInput
 from thanknote.model import Interview
 from thanknote.render import THANK_YOU, Note
-from thanknote.sendlog import Claim, SendLog, Skip, schema
+from thanknote.rules import Skip
+from thanknote.sendlog import Claim, SendLog, schema
 from thanknote.values import Channel, Kind, Purpose, Status
 
 END = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)  # 15:30 -05:00, the default interview's end

@@ -27,19 +27,17 @@ from zoneinfo import ZoneInfo
 from thanknote.jsonlist import Chunks, write_json
 from thanknote.rules import is_late
 from thanknote.sendlog import (
-    FAILED,
     FOLLOW_UP_NOTE,
     GMAIL,
     STATUS_CODES,
     TIMED,
-    UNKNOWN,
     Attempt,
     AttemptRow,
     ListedInterview,
 )
+from thanknote.values import Kind, Status
 
-THANK_YOU = "thank-you"
-FOLLOW_UP = "follow-up"
+THANK_YOU, FOLLOW_UP = Kind.THANK_YOU, Kind.FOLLOW_UP
 
 STATUS_WIDTH = 7  # drafted, unknown
 VIA_WIDTH = 5  # smtp, gmail
@@ -204,7 +202,7 @@ def _block(interview: ListedInterview, attempts: list[AttemptRow], width: int, s
             latest = newest[(code & FOLLOW_UP_NOTE, to.casefold())] == number
             lines += _wrap_why(
                 _why(
-                    FAILED if code < _UNKNOWN_CODE else UNKNOWN,
+                    Status.FAILED if code < _UNKNOWN_CODE else Status.UNKNOWN,
                     FOLLOW_UP if code & FOLLOW_UP_NOTE else THANK_YOU,
                     to,
                     error,
@@ -272,7 +270,7 @@ def _cells(*, via: bool) -> tuple[str, ...]:
 
 
 _CELLS, _CELLS_WITH_VIA = _cells(via=False), _cells(via=True)
-_FAILED_CODE, _UNKNOWN_CODE = STATUS_CODES[FAILED], STATUS_CODES[UNKNOWN]
+_FAILED_CODE, _UNKNOWN_CODE = STATUS_CODES[Status.FAILED], STATUS_CODES[Status.UNKNOWN]
 
 
 @functools.lru_cache(maxsize=256)
@@ -296,7 +294,7 @@ def _wrap(text: str, width: int) -> list[str]:
 
 def _why(status: str, kind: str, to: str, error: str | None, latest: bool) -> str:
     """Why a note failed or may have gone out, and (for its newest attempt) what to do."""
-    if status == FAILED:
+    if status == Status.FAILED:
         detail = error or "the server refused it"
         return f"why: {detail.rstrip('.')}" + ("; the next run sends it again" if latest else "")
     detail = error or (

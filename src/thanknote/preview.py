@@ -282,16 +282,17 @@ def _would(note: Note, record: Record | None, refused: str) -> tuple[str, str, s
     if record is None:
         return "send", note.to, ""
     from thanknote.rules import Skip, decide
-    from thanknote.sendlog import FAILED, UNKNOWN, latest_of
+    from thanknote.sendlog import latest_of
+    from thanknote.values import Status
 
     decision = decide(latest_of(record), note, via=record.via, purpose="send", resend=False)
     if isinstance(decision, Skip):
-        if decision.status == UNKNOWN:
+        if decision.status == Status.UNKNOWN:
             return "refuse", note.to, decision.reason
         return "skip", note.to, decision.reason
     if decision.gmail_id:
         return "send", note.to, f"through its Gmail draft {decision.gmail_id}"
-    return "send", note.to, "its earlier attempt failed" if (record.status == FAILED) else ""
+    return "send", note.to, "its earlier attempt failed" if (record.status == Status.FAILED) else ""
 
 
 def write_eml(checked: Checked, out: Path) -> list[Path]:

@@ -25,7 +25,7 @@ from thanknote.followups.note import (
     delivery_mode,
     render_follow_up,
 )
-from thanknote.followups.states import State
+from thanknote.rules import State
 
 __all__ = [
     "Agenda",

@@ -25,8 +25,8 @@ from typing import Any
 from thanknote.atomic_file import write_atomic
 from thanknote.errors import BadInput, GuardRefusal
 from thanknote.followups.agenda import FollowUp, followup_command
-from thanknote.followups.states import State
 from thanknote.model import Interview
+from thanknote.rules import State
 from thanknote.sendlog import LoggedInterview
 
 PRODID = "-//thanknote//follow-up reminders//EN"

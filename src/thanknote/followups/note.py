@@ -21,14 +21,13 @@ from thanknote.addresses import address_problem, as_sent, is_valid_address
 from thanknote.errors import BadInput
 from thanknote.followups.agenda import day, relative
 from thanknote.followups.states import (
-    MAX_FOLLOW_UPS,
-    SECOND_AFTER_DAYS,
     Delivered,
     delivered,
 )
 from thanknote.followups.thread import Thread, remembered_channel, thread_for
 from thanknote.model import Interview, InterviewFile, ReadableDate
 from thanknote.render import FOLLOW_UP, Note, default_template, load_template, resolved_fields
+from thanknote.rules import MAX_FOLLOW_UPS, SECOND_AFTER_DAYS
 from thanknote.sendlog import LoggedInterview, Record, SendLog
 from thanknote.values import Status
 

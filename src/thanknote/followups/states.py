@@ -1,8 +1,8 @@
 """Where an interview stands with its follow-ups, from its send-log rows.
 
-The dates and states are the protocol's rules (:mod:`thanknote.rules`, re-exported
-here): follow up once on the date the employer gave, once more a week later if there
-is still no word, then stop. This module reads them off the log's records.
+The dates and states are the protocol's rules (:mod:`thanknote.rules`): follow up
+once on the date the employer gave, once more a week later if there is still no word,
+then stop. This module reads them off the log's records.
 
 A follow-up "went out" when the send log has a row for it that did not fail:
 sent, drafted in Gmail (the user sends it from there) or unknown (it may have
@@ -18,12 +18,6 @@ from datetime import date
 
 from thanknote import rules
 from thanknote.render import FOLLOW_UP, THANK_YOU
-from thanknote.rules import MAX_FOLLOW_UPS as MAX_FOLLOW_UPS
-from thanknote.rules import NEEDS_ACTION as NEEDS_ACTION
-from thanknote.rules import SECOND_AFTER_DAYS as SECOND_AFTER_DAYS
-from thanknote.rules import Standing as Standing
-from thanknote.rules import State as State
-from thanknote.rules import standing as standing
 from thanknote.sendlog import Record
 from thanknote.values import Status
 
