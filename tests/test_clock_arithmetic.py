@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from tests.conftest import thanknote_executable
 from tests.helpers import interview_toml, write_interview
 from thanknote import loader, rules
-from thanknote.model import ON_TIME_HOURS, InterviewFile
+from thanknote.model import InterviewFile
+from thanknote.rules import ON_TIME_HOURS
 
 ZONES = sorted(available_timezones())
 

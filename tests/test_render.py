@@ -10,7 +10,8 @@ from tests.helpers import write_interview
 from thanknote.errors import BadInput
 from thanknote.loader import load
 from thanknote.model import ReadableDate
-from thanknote.render import default_template, render_notes
+from thanknote.render import render_notes
+from thanknote.template import default_template
 
 
 def test_default_template_writes_the_five_parts(tmp_path: Path) -> None:

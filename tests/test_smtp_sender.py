@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from tests.smtp_server import DEFAULT_PASSWORD, DEFAULT_USERNAME, SMTPTestServer
-from thanknote import delivery
+from thanknote import delivery, planning
 from thanknote.errors import BadInput, DeliveryError
 from thanknote.message import Prepared, build
 from thanknote.model import Interview
@@ -280,7 +280,7 @@ def test_a_login_revoked_mid_batch_stops_the_batch(
     server = smtp_starttls_server
     server.drop_before_data(ALAN.recipient)
     sender = SmtpSender(settings_for(server))
-    planned = [delivery.Planned(p, "deliver") for p in (GRACE, ALAN, EDSGER)]
+    planned = [planning.Planned(p, "deliver") for p in (GRACE, ALAN, EDSGER)]
 
     seen: list[str] = []
 

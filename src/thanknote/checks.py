@@ -16,12 +16,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from thanknote.errors import GuardRefusal
-from thanknote.guards import DEFAULT_MAX_SIMILARITY, GuardReport, PooledNote, Refusal, run_checks
+from thanknote.guards import GuardReport, PooledNote, Refusal, run_checks
 from thanknote.message import Prepared, build
 from thanknote.model import Interview, InterviewFile
 from thanknote.names import WRONG_NAME, OtherInterview
 from thanknote.personal import PersonalReport
 from thanknote.render import THANK_YOU, Note
+from thanknote.similarity import DEFAULT_MAX_SIMILARITY
 
 if TYPE_CHECKING:
     from thanknote.sendlog import SendLog

@@ -19,7 +19,7 @@ from thanknote.errors import AuthRequired, ThanknoteError
 from thanknote.interrupt import Interrupted, NotStarted, Stopper
 from thanknote.message import Prepared
 from thanknote.model import Interview
-from thanknote.planning import Planned as Planned
+from thanknote.planning import Planned
 from thanknote.rules import Skip
 from thanknote.senders.base import FatalSenderError, Outcome, Outgoing, Sender
 from thanknote.sendlog import Claim

@@ -22,9 +22,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from thanknote.similarity import DEFAULT_MAX_SIMILARITY as DEFAULT_MAX_SIMILARITY
-from thanknote.similarity import WORDS_PER_STEP as WORDS_PER_STEP
-from thanknote.similarity import close_pairs, similarity, word_limit
+from thanknote.similarity import (
+    DEFAULT_MAX_SIMILARITY,
+    close_pairs,
+    similarity,
+    word_limit,
+)
 
 _MASK = "\x00"
 _TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+")

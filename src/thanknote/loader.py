@@ -26,8 +26,7 @@ from thanknote.model import (
     Relation,
     relation_from_title,
 )
-from thanknote.placeholders import placeholder as placeholder
-from thanknote.placeholders import text_problem as text_problem
+from thanknote.placeholders import text_problem
 from thanknote.schedule import DEFAULT_DURATION_MINUTES, describe
 
 _CANDIDATE_KEYS = {"name", "email", "signature"}

@@ -10,7 +10,6 @@ from functools import cached_property
 from pathlib import Path
 
 from thanknote import rules
-from thanknote.rules import ON_TIME_HOURS as ON_TIME_HOURS
 
 
 class ReadableDate(date):

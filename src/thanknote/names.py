@@ -26,9 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from thanknote.model import Interviewer, InterviewFile
-from thanknote.spelling import COMMON, Vocabulary, close, misspellings
-from thanknote.spelling import edits as edits
-from thanknote.spelling import fold as fold
+from thanknote.spelling import COMMON, Vocabulary, close, fold, misspellings
 
 WRONG_NAME = "wrong name"
 

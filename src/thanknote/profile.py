@@ -15,8 +15,8 @@ from thanknote.addresses import header_problem, is_valid_address
 from thanknote.atomic_file import write_atomic
 from thanknote.errors import BadInput
 from thanknote.interview_writer import toml_string
-from thanknote.loader import text_problem
 from thanknote.model import Candidate
+from thanknote.placeholders import text_problem
 from thanknote.settings import Variable, read
 
 _KEYS = ("name", "email", "signature")

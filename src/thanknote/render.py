@@ -13,12 +13,8 @@ from pathlib import Path
 from typing import Any, overload
 
 from thanknote.model import Interviewer, InterviewFile, ReadableDate
-from thanknote.phrasing import PointKind as PointKind
 from thanknote.phrasing import point_kind
-from thanknote.template import Template as Template
-from thanknote.template import default_template as default_template
-from thanknote.template import load_template as load_template
-from thanknote.template import templates_dir as templates_dir
+from thanknote.template import Template, default_template, load_template
 
 THANK_YOU = "thank-you"
 FOLLOW_UP = "follow-up"

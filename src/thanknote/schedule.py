@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from thanknote import rules
-from thanknote.rules import DEFAULT_FOLLOW_UP_DAYS as DEFAULT_FOLLOW_UP_DAYS
 
 DEFAULT_DURATION_MINUTES = 60
 

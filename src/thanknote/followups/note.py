@@ -26,9 +26,10 @@ from thanknote.followups.states import (
 )
 from thanknote.followups.thread import Thread, remembered_channel, thread_for
 from thanknote.model import Interview, InterviewFile, ReadableDate
-from thanknote.render import FOLLOW_UP, Note, default_template, load_template, resolved_fields
+from thanknote.render import FOLLOW_UP, Note, resolved_fields
 from thanknote.rules import MAX_FOLLOW_UPS, SECOND_AFTER_DAYS
 from thanknote.sendlog import LoggedInterview, Record, SendLog
+from thanknote.template import default_template, load_template
 from thanknote.values import Status
 
 
