@@ -7,7 +7,7 @@ What a value means (a path, a port, an ISO date-time) is checked by the module
 that uses it, which names the variable in its error.
 
 The SMTP options (``THANKNOTE_SMTP_HOST`` and the rest) are read by typer, as
-the ``envvar`` of their command-line option; they are named here all the same.
+the ``envvar`` of their command-line option, whose name they take from here.
 """
 
 from __future__ import annotations

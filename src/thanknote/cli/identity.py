@@ -9,6 +9,7 @@ import typer
 
 from thanknote.cli.output import guarded
 from thanknote.errors import BadInput
+from thanknote.settings import Variable
 
 
 @guarded
@@ -25,7 +26,7 @@ def auth(
         Path | None,
         typer.Option(
             "--client-secrets",
-            envvar="THANKNOTE_CLIENT_SECRETS",
+            envvar=Variable.CLIENT_SECRETS,
             help="Gmail: Google OAuth client secrets (Desktop app). Default: ./credentials.json, "
             "then the config directory.",
             show_default=False,
@@ -41,7 +42,7 @@ def auth(
         int | None,
         typer.Option(
             "--port",
-            envvar="THANKNOTE_OAUTH_PORT",
+            envvar=Variable.OAUTH_PORT,
             min=1,
             max=65535,
             help="Gmail: wait for Google's answer on this localhost port (to forward it over "
@@ -53,7 +54,7 @@ def auth(
         str | None,
         typer.Option(
             "--client-id",
-            envvar="THANKNOTE_MICROSOFT_CLIENT_ID",
+            envvar=Variable.MICROSOFT_CLIENT_ID,
             help="Microsoft: the Application (client) ID of your app registration.",
             show_default=False,
         ),
@@ -110,13 +111,13 @@ AccountArgument = Annotated[
     str, typer.Argument(help="smtp: the SMTP password.", show_default=False)
 ]
 LoginHostOption = Annotated[
-    str, typer.Option("--smtp-host", envvar="THANKNOTE_SMTP_HOST", help="SMTP server.")
+    str, typer.Option("--smtp-host", envvar=Variable.SMTP_HOST, help="SMTP server.")
 ]
 LoginUserOption = Annotated[
     str | None,
     typer.Option(
         "--smtp-user",
-        envvar="THANKNOTE_SMTP_USER",
+        envvar=Variable.SMTP_USER,
         help="The login, usually your address. Default: the profile's address.",
         show_default=False,
     ),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from thanknote.settings import Variable
 from thanknote.values import Security, SmtpAuth
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ SmtpPortOption = Annotated[
     int | None,
     typer.Option(
         "--smtp-port",
-        envvar="THANKNOTE_SMTP_PORT",
+        envvar=Variable.SMTP_PORT,
         min=1,
         max=65535,
         help="Default: 465 for ssl, 587 for starttls, 25 for none.",
@@ -140,7 +141,7 @@ SmtpSecurityOption = Annotated[
     Security | None,
     typer.Option(
         "--smtp-security",
-        envvar="THANKNOTE_SMTP_SECURITY",
+        envvar=Variable.SMTP_SECURITY,
         help="ssl, starttls, or none (loopback hosts only). Default: ssl; starttls for "
         "smtp-mail.outlook.com and smtp.office365.com.",
         show_default=False,
@@ -150,7 +151,7 @@ SmtpUserOption = Annotated[
     str | None,
     typer.Option(
         "--smtp-user",
-        envvar="THANKNOTE_SMTP_USER",
+        envvar=Variable.SMTP_USER,
         help="Default: the candidate's email.",
         show_default=False,
     ),
@@ -159,7 +160,7 @@ SmtpCafileOption = Annotated[
     Path | None,
     typer.Option(
         "--smtp-cafile",
-        envvar="THANKNOTE_SMTP_CAFILE",
+        envvar=Variable.SMTP_CAFILE,
         help="An extra CA bundle to trust.",
         show_default=False,
     ),
@@ -168,7 +169,7 @@ SmtpAuthOption = Annotated[
     SmtpAuth | None,
     typer.Option(
         "--smtp-auth",
-        envvar="THANKNOTE_SMTP_AUTH",
+        envvar=Variable.SMTP_AUTH,
         help="password, or oauth (XOAUTH2 with the sign-in of 'thanknote auth --provider "
         "microsoft'). Default: oauth for smtp-mail.outlook.com and smtp.office365.com, else "
         "password.",
@@ -189,7 +190,7 @@ def smtp_options(
         str | None,
         typer.Option(
             "--smtp-host",
-            envvar="THANKNOTE_SMTP_HOST",
+            envvar=Variable.SMTP_HOST,
             help=host_help,
             show_default=host_default is not None,
         ),
