@@ -19,7 +19,6 @@ when thanknote creates it), and each file is written whole (0600) or not at all.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import stat
@@ -51,6 +50,8 @@ def directory() -> Path:
 
 
 def key(path: Path, source: str) -> str:
+    import hashlib  # only when a template is compiled: `log` and `followups` never need it
+
     import jinja2
 
     digest = hashlib.sha256()
