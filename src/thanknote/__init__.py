@@ -2,11 +2,14 @@
 
 The command line is a thin layer over three functions, which a script can call too::
 
+    import getpass
+
     import thanknote
 
     plan = thanknote.plan("interview.toml", via="smtp")  # load, render, check, plan
     smtp = thanknote.smtp_settings("smtp.example.com", user="me@example.com")
-    result = thanknote.deliver(plan, smtp=smtp, password=lambda user: "app-password")
+    ask = lambda user: getpass.getpass(f"SMTP password for {user}: ")  # no keyring entry
+    result = thanknote.deliver(plan, smtp=smtp, password=ask)
     print(result.summary)  # "3 sent"; result.exit_code follows the command's rule
 
 - :func:`load` reads and checks an interview file;

@@ -30,7 +30,7 @@ from thanknote.delivery import deliver as deliver_batch
 from thanknote.errors import BadInput
 from thanknote.planning import Plan
 from thanknote.rules import sent_timing
-from thanknote.values import Purpose, Status
+from thanknote.values import Channel, Purpose, Status
 
 if TYPE_CHECKING:
     from thanknote.senders.base import Sender
@@ -215,7 +215,7 @@ def deliver(
                 banner.refuse_pinned_clock(shown.channel, attended=attended)
                 for line in shown.notes:
                     notice(line)
-            if plan.via == "gmail":
+            if plan.via == Channel.GMAIL:
                 # A missing or revoked Gmail token is found before the question, not after.
                 sender = sender_for(
                     _via(plan),
