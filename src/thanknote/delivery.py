@@ -72,7 +72,7 @@ class BatchResult:
         A batch stopped by a refused login, with nothing sent and nothing that may
         have been, exits as a missing login does (2): the user has to sign in again.
         """
-        went = self.count("sent") + self.count("drafted")
+        went = self.count(Status.SENT) + self.count(Status.DRAFTED)
         if self.needs_auth and not went and not self.count(Status.UNKNOWN) and not self.unsettled:
             return AuthRequired.exit_code
         return 1 if self.failed or self.unsettled else 0
@@ -198,8 +198,8 @@ def _interrupted(stop: KeyboardInterrupt) -> Outcome:
 
 def _unrecorded(outcome: Outcome) -> str:
     """A note whose outcome the log could not record: its row still reads ``unknown``."""
-    if outcome.status in ("sent", "drafted"):
-        what = "accepted by the server" if outcome.status == "sent" else "drafted in Gmail"
+    if outcome.status in (Status.SENT, Status.DRAFTED):
+        what = "accepted by the server" if outcome.status == Status.SENT else "drafted in Gmail"
         return f"{what}; the log could not record it: it shows as unknown"
     detail = f"{outcome.status}: {outcome.detail}" if outcome.detail else outcome.status
     return f"{detail}; the log could not record that: it shows as unknown"

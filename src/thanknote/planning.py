@@ -30,6 +30,7 @@ from thanknote.message import Prepared
 from thanknote.model import InterviewFile
 from thanknote.paths import send_log_path
 from thanknote.render import THANK_YOU, Note, render_notes
+from thanknote.values import Status
 
 if TYPE_CHECKING:
     from thanknote.followups.note import FollowUpOptions, FollowUpPlan
@@ -312,7 +313,7 @@ def plan_notes(
             not reason
             and record is not None
             and record.gmail_id
-            and record.status in ("drafted", "failed")
+            and record.status in (Status.DRAFTED, Status.FAILED)
             and getattr(decision, "gmail_id", None) != record.gmail_id
         ):
             notice = (

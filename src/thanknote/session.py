@@ -30,7 +30,7 @@ from thanknote.delivery import deliver as deliver_batch
 from thanknote.errors import BadInput
 from thanknote.planning import Plan
 from thanknote.rules import sent_timing
-from thanknote.values import Channel, Purpose, Status
+from thanknote.values import Channel, Kind, Purpose, Status
 
 if TYPE_CHECKING:
     from thanknote.senders.base import Sender
@@ -91,7 +91,7 @@ def banner_for(plan: Plan, smtp: SmtpSettings | None) -> Banner:
         candidate,
         where,
         clock.now(),
-        timing=plan.purpose == Purpose.SEND and kinds == {"thank-you"},
+        timing=plan.purpose == Purpose.SEND and kinds == {Kind.THANK_YOU},
     )
     if plan.timing is not None:  # a follow-up: its own dates, not 24 hours
         lines.insert(3, f"timing: {plan.timing}")
@@ -271,19 +271,19 @@ def _deliver(
 def _result(
     plan: Plan, batch: BatchResult, *, log_path: Path | None, dry_run: bool
 ) -> SessionResult:
-    delivered = {id(r.prepared) for r in batch.results if r.status in ("sent", "drafted")}
+    delivered = {id(r.prepared) for r in batch.results if r.status in (Status.SENT, Status.DRAFTED)}
     notices = tuple(
         item.notice
         for item in plan.to_deliver
         if item.notice and (dry_run or id(item.prepared) in delivered)
     )
     timing, late = "", False
-    if batch.count("sent") and not dry_run:
+    if batch.count(Status.SENT) and not dry_run:
         # Said of notes that actually went out, in the log's own measure.
         timing, late = sent_timing(
             plan.interview_file.interview,
             clock.now(),
-            [r.prepared.note for r in batch.results if r.status == "sent"],
+            [r.prepared.note for r in batch.results if r.status == Status.SENT],
         )
     finished = not dry_run and plan.to_deliver and not batch.interrupted and not batch.exit_code
     return SessionResult(
